@@ -1,0 +1,98 @@
+package dev.chatwar.config;
+
+import dev.chatwar.broker.Broker;
+import dev.chatwar.broker.InMemoryBroker;
+import dev.chatwar.endpoint.HandshakeCaptureFilter;
+import dev.chatwar.protocol.FrameCodec;
+import dev.chatwar.room.ChatService;
+import dev.chatwar.room.EventIds;
+import dev.chatwar.room.InMemoryHistoryStore;
+import dev.chatwar.room.RoomRegistry;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.annotation.WebListener;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The composition root: reads the configuration (a bad value stops the deployment here, naming the setting), builds
+ * the chat, and takes it down again on undeploy.
+ */
+@WebListener
+public final class ChatBootstrap implements ServletContextListener {
+    private static final System.Logger LOG = System.getLogger(ChatBootstrap.class.getName());
+
+    private Broker broker;
+
+    @Override
+    public void contextInitialized(ServletContextEvent event) {
+        ServletContext context = event.getServletContext();
+        ChatConfig config;
+        try {
+            config = ChatConfig.load(name -> lookup(context, name));
+        } catch (ConfigException e) {
+            LOG.log(Level.ERROR, "chat not started, bad setting: {0}", e.getMessage());
+            throw e;
+        }
+        if (config.allowedOrigins().allowsAnyOrigin()) {
+            LOG.log(Level.WARNING, "CHAT_ALLOWED_ORIGINS=*: pages of any site may open chat connections");
+        }
+        Clock clock = Clock.systemUTC();
+        FrameCodec codec = new FrameCodec();
+        RoomRegistry rooms = new RoomRegistry(new InMemoryHistoryStore(config.historySize(), config.historyRooms()),
+                codec, new EventIds(clock), clock);
+        broker = new InMemoryBroker();
+        ChatService chat = new ChatService(rooms, broker, codec, clock, config.maxMessageChars());
+        ChatRuntime.install(new ChatRuntime(config, chat, closer()));
+
+        // Ahead of every other filter, so it also precedes the container's upgrade filter.
+        context.addFilter("chat-handshake", HandshakeCaptureFilter.class)
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/chat");
+        LOG.log(Level.INFO, "chat started at {0}/chat; origins: {1}", context.getContextPath(), config.allowedOrigins());
+    }
+
+    @Override
+    public void contextDestroyed(ServletContextEvent event) {
+        ChatRuntime runtime = ChatRuntime.get();
+        runtime.chat().shutdown();
+        runtime.closer().shutdown();
+        try {
+            if (!runtime.closer().awaitTermination(10, TimeUnit.SECONDS)) {
+                runtime.closer().shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        broker.close();
+        ChatRuntime.uninstall();
+    }
+
+    /** Environment variable, then system property, then context-param: the first that is set. */
+    static String lookup(ServletContext context, String name) {
+        String value = System.getenv(name);
+        if (value == null) {
+            value = System.getProperty(name);
+        }
+        return value != null ? value : context.getInitParameter(name);
+    }
+
+    /** Few threads, created on demand and gone when idle, so an idle chat holds none. */
+    private static ExecutorService closer() {
+        AtomicInteger count = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+            Thread thread = new Thread(task, "chat-closer-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.chatwar.config;
+
+import java.util.function.UnaryOperator;
+
+/**
+ * Every setting, read once at startup and validated; nothing reads the environment afterwards.
+ *
+ * @param allowedOrigins    which pages may connect
+ * @param historySize       messages kept per room
+ * @param historyRooms      rooms whose history outlives their last member
+ * @param maxMessageChars   longest message text, in code points
+ * @param queueMaxFrames    frames waiting for one connection before it counts as slow
+ * @param queueMaxChars     characters waiting for one connection before it counts as slow
+ * @param sendTimeoutMillis how long one frame may wait for the peer to accept it
+ */
+public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int historyRooms, int maxMessageChars,
+                         int queueMaxFrames, int queueMaxChars, long sendTimeoutMillis) {
+
+    /** The defaults, as if no setting were given. */
+    public static ChatConfig defaults() {
+        return load(name -> null);
+    }
+
+    /**
+     * @param lookup a setting's raw value by name, or null when it is not set
+     * @throws ConfigException naming the first setting whose value is unusable
+     */
+    public static ChatConfig load(UnaryOperator<String> lookup) {
+        Reader reader = new Reader(lookup);
+        return new ChatConfig(
+                OriginPolicy.parse(reader.raw(Setting.CHAT_ALLOWED_ORIGINS)),
+                reader.integer(Setting.CHAT_HISTORY_SIZE, 0, 10_000),
+                reader.integer(Setting.CHAT_HISTORY_ROOMS, 1, 1_000_000),
+                reader.integer(Setting.CHAT_MAX_MESSAGE_CHARS, 1, 60_000),
+                reader.integer(Setting.CHAT_QUEUE_MAX_FRAMES, 1, 1_000_000),
+                reader.integer(Setting.CHAT_QUEUE_MAX_CHARS, 1_000, 1_000_000_000),
+                reader.integer(Setting.CHAT_SEND_TIMEOUT_SECONDS, 1, 3_600) * 1000L);
+    }
+
+    private record Reader(UnaryOperator<String> lookup) {
+        String raw(Setting setting) {
+            String value = lookup.apply(setting.name());
+            return value == null ? setting.defaultValue() : value;
+        }
+
+        int integer(Setting setting, int min, int max) {
+            String value = raw(setting);
+            int parsed;
+            try {
+                parsed = Integer.parseInt(value.trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigException(setting, value, "not a whole number (expected " + min + " to " + max + ")");
+            }
+            if (parsed < min || parsed > max) {
+                throw new ConfigException(setting, value, "out of range (expected " + min + " to " + max + ")");
+            }
+            return parsed;
+        }
+    }
+}

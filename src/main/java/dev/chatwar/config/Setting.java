@@ -1,0 +1,41 @@
+package dev.chatwar.config;
+
+/**
+ * Every setting the chat reads, with its default and meaning. The README's configuration table lists exactly these
+ * (a test holds the two together). A setting is looked up under the same name as an environment variable, then a
+ * JVM system property, then a {@code context-param} of the web application, first found wins.
+ */
+public enum Setting {
+    CHAT_ALLOWED_ORIGINS("",
+            "Comma-separated origins (`scheme://host[:port]`) whose pages may connect. `*` allows any origin (logged as a"
+                    + " warning). Unset: only pages served by the host the request was made to. Requests without an"
+                    + " `Origin` header (non-browser clients) are always allowed."),
+    CHAT_HISTORY_SIZE("100", "Messages each room keeps and sends to newcomers in `welcome` (0 to 10000)."),
+    CHAT_HISTORY_ROOMS("1000",
+            "Rooms whose history is kept after their last member leaves; the least recently used is forgotten first"
+                    + " (1 to 1000000)."),
+    CHAT_MAX_MESSAGE_CHARS("2000", "Longest message text in characters (code points); longer gets `error` `too_long` (1 to 60000)."),
+    CHAT_QUEUE_MAX_FRAMES("10000",
+            "Frames that may wait for one slow connection before it is closed with 4008 (1 to 1000000)."),
+    CHAT_QUEUE_MAX_CHARS("1000000",
+            "Characters (UTF-16 units) that may wait for one slow connection before it is closed with 4008"
+                    + " (1000 to 1000000000)."),
+    CHAT_SEND_TIMEOUT_SECONDS("30",
+            "A frame the peer has not accepted within this time closes the connection (1 to 3600).");
+
+    private final String defaultValue;
+    private final String meaning;
+
+    Setting(String defaultValue, String meaning) {
+        this.defaultValue = defaultValue;
+        this.meaning = meaning;
+    }
+
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String meaning() {
+        return meaning;
+    }
+}

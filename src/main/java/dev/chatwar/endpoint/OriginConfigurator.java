@@ -1,0 +1,37 @@
+package dev.chatwar.endpoint;
+
+import dev.chatwar.config.ChatRuntime;
+import jakarta.websocket.HandshakeResponse;
+import jakarta.websocket.server.HandshakeRequest;
+import jakarta.websocket.server.ServerEndpointConfig;
+import java.lang.System.Logger.Level;
+
+/**
+ * Enforces the origin policy ({@code CHAT_ALLOWED_ORIGINS}) before the upgrade, and hands the client's address to
+ * the session. Everything else, endpoint instances included, stays the container's.
+ */
+public final class OriginConfigurator extends ServerEndpointConfig.Configurator {
+    private static final System.Logger LOG = System.getLogger(OriginConfigurator.class.getName());
+    static final String ADDRESS = "dev.chatwar.address";
+
+    @Override
+    public boolean checkOrigin(String origin) {
+        HandshakeCaptureFilter.Handshake handshake = HandshakeCaptureFilter.current();
+        boolean allowed = handshake != null
+                && ChatRuntime.get().config().allowedOrigins().allows(origin, handshake.host(), handshake.secure());
+        if (!allowed) {
+            LOG.log(Level.INFO, "refused handshake from {0}: origin {1} is not allowed",
+                    handshake == null ? "an unknown address" : handshake.address(), origin);
+        }
+        return allowed;
+    }
+
+    @Override
+    public void modifyHandshake(ServerEndpointConfig config, HandshakeRequest request, HandshakeResponse response) {
+        super.modifyHandshake(config, request, response);
+        HandshakeCaptureFilter.Handshake handshake = HandshakeCaptureFilter.current();
+        if (handshake != null) {
+            config.getUserProperties().put(ADDRESS, handshake.address());
+        }
+    }
+}

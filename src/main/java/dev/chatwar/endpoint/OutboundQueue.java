@@ -1,0 +1,165 @@
+package dev.chatwar.endpoint;
+
+import dev.chatwar.protocol.CloseCode;
+import dev.chatwar.room.Connection;
+import java.net.SocketTimeoutException;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * The single writer of one connection: frames wait here, bounded by count and by characters, and are handed to the
+ * transport one at a time; the next send starts when the previous one completes. A connection that lets the queue
+ * overflow, or whose send fails, is closed with {@link CloseCode#SLOW_CONSUMER} and everything still queued for it is
+ * dropped, so one slow reader never holds memory or other members back.
+ *
+ * <p>Rules: never two sends in flight (Tomcat refuses a second one with {@code IllegalStateException}); frames leave
+ * in the order queued; no lock is held while calling the transport. A completion may arrive on the sending thread
+ * before {@code send} returns; the two-party {@link #handoff} counter then lets the sending loop continue instead
+ * of recursing, so the stack never grows with the queue.
+ */
+public final class OutboundQueue implements Connection {
+
+    /** Where frames go. {@code send} must report its outcome exactly once through {@link #sent}. */
+    public interface Transport {
+        void send(String frame);
+
+        void close(CloseCode code, String reason);
+    }
+
+    private record CloseRequest(CloseCode code, String reason) {
+    }
+
+    private final int maxFrames;
+    private final long maxChars;
+    private final Transport transport;
+    private final ArrayDeque<String> frames = new ArrayDeque<>();
+    /** Counts the two parties of the send in flight: its completion and the return from {@code send}. */
+    private final AtomicInteger handoff = new AtomicInteger();
+
+    // Guarded by this.
+    private long queuedChars;
+    private boolean writing;
+    private CloseRequest closeRequest;
+    private boolean finished;
+
+    public OutboundQueue(int maxFrames, long maxChars, Function<OutboundQueue, Transport> transport) {
+        this.maxFrames = maxFrames;
+        this.maxChars = maxChars;
+        this.transport = transport.apply(this);
+    }
+
+    @Override
+    public synchronized boolean enqueue(String frame) {
+        if (closeRequest != null) {
+            return false;
+        }
+        if (frames.size() >= maxFrames || queuedChars + frame.length() > maxChars) {
+            return requestClose(CloseCode.SLOW_CONSUMER, "too slow: " + frames.size() + " frames waiting", true);
+        }
+        frames.addLast(frame);
+        queuedChars += frame.length();
+        return claimWriter();
+    }
+
+    @Override
+    public void flush() {
+        pump();
+    }
+
+    @Override
+    public void close(CloseCode code, String reason) {
+        boolean mustFlush;
+        synchronized (this) {
+            mustFlush = requestClose(code, reason, false);
+        }
+        if (mustFlush) {
+            pump();
+        }
+    }
+
+    /** The connection is gone: drop what waits and refuse what comes. */
+    public synchronized void discard() {
+        frames.clear();
+        queuedChars = 0;
+        finished = true;
+        if (closeRequest == null) {
+            closeRequest = new CloseRequest(CloseCode.GOING_AWAY, "closed");
+        }
+    }
+
+    public synchronized int size() {
+        return frames.size();
+    }
+
+    /**
+     * The transport's report on the last {@link Transport#send}; {@code failure} is null when it succeeded. A timed
+     * out send means a peer that does not read; any other failure a connection already gone, which is closed
+     * quietly.
+     */
+    public void sent(Throwable failure) {
+        if (failure != null) {
+            synchronized (this) {
+                if (failure instanceof SocketTimeoutException) {
+                    requestClose(CloseCode.SLOW_CONSUMER, "too slow: a send timed out", true);
+                } else {
+                    discard();
+                }
+            }
+        }
+        if (handoff.incrementAndGet() == 2) {
+            pump();
+        }
+    }
+
+    /** Runs while this thread owns the writer role; gives the role up when nothing is left to write. */
+    private void pump() {
+        while (true) {
+            String frame;
+            CloseRequest close = null;
+            synchronized (this) {
+                frame = frames.pollFirst();
+                if (frame != null) {
+                    queuedChars -= frame.length();
+                } else if (closeRequest != null && !finished) {
+                    finished = true;
+                    close = closeRequest;
+                } else {
+                    writing = false;
+                    return;
+                }
+            }
+            if (close != null) {
+                transport.close(close.code(), close.reason());
+                continue;
+            }
+            handoff.set(0);
+            transport.send(frame);
+            if (handoff.incrementAndGet() == 1) {
+                return; // the completion has not come yet; it will continue the pump
+            }
+        }
+    }
+
+    /** Must hold the lock. */
+    private boolean requestClose(CloseCode code, String reason, boolean dropQueued) {
+        if (closeRequest != null) {
+            return false;
+        }
+        closeRequest = new CloseRequest(code, reason);
+        if (dropQueued) {
+            frames.clear();
+            queuedChars = 0;
+        }
+        return claimWriter();
+    }
+
+    /** Must hold the lock. True when the caller became the writer and must pump. */
+    private boolean claimWriter() {
+        if (writing) {
+            return false;
+        }
+        writing = true;
+        return true;
+    }
+}

@@ -1,0 +1,79 @@
+package dev.chatwar.endpoint;
+
+import dev.chatwar.protocol.CloseCode;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * An {@link OutboundQueue}'s way to one WebSocket session: asynchronous sends with one reused completion handler,
+ * and closes run on a separate executor, because a close waits for the peer to accept the close frame and must not
+ * hold up the thread that happened to notice the need to close.
+ */
+final class SessionTransport implements OutboundQueue.Transport {
+    private static final System.Logger LOG = System.getLogger(SessionTransport.class.getName());
+    /** A close reason may carry at most 123 bytes of UTF-8 (RFC 6455, 5.5). */
+    private static final int MAX_REASON_BYTES = 123;
+
+    private final Session session;
+    private final RemoteEndpoint.Async remote;
+    private final SendHandler completion;
+    private final Executor closer;
+
+    SessionTransport(Session session, OutboundQueue queue, Executor closer, long sendTimeoutMillis) {
+        this.session = session;
+        this.remote = session.getAsyncRemote();
+        this.remote.setSendTimeout(sendTimeoutMillis);
+        this.completion = result -> queue.sent(result.isOK() ? null : result.getException());
+        this.closer = closer;
+    }
+
+    @Override
+    public void send(String frame) {
+        try {
+            remote.sendText(frame, completion);
+        } catch (RuntimeException e) { // the session closed under us
+            completion.onResult(new jakarta.websocket.SendResult(e));
+        }
+    }
+
+    @Override
+    public void close(CloseCode code, String reason) {
+        LOG.log(Level.INFO, "closing connection {0} with {1} ({2}): {3}", session.getId(), String.valueOf(code.code()),
+                code, reason);
+        Runnable close = () -> closeNow(session, code, reason);
+        try {
+            closer.execute(close);
+        } catch (RejectedExecutionException e) { // shutting down: close on this thread
+            close.run();
+        }
+    }
+
+    static void closeNow(Session session, CloseCode code, String reason) {
+        try {
+            if (session.isOpen()) {
+                session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code.code()), clip(reason)));
+            }
+        } catch (IOException | IllegalStateException e) {
+            LOG.log(Level.DEBUG, "close of a connection that was going away anyway", e);
+        }
+    }
+
+    static String clip(String reason) {
+        byte[] utf8 = reason.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length <= MAX_REASON_BYTES) {
+            return reason;
+        }
+        int end = reason.length();
+        while (reason.substring(0, end).getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES) {
+            end = reason.offsetByCodePoints(end, -1);
+        }
+        return reason.substring(0, end);
+    }
+}

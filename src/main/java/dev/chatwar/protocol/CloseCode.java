@@ -1,0 +1,36 @@
+package dev.chatwar.protocol;
+
+/**
+ * Every close code the server sends, in one place (the README lists them). {@link #retry()} tells a client whether
+ * reconnecting can help: the page gives up on the others and says why.
+ */
+public enum CloseCode {
+    /** The server is shutting down or the application is being undeployed. */
+    GOING_AWAY(1001, true),
+    /** A binary frame: the protocol is text only. */
+    BINARY_NOT_SUPPORTED(1003, false),
+    /** Invalid {@code room} or {@code name} query parameter; the reason says which and why. */
+    POLICY_VIOLATION(1008, false),
+    /** A frame over 64 KiB. */
+    TOO_BIG(1009, false),
+    /** The server could not serve the connection (a fault on our side). */
+    SERVER_ERROR(1011, true),
+    /** The client did not read fast enough: its outbound queue overflowed or a send timed out. */
+    SLOW_CONSUMER(4008, true);
+
+    private final int code;
+    private final boolean retry;
+
+    CloseCode(int code, boolean retry) {
+        this.code = code;
+        this.retry = retry;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public boolean retry() {
+        return retry;
+    }
+}

@@ -1,0 +1,19 @@
+package dev.chatwar.protocol;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
+/** The stable words an {@code error} event carries in {@code code}. */
+public enum ErrorCode {
+    /** The frame is not a request the server understands. */
+    BAD_REQUEST,
+    /** The message text is empty or only white space. */
+    EMPTY,
+    /** The message text is longer than {@code CHAT_MAX_MESSAGE_CHARS}. */
+    TOO_LONG;
+
+    @JsonValue
+    public String word() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

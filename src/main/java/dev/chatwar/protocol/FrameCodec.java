@@ -1,0 +1,81 @@
+package dev.chatwar.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+/**
+ * JSON to frames and back; the only class that knows the wire format is JSON.
+ *
+ * <p>Which text frames are JSON: a frame whose first non-blank character is <code>{</code> is a protocol frame and
+ * must be a JSON object with a known {@code type}. A frame that is a well-formed JSON array is refused too. Any other
+ * frame, including {@code 42}, {@code "hi"} or {@code [smile]}, is taken whole as the text of a message, so
+ * {@code wscat} and the seed's page keep working.
+ */
+public final class FrameCodec {
+    private final ObjectMapper mapper = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    public ClientFrame decode(String frame) throws ProtocolException {
+        String body = frame.stripLeading();
+        if (body.startsWith("{")) {
+            return decodeObject(parse(frame));
+        }
+        if (body.startsWith("[") && isJson(frame)) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "a frame must be a JSON object, not an array");
+        }
+        return new ClientFrame.Say(frame);
+    }
+
+    /** Encodes once; the caller hands the same string to every recipient. */
+    public String encode(ServerEvent event) {
+        try {
+            return mapper.writeValueAsString(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("server event cannot be encoded: " + event.type(), e);
+        }
+    }
+
+    private static ClientFrame decodeObject(JsonNode node) throws ProtocolException {
+        if (!node.isObject()) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "a frame must be a JSON object");
+        }
+        JsonNode type = node.get("type");
+        if (type == null || !type.isTextual()) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "a frame needs a string field 'type'");
+        }
+        if (!type.textValue().equals("message")) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "unknown type '" + clip(type.textValue()) + "'");
+        }
+        JsonNode text = node.get("text");
+        if (text == null || !text.isTextual()) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "a message needs a string field 'text'");
+        }
+        return new ClientFrame.Say(text.textValue());
+    }
+
+    private JsonNode parse(String frame) throws ProtocolException {
+        try {
+            return mapper.readTree(frame);
+        } catch (JsonProcessingException e) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "malformed JSON: " + clip(e.getOriginalMessage()));
+        }
+    }
+
+    private boolean isJson(String frame) {
+        try {
+            mapper.readTree(frame);
+            return true;
+        } catch (JsonProcessingException e) {
+            return false;
+        }
+    }
+
+    /** Client input echoed in a reason is cut short so an error never costs more than the frame that caused it. */
+    private static String clip(String text) {
+        return text.codePointCount(0, text.length()) <= 64 ? text : text.substring(0, text.offsetByCodePoints(0, 64)) + "…";
+    }
+}

@@ -1,0 +1,75 @@
+package dev.chatwar.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
+
+/**
+ * Everything the server sends: one JSON object per frame, each with {@code type}, {@code room} and {@code ts}
+ * (ISO-8601 UTC, server clock). Sender and time are always stamped by the server.
+ */
+public sealed interface ServerEvent {
+    @JsonProperty("type")
+    String type();
+
+    String room();
+
+    String ts();
+
+    /** An event that takes a place in the room's order: it has an {@code id} and a {@code user}. */
+    sealed interface RoomEvent extends ServerEvent {
+        String id();
+
+        User user();
+    }
+
+    /** First frame of every connection: who you are, who is here, and recent messages (oldest first). */
+    @JsonPropertyOrder({"type", "room", "ts", "you", "members", "history"})
+    record Welcome(String room, String ts, User you, List<User> members, List<Message> history)
+            implements ServerEvent {
+        public Welcome {
+            members = List.copyOf(members);
+            history = List.copyOf(history);
+        }
+
+        @Override
+        public String type() {
+            return "welcome";
+        }
+    }
+
+    @JsonPropertyOrder({"type", "room", "ts", "id", "user"})
+    record Join(String room, String ts, String id, User user) implements RoomEvent {
+        @Override
+        public String type() {
+            return "join";
+        }
+    }
+
+    @JsonPropertyOrder({"type", "room", "ts", "id", "user"})
+    record Leave(String room, String ts, String id, User user) implements RoomEvent {
+        @Override
+        public String type() {
+            return "leave";
+        }
+    }
+
+    @JsonPropertyOrder({"type", "room", "ts", "id", "user", "text"})
+    record Message(String room, String ts, String id, User user, String text) implements RoomEvent {
+        @Override
+        public String type() {
+            return "message";
+        }
+    }
+
+    /** Sent only to the client whose frame was refused; the connection stays open. */
+    @JsonPropertyOrder({"type", "room", "ts", "code", "reason"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Error(String room, String ts, ErrorCode code, String reason) implements ServerEvent {
+        @Override
+        public String type() {
+            return "error";
+        }
+    }
+}

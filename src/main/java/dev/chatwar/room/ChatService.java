@@ -1,0 +1,116 @@
+package dev.chatwar.room;
+
+import dev.chatwar.broker.Broker;
+import dev.chatwar.broker.Envelope;
+import dev.chatwar.protocol.ClientFrame;
+import dev.chatwar.protocol.CloseCode;
+import dev.chatwar.protocol.ErrorCode;
+import dev.chatwar.protocol.FrameCodec;
+import dev.chatwar.protocol.ProtocolException;
+import dev.chatwar.protocol.ServerEvent;
+import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.protocol.Timestamps;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.util.UUID;
+
+/**
+ * What a chat connection can do: join, say, leave. It validates, lets the server stamp identity and time, delivers
+ * to local members first and then publishes to the broker for other nodes; envelopes from other nodes are delivered
+ * locally, this node's own echoes dropped.
+ */
+public final class ChatService {
+    private static final System.Logger LOG = System.getLogger(ChatService.class.getName());
+
+    private final String nodeId = UUID.randomUUID().toString();
+    private final RoomRegistry rooms;
+    private final Broker broker;
+    private final FrameCodec codec;
+    private final Clock clock;
+    private final int maxMessageChars;
+
+    public ChatService(RoomRegistry rooms, Broker broker, FrameCodec codec, Clock clock, int maxMessageChars) {
+        this.rooms = rooms;
+        this.broker = broker;
+        this.codec = codec;
+        this.clock = clock;
+        this.maxMessageChars = maxMessageChars;
+        broker.subscribe(this::onEnvelope);
+    }
+
+    /**
+     * @param room    the {@code room} parameter as the client sent it, or null
+     * @param name    the {@code name} parameter as the client sent it, or null
+     * @param address the client's address as the server saw it
+     * @throws JoinRefusedException when {@code room} or {@code name} breaks the rules of {@link Names}
+     */
+    public Member join(String room, String name, String address, Connection connection) throws JoinRefusedException {
+        String roomName = Names.room(room);
+        String memberName = Names.member(name, address);
+        Room.Admission admission = rooms.join(roomName, memberName, address, connection);
+        publish(admission.join());
+        return admission.member();
+    }
+
+    /** One text frame from a member: a message for the room, or an {@code error} to the member alone. */
+    public void receive(Member member, String frame) {
+        try {
+            ClientFrame request = codec.decode(frame);
+            if (request instanceof ClientFrame.Say say) {
+                say(member, say.text());
+            }
+        } catch (ProtocolException e) {
+            ServerEvent error = new ServerEvent.Error(member.room(), now(), e.code(), e.getMessage());
+            member.connection().send(codec.encode(error));
+        }
+    }
+
+    public void leave(Member member) {
+        publish(rooms.leave(member));
+    }
+
+    /** Closes every local connection with {@link CloseCode#GOING_AWAY}. */
+    public void shutdown() {
+        for (Member member : rooms.members()) {
+            member.connection().close(CloseCode.GOING_AWAY, "server shutting down");
+        }
+    }
+
+    public RoomRegistry rooms() {
+        return rooms;
+    }
+
+    private void say(Member member, String text) throws ProtocolException {
+        if (text.isBlank()) {
+            throw new ProtocolException(ErrorCode.EMPTY, "message text is empty");
+        }
+        int length = text.codePointCount(0, text.length());
+        if (length > maxMessageChars) {
+            throw new ProtocolException(ErrorCode.TOO_LONG,
+                    "message text has " + length + " characters; the limit is " + maxMessageChars);
+        }
+        publish(rooms.say(member, text));
+    }
+
+    private void publish(RoomEvent event) {
+        if (event != null) {
+            broker.publish(Envelope.of(nodeId, event));
+        }
+    }
+
+    private void onEnvelope(Envelope envelope) {
+        if (envelope.nodeId().equals(nodeId)) {
+            return;
+        }
+        if (envelope.version() != Envelope.VERSION) {
+            LOG.log(Level.WARNING, "dropped an envelope of unknown version {0} from node {1}",
+                    envelope.version(), envelope.nodeId());
+            return;
+        }
+        rooms.deliverRemote(envelope.event());
+    }
+
+    private String now() {
+        return Timestamps.format(clock.instant());
+    }
+}

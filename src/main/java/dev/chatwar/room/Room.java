@@ -1,0 +1,170 @@
+package dev.chatwar.room;
+
+import dev.chatwar.protocol.FrameCodec;
+import dev.chatwar.protocol.ServerEvent.Join;
+import dev.chatwar.protocol.ServerEvent.Leave;
+import dev.chatwar.protocol.ServerEvent.Message;
+import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.protocol.ServerEvent.Welcome;
+import dev.chatwar.protocol.Timestamps;
+import dev.chatwar.protocol.User;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The members of one room and the order of its events.
+ *
+ * <p>Concurrency: every change and every delivery happens under the room's lock, which is what gives all members
+ * the same order and makes ids increase in delivery order. Under the lock an event is encoded once and only
+ * <em>queued</em> for each member; the writes start after the lock is released ({@link Connection#flush}).
+ * A room that became empty is closed for good; the registry replaces it with a new one on the next join.
+ */
+final class Room {
+    private final String name;
+    private final History history;
+    private final FrameCodec codec;
+    private final EventIds ids;
+    private final Clock clock;
+
+    private final List<Member> members = new ArrayList<>();
+    private final Map<String, Member> byNameKey = new HashMap<>();
+    private boolean closed;
+
+    Room(String name, History history, FrameCodec codec, EventIds ids, Clock clock) {
+        this.name = name;
+        this.history = history;
+        this.codec = codec;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    /**
+     * Adds a member under a unique name: the newcomer gets {@code welcome}, then everyone, newcomer included,
+     * gets {@code join}.
+     *
+     * @return the member and its join event, or null if this room has closed meanwhile (join a fresh one instead)
+     */
+    Admission admit(String requestedName, String address, Connection connection) {
+        List<Connection> toFlush;
+        Admission admission;
+        synchronized (this) {
+            if (closed) {
+                return null;
+            }
+            String unique = uniqueName(requestedName);
+            Member member = new Member(name, new User(unique, address), connection);
+            members.add(member);
+            byNameKey.put(member.nameKey(), member);
+            String ts = now();
+            List<User> present = members.stream().map(Member::user).toList();
+            toFlush = new ArrayList<>(members.size());
+            queue(connection, codec.encode(new Welcome(name, ts, member.user(), present, history.recent())), toFlush);
+            Join join = new Join(name, ts, ids.next(), member.user());
+            queueForAll(codec.encode(join), toFlush);
+            admission = new Admission(member, join);
+        }
+        flushAll(toFlush);
+        return admission;
+    }
+
+    record Admission(Member member, Join join) {
+    }
+
+    /**
+     * Removes a member and tells the others.
+     *
+     * @return the leave event, or null if the member was not here
+     */
+    Leave remove(Member member) {
+        List<Connection> toFlush;
+        Leave leave;
+        synchronized (this) {
+            if (!members.remove(member)) {
+                return null;
+            }
+            byNameKey.remove(member.nameKey());
+            closed = members.isEmpty();
+            leave = new Leave(name, now(), ids.next(), member.user());
+            toFlush = new ArrayList<>(members.size());
+            queueForAll(codec.encode(leave), toFlush);
+        }
+        flushAll(toFlush);
+        return leave;
+    }
+
+    /**
+     * Delivers a member's message to everyone here, the sender included, and keeps it in history.
+     *
+     * @return the message, or null when the sender is no longer a member
+     */
+    Message say(Member sender, String text) {
+        List<Connection> toFlush;
+        Message message;
+        synchronized (this) {
+            if (byNameKey.get(sender.nameKey()) != sender) {
+                return null;
+            }
+            message = new Message(name, now(), ids.next(), sender.user(), text);
+            history.append(message);
+            toFlush = new ArrayList<>(members.size());
+            queueForAll(codec.encode(message), toFlush);
+        }
+        flushAll(toFlush);
+        return message;
+    }
+
+    /** Delivers an event another node has stamped already. */
+    void deliverRemote(RoomEvent event) {
+        List<Connection> toFlush;
+        synchronized (this) {
+            if (event instanceof Message message) {
+                history.append(message);
+            }
+            toFlush = new ArrayList<>(members.size());
+            queueForAll(codec.encode(event), toFlush);
+        }
+        flushAll(toFlush);
+    }
+
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
+    synchronized List<Member> members() {
+        return List.copyOf(members);
+    }
+
+    /** The requested name, or the first free {@code name (n)}; compared by {@link Names#key}. */
+    private String uniqueName(String requested) {
+        String candidate = requested;
+        for (int n = 2; byNameKey.containsKey(Names.key(candidate)); n++) {
+            candidate = requested + " (" + n + ")";
+        }
+        return candidate;
+    }
+
+    private void queueForAll(String frame, List<Connection> toFlush) {
+        for (Member member : members) {
+            queue(member.connection(), frame, toFlush);
+        }
+    }
+
+    private static void queue(Connection connection, String frame, List<Connection> toFlush) {
+        if (connection.enqueue(frame)) {
+            toFlush.add(connection);
+        }
+    }
+
+    private static void flushAll(List<Connection> toFlush) {
+        for (Connection connection : toFlush) {
+            connection.flush();
+        }
+    }
+
+    private String now() {
+        return Timestamps.format(clock.instant());
+    }
+}

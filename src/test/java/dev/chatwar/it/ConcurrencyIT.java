@@ -1,0 +1,91 @@
+package dev.chatwar.it;
+
+import static dev.chatwar.support.Deployments.chatUri;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatwar.support.Deployments;
+import dev.chatwar.support.ServerLog;
+import dev.chatwar.support.TestClient;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The broadcast core under concurrent senders: nothing lost, each sender's order kept, no server fault. */
+@ExtendWith(ArquillianExtension.class)
+class ConcurrencyIT {
+    static final int CLIENTS = 20;
+    static final int MESSAGES_EACH = 200;
+
+    @Deployment(testable = false)
+    static WebArchive war() {
+        return Deployments.chatWar();
+    }
+
+    @ArquillianResource
+    URL base;
+
+    @Test
+    void twentyClientsSendingAtOnceEachReceiveAllMessagesInEachSendersOrder() throws Exception {
+        ServerLog log = ServerLog.fromNow();
+        List<TestClient> clients = new ArrayList<>();
+        ExecutorService senders = Executors.newFixedThreadPool(CLIENTS);
+        try {
+            for (int i = 0; i < CLIENTS; i++) {
+                clients.add(TestClient.join(chatUri(base, "crowd", "c" + i)).client());
+            }
+            // Everyone has seen the last join, so everyone is registered before the first message.
+            for (TestClient client : clients) {
+                client.nextMatching(f -> f.path("type").asText().equals("join")
+                        && f.path("user").path("name").asText().equals("c" + (CLIENTS - 1)));
+            }
+
+            List<Future<?>> sent = new ArrayList<>();
+            for (int i = 0; i < CLIENTS; i++) {
+                TestClient sender = clients.get(i);
+                String name = "c" + i;
+                sent.add(senders.submit(() -> {
+                    for (int n = 0; n < MESSAGES_EACH; n++) {
+                        sender.sendMessage(name + ":" + n);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : sent) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+
+            for (TestClient receiver : clients) {
+                Map<String, Integer> nextFromSender = new HashMap<>();
+                for (int received = 0; received < CLIENTS * MESSAGES_EACH; received++) {
+                    JsonNode message = receiver.next("message");
+                    String sender = message.path("user").path("name").asText();
+                    String expected = sender + ":" + nextFromSender.getOrDefault(sender, 0);
+                    assertEquals(expected, message.path("text").asText(), "each sender's messages arrive in order");
+                    nextFromSender.merge(sender, 1, Integer::sum);
+                }
+                assertEquals(CLIENTS, nextFromSender.size());
+                assertTrue(nextFromSender.values().stream().allMatch(count -> count == MESSAGES_EACH));
+            }
+            assertEquals(List.of(), log.exceptions(), "the server logged no exception");
+        } finally {
+            senders.shutdownNow();
+            for (TestClient client : clients) {
+                client.close();
+            }
+        }
+    }
+}
