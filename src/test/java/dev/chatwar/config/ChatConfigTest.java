@@ -1,0 +1,68 @@
+package dev.chatwar.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ChatConfigTest {
+
+    private static ChatConfig load(Map<String, String> settings) {
+        return ChatConfig.load(settings::get);
+    }
+
+    @Test
+    void defaultsApplyWhenNothingIsSet() {
+        ChatConfig config = ChatConfig.defaults();
+        assertEquals(100, config.historySize());
+        assertEquals(1000, config.historyRooms());
+        assertEquals(2000, config.maxMessageChars());
+        assertEquals(10_000, config.queueMaxFrames());
+        assertEquals(1_000_000, config.queueMaxChars());
+        assertEquals(30_000, config.sendTimeoutMillis());
+        assertTrue(config.allowedOrigins().isSameOriginOnly());
+    }
+
+    @Test
+    void valuesAreReadAndTrimmed() {
+        ChatConfig config = load(Map.of("CHAT_HISTORY_SIZE", " 5 ", "CHAT_MAX_MESSAGE_CHARS", "300",
+                "CHAT_SEND_TIMEOUT_SECONDS", "2", "CHAT_ALLOWED_ORIGINS", "https://a.example"));
+        assertEquals(5, config.historySize());
+        assertEquals(300, config.maxMessageChars());
+        assertEquals(2_000, config.sendTimeoutMillis());
+        assertTrue(config.allowedOrigins().allows("https://a.example", "elsewhere", false));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "CHAT_HISTORY_SIZE|abc|CHAT_HISTORY_SIZE='abc': not a whole number (expected 0 to 10000)",
+            "CHAT_HISTORY_SIZE|-1|CHAT_HISTORY_SIZE='-1': out of range (expected 0 to 10000)",
+            "CHAT_HISTORY_ROOMS|0|CHAT_HISTORY_ROOMS='0': out of range (expected 1 to 1000000)",
+            "CHAT_MAX_MESSAGE_CHARS|1e3|CHAT_MAX_MESSAGE_CHARS='1e3': not a whole number (expected 1 to 60000)",
+            "CHAT_QUEUE_MAX_FRAMES|99999999999|CHAT_QUEUE_MAX_FRAMES='99999999999': not a whole number (expected 1 to 1000000)",
+            "CHAT_QUEUE_MAX_CHARS|10|CHAT_QUEUE_MAX_CHARS='10': out of range (expected 1000 to 1000000000)",
+            "CHAT_SEND_TIMEOUT_SECONDS|0|CHAT_SEND_TIMEOUT_SECONDS='0': out of range (expected 1 to 3600)",
+            "CHAT_ALLOWED_ORIGINS|example.org|CHAT_ALLOWED_ORIGINS='example.org': 'example.org' is not an origin of the form http(s)://host[:port]",
+            "CHAT_ALLOWED_ORIGINS|https://a.example/path|CHAT_ALLOWED_ORIGINS='https://a.example/path': 'https://a.example/path' is not an origin of the form http(s)://host[:port]",
+            "CHAT_ALLOWED_ORIGINS|*, https://a.example|CHAT_ALLOWED_ORIGINS='*, https://a.example': '*' must stand alone"})
+    void aBadValueIsRefusedNamingTheSettingAndTheValue(String setting, String value, String message) {
+        ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of(setting, value)));
+        assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void theReadmeTableListsEverySettingWithItsDefault() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        for (Setting setting : Setting.values()) {
+            String shown = setting.defaultValue().isEmpty() ? "(unset)" : setting.defaultValue();
+            assertTrue(readme.contains("| `" + setting.name() + "` | " + shown + " |"),
+                    () -> "README.md configuration table lacks the row for " + setting + " with default " + shown);
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package dev.chatwar.endpoint;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chatwar.protocol.CloseCode;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class OutboundQueueTest {
+
+    /** A transport whose sends complete when the test says so, or inline, or on another thread. */
+    static final class ScriptedTransport implements OutboundQueue.Transport {
+        enum Mode { MANUAL, INLINE, OTHER_THREAD }
+
+        final List<String> sent = new ArrayList<>();
+        final List<CloseCode> closes = new ArrayList<>();
+        final ExecutorService completer = Executors.newSingleThreadExecutor();
+        Mode mode = Mode.MANUAL;
+        OutboundQueue queue;
+        int inFlight;
+        int maxInFlight;
+        int depth;
+        int maxDepth;
+
+        @Override
+        public synchronized void send(String frame) {
+            sent.add(frame);
+            notifyAll();
+            inFlight++;
+            maxInFlight = Math.max(maxInFlight, inFlight);
+            depth++;
+            maxDepth = Math.max(maxDepth, depth);
+            try {
+                if (mode == Mode.INLINE) {
+                    complete(null);
+                } else if (mode == Mode.OTHER_THREAD) {
+                    completer.execute(() -> complete(null));
+                }
+            } finally {
+                depth--;
+            }
+        }
+
+        void complete(Throwable failure) {
+            synchronized (this) {
+                inFlight--;
+            }
+            queue.sent(failure);
+        }
+
+        @Override
+        public synchronized void close(CloseCode code, String reason) {
+            closes.add(code);
+        }
+    }
+
+    private final ScriptedTransport transport = new ScriptedTransport();
+
+    private OutboundQueue queue(int maxFrames, long maxChars) {
+        OutboundQueue queue = new OutboundQueue(maxFrames, maxChars, q -> transport);
+        transport.queue = queue;
+        return queue;
+    }
+
+    @AfterEach
+    void stopCompleter() {
+        transport.completer.shutdownNow();
+    }
+
+    @Test
+    void theFirstEnqueueMakesTheCallerTheWriterAndLaterOnesDoNot() {
+        OutboundQueue queue = queue(10, 1_000);
+        assertTrue(queue.enqueue("a"));
+        assertFalse(queue.enqueue("b"), "a writer is already appointed");
+        assertEquals(List.of(), transport.sent, "enqueue never writes");
+        queue.flush();
+        assertEquals(List.of("a"), transport.sent);
+    }
+
+    @Test
+    void neverTwoSendsInFlightAndOrderIsKept() {
+        OutboundQueue queue = queue(10, 1_000);
+        queue.send("1");
+        queue.send("2");
+        queue.send("3");
+        assertEquals(List.of("1"), transport.sent, "the second send waits for the first to complete");
+        transport.complete(null);
+        assertEquals(List.of("1", "2"), transport.sent);
+        transport.complete(null);
+        transport.complete(null);
+        assertEquals(List.of("1", "2", "3"), transport.sent);
+        assertEquals(1, transport.maxInFlight);
+        assertTrue(queue.enqueue("4"), "an idle queue appoints a writer again");
+    }
+
+    @Test
+    void inlineCompletionsDoNotGrowTheStack() {
+        OutboundQueue queue = queue(200_000, 100_000_000);
+        for (int i = 0; i < 100_000; i++) {
+            assertTrue(i == 0 == queue.enqueue("f" + i));
+        }
+        transport.mode = ScriptedTransport.Mode.INLINE;
+        queue.flush();
+        assertEquals(100_000, transport.sent.size());
+        assertEquals(1, transport.maxDepth, "each send returned before the next began");
+        assertEquals("f99999", transport.sent.get(99_999));
+    }
+
+    @Test
+    void concurrentProducersWithCompletionsOnAnotherThreadLoseNothing() throws Exception {
+        transport.mode = ScriptedTransport.Mode.OTHER_THREAD;
+        OutboundQueue queue = queue(1_000_000, 100_000_000);
+        int producers = 4;
+        int each = 5_000;
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(producers);
+        for (int p = 0; p < producers; p++) {
+            String prefix = "p" + p + ":";
+            pool.execute(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < each; i++) {
+                    queue.send(prefix + i);
+                }
+            });
+        }
+        start.countDown();
+        pool.shutdown();
+        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        synchronized (transport) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (transport.sent.size() < producers * each && System.nanoTime() < deadline) {
+                transport.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
+            assertEquals(producers * each, transport.sent.size());
+            assertEquals(1, transport.maxInFlight);
+            for (int p = 0; p < producers; p++) {
+                String prefix = "p" + p + ":";
+                List<String> mine = transport.sent.stream().filter(f -> f.startsWith(prefix)).toList();
+                for (int i = 0; i < each; i++) {
+                    assertEquals(prefix + i, mine.get(i));
+                }
+            }
+        }
+    }
+
+    @Test
+    void overflowByCountDropsTheQueueAndClosesAsSlowConsumer() {
+        OutboundQueue queue = queue(3, 1_000);
+        queue.send("in flight");
+        queue.send("1");
+        queue.send("2");
+        queue.send("3");
+        assertFalse(queue.enqueue("overflow"));
+        assertEquals(0, queue.size(), "what waited is dropped at once");
+        transport.complete(null);
+        assertEquals(List.of("in flight"), transport.sent);
+        assertEquals(List.of(CloseCode.SLOW_CONSUMER), transport.closes);
+        assertFalse(queue.enqueue("after close"));
+    }
+
+    @Test
+    void overflowByCharactersClosesAsSlowConsumer() {
+        OutboundQueue queue = queue(1_000, 10);
+        queue.send("in flight");
+        queue.send("12345");
+        queue.send("678901");
+        transport.complete(null);
+        assertEquals(List.of("in flight"), transport.sent);
+        assertEquals(List.of(CloseCode.SLOW_CONSUMER), transport.closes);
+    }
+
+    @Test
+    void overflowOnAnIdleQueueAppointsAWriterToClose() {
+        OutboundQueue queue = queue(10, 5);
+        assertTrue(queue.enqueue("123456"), "the caller must flush, which performs the close");
+        queue.flush();
+        assertEquals(List.of(), transport.sent);
+        assertEquals(List.of(CloseCode.SLOW_CONSUMER), transport.closes);
+    }
+
+    @Test
+    void closeWaitsForQueuedFrames() {
+        OutboundQueue queue = queue(10, 1_000);
+        queue.send("1");
+        queue.send("2");
+        queue.close(CloseCode.GOING_AWAY, "bye");
+        assertEquals(List.of(), transport.closes);
+        transport.complete(null);
+        transport.complete(null);
+        assertEquals(List.of("1", "2"), transport.sent);
+        assertEquals(List.of(CloseCode.GOING_AWAY), transport.closes);
+        queue.close(CloseCode.SERVER_ERROR, "again");
+        assertEquals(1, transport.closes.size(), "closed once");
+    }
+
+    @Test
+    void aTimedOutSendClosesAsSlowConsumer() {
+        OutboundQueue queue = queue(10, 1_000);
+        queue.send("1");
+        queue.send("2");
+        transport.complete(new SocketTimeoutException());
+        assertEquals(List.of("1"), transport.sent);
+        assertEquals(List.of(CloseCode.SLOW_CONSUMER), transport.closes);
+    }
+
+    @Test
+    void aFailedSendOnAGoneConnectionStopsQuietly() {
+        OutboundQueue queue = queue(10, 1_000);
+        queue.send("1");
+        queue.send("2");
+        transport.complete(new IOException("broken pipe"));
+        assertEquals(List.of("1"), transport.sent);
+        assertEquals(List.of(), transport.closes);
+        assertFalse(queue.enqueue("3"));
+    }
+
+    @Test
+    void discardDropsEverythingAndRefusesMore() {
+        OutboundQueue queue = queue(10, 1_000);
+        queue.send("1");
+        queue.send("2");
+        queue.discard();
+        transport.complete(null);
+        assertEquals(List.of("1"), transport.sent);
+        assertFalse(queue.enqueue("3"));
+        assertEquals(List.of(), transport.closes, "a gone connection is not closed again");
+    }
+}

@@ -1,0 +1,199 @@
+package dev.chatwar.room;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatwar.broker.InMemoryBroker;
+import dev.chatwar.protocol.CloseCode;
+import dev.chatwar.protocol.FrameCodec;
+import dev.chatwar.support.RecordingConnection;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Rooms and the chat service with recording connections: who gets what, in which order. */
+class ChatServiceTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static ChatService newChat(InMemoryBroker broker, int historySize) {
+        Clock clock = Clock.systemUTC();
+        FrameCodec codec = new FrameCodec();
+        RoomRegistry rooms = new RoomRegistry(new InMemoryHistoryStore(historySize, 100), codec, new EventIds(clock), clock);
+        return new ChatService(rooms, broker, codec, clock, 20);
+    }
+
+    private final ChatService chat = newChat(new InMemoryBroker(), 3);
+
+    static List<JsonNode> frames(RecordingConnection connection) throws Exception {
+        List<JsonNode> frames = new ArrayList<>();
+        for (String frame : connection.sent()) {
+            frames.add(JSON.readTree(frame));
+        }
+        return frames;
+    }
+
+    static List<String> types(RecordingConnection connection) throws Exception {
+        return frames(connection).stream().map(f -> f.get("type").asText()).toList();
+    }
+
+    private static JsonNode last(RecordingConnection connection) throws Exception {
+        List<JsonNode> frames = frames(connection);
+        return frames.get(frames.size() - 1);
+    }
+
+    @Test
+    void newcomerGetsWelcomeThenItsOwnJoin() throws Exception {
+        RecordingConnection alice = new RecordingConnection();
+        chat.join("r", "alice", "10.0.0.1", alice);
+        assertEquals(List.of("welcome", "join"), types(alice));
+        JsonNode welcome = frames(alice).get(0);
+        assertEquals("alice", welcome.get("you").get("name").asText());
+        assertEquals("10.0.0.1", welcome.get("you").get("address").asText());
+        assertEquals(List.of(), alice.unflushed(), "everything queued was flushed");
+        assertEquals(0, alice.uninvitedFlushes());
+    }
+
+    @Test
+    void messageGoesToEveryMemberSenderIncludedWithServerStampedIdentity() throws Exception {
+        RecordingConnection alice = new RecordingConnection();
+        RecordingConnection bob = new RecordingConnection();
+        chat.join("r", "alice", "10.0.0.1", alice);
+        Member b = chat.join("r", "bob", "10.0.0.2", bob);
+        chat.receive(b, "{\"type\":\"message\",\"text\":\"hi\",\"user\":{\"name\":\"alice\"}}");
+        for (RecordingConnection member : List.of(alice, bob)) {
+            JsonNode message = last(member);
+            assertEquals("message", message.get("type").asText());
+            assertEquals("bob", message.get("user").get("name").asText());
+            assertEquals("10.0.0.2", message.get("user").get("address").asText());
+            assertEquals("hi", message.get("text").asText());
+        }
+    }
+
+    @Test
+    void leaveIsAnnouncedToTheRestAndTheEmptyRoomIsDropped() throws Exception {
+        RecordingConnection alice = new RecordingConnection();
+        RecordingConnection bob = new RecordingConnection();
+        Member a = chat.join("r", "alice", "10.0.0.1", alice);
+        Member b = chat.join("r", "bob", "10.0.0.2", bob);
+        chat.leave(b);
+        assertEquals("leave", last(alice).get("type").asText());
+        assertEquals("bob", last(alice).get("user").get("name").asText());
+        assertEquals(List.of("welcome", "join"), types(bob), "the leaver gets nothing after its own join");
+        chat.leave(a);
+        assertEquals(0, chat.rooms().roomCount());
+        chat.leave(a);
+        assertEquals(0, chat.rooms().roomCount(), "leaving twice is harmless");
+    }
+
+    @Test
+    void aMemberWhoLeftCannotSpeak() throws Exception {
+        RecordingConnection alice = new RecordingConnection();
+        RecordingConnection bob = new RecordingConnection();
+        chat.join("r", "alice", "10.0.0.1", alice);
+        Member b = chat.join("r", "bob", "10.0.0.2", bob);
+        chat.leave(b);
+        int before = alice.sent().size();
+        chat.receive(b, "ghost");
+        assertEquals(before, alice.sent().size());
+    }
+
+    @Test
+    void welcomeCarriesMembersAndTheRoomsHistoryBoundedOldestFirst() throws Exception {
+        RecordingConnection alice = new RecordingConnection();
+        Member a = chat.join("r", "alice", "10.0.0.1", alice);
+        for (int i = 1; i <= 5; i++) {
+            chat.receive(a, "m" + i);
+        }
+        RecordingConnection bob = new RecordingConnection();
+        chat.join("r", "bob", "10.0.0.2", bob);
+        JsonNode welcome = frames(bob).get(0);
+        assertEquals(2, welcome.get("members").size());
+        List<String> history = new ArrayList<>();
+        welcome.get("history").forEach(m -> history.add(m.get("text").asText()));
+        assertEquals(List.of("m3", "m4", "m5"), history);
+    }
+
+    @Test
+    void historySurvivesTheRoomEmptying() throws Exception {
+        Member a = chat.join("r", "alice", "10.0.0.1", new RecordingConnection());
+        chat.receive(a, "remember me");
+        chat.leave(a);
+        RecordingConnection bob = new RecordingConnection();
+        chat.join("r", "bob", "10.0.0.2", bob);
+        assertEquals("remember me", frames(bob).get(0).get("history").get(0).get("text").asText());
+    }
+
+    @Test
+    void refusedFramesAnswerOnlyTheSender() throws Exception {
+        RecordingConnection alice = new RecordingConnection();
+        RecordingConnection bob = new RecordingConnection();
+        chat.join("r", "alice", "10.0.0.1", alice);
+        Member b = chat.join("r", "bob", "10.0.0.2", bob);
+        int aliceBefore = alice.sent().size();
+        chat.receive(b, "x".repeat(21));
+        assertEquals("too_long", last(bob).get("code").asText());
+        chat.receive(b, " \n ");
+        assertEquals("empty", last(bob).get("code").asText());
+        chat.receive(b, "{\"type\":\"dance\"}");
+        assertEquals("bad_request", last(bob).get("code").asText());
+        assertEquals(aliceBefore, alice.sent().size(), "alice saw nothing of it");
+        chat.receive(b, "x".repeat(20));
+        assertEquals("message", last(alice).get("type").asText(), "20 code points is within the limit");
+    }
+
+    @Test
+    void lengthCountsCodePointsNotUtf16Units() throws Exception {
+        RecordingConnection alice = new RecordingConnection();
+        Member a = chat.join("r", "alice", "10.0.0.1", alice);
+        chat.receive(a, "😀".repeat(20));
+        assertEquals("message", last(alice).get("type").asText());
+    }
+
+    @Test
+    void takenNamesGetASuffixComparedWithoutCase() throws Exception {
+        RecordingConnection first = new RecordingConnection();
+        chat.join("r", "alice", "10.0.0.1", first);
+        assertEquals("Alice (2)", chat.join("r", "Alice", "10.0.0.2", new RecordingConnection()).user().name());
+        assertEquals("alice (3)", chat.join("r", "alice", "10.0.0.3", new RecordingConnection()).user().name());
+        assertEquals("alice", chat.join("other", "alice", "10.0.0.3", new RecordingConnection()).user().name());
+    }
+
+    @Test
+    void idsIncreaseInEveryMembersDeliveryOrder() throws Exception {
+        RecordingConnection alice = new RecordingConnection();
+        Member a = chat.join("r", "alice", "10.0.0.1", alice);
+        chat.join("r", "bob", "10.0.0.2", new RecordingConnection());
+        chat.receive(a, "one");
+        chat.receive(a, "two");
+        long previous = 0;
+        for (JsonNode frame : frames(alice)) {
+            if (frame.has("id")) {
+                long id = Long.parseLong(frame.get("id").asText());
+                assertTrue(id > previous);
+                previous = id;
+            }
+        }
+    }
+
+    @Test
+    void invalidParametersAreRefused() {
+        assertThrows(JoinRefusedException.class, () -> chat.join("no spaces", "a", "1", new RecordingConnection()));
+        assertThrows(JoinRefusedException.class, () -> chat.join("r", "<b>", "1", new RecordingConnection()));
+        assertEquals(0, chat.rooms().roomCount());
+    }
+
+    @Test
+    void shutdownClosesEveryConnectionGoingAway() throws Exception {
+        RecordingConnection alice = new RecordingConnection();
+        RecordingConnection bob = new RecordingConnection();
+        chat.join("r", "alice", "10.0.0.1", alice);
+        chat.join("s", "bob", "10.0.0.2", bob);
+        chat.shutdown();
+        assertEquals(CloseCode.GOING_AWAY, alice.closedWith());
+        assertEquals(CloseCode.GOING_AWAY, bob.closedWith());
+    }
+}

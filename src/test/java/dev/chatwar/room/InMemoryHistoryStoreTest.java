@@ -1,0 +1,64 @@
+package dev.chatwar.room;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import dev.chatwar.protocol.ServerEvent.Message;
+import dev.chatwar.protocol.User;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class InMemoryHistoryStoreTest {
+
+    private static Message message(String room, int n) {
+        return new Message(room, "t", String.valueOf(n), new User("a", "b"), "m" + n);
+    }
+
+    private static List<String> texts(History history) {
+        return history.recent().stream().map(Message::text).toList();
+    }
+
+    @Test
+    void keepsTheLastMessagesOldestFirst() {
+        History history = new InMemoryHistoryStore(3, 10).open("r");
+        for (int n = 1; n <= 5; n++) {
+            history.append(message("r", n));
+        }
+        assertEquals(List.of("m3", "m4", "m5"), texts(history));
+    }
+
+    @Test
+    void sizeZeroKeepsNothing() {
+        History history = new InMemoryHistoryStore(0, 10).open("r");
+        history.append(message("r", 1));
+        assertEquals(List.of(), texts(history));
+    }
+
+    @Test
+    void aRoomsHistoryOutlivesItsRoomObject() {
+        InMemoryHistoryStore store = new InMemoryHistoryStore(5, 10);
+        store.open("r").append(message("r", 1));
+        assertEquals(List.of("m1"), texts(store.open("r")));
+        assertSame(store.open("r"), store.open("r"));
+    }
+
+    @Test
+    void theLeastRecentlyOpenedRoomIsForgottenBeyondTheRoomLimit() {
+        InMemoryHistoryStore store = new InMemoryHistoryStore(5, 2);
+        store.open("a").append(message("a", 1));
+        store.open("b").append(message("b", 2));
+        store.open("a");
+        store.open("c").append(message("c", 3));
+        assertEquals(List.of("m1"), texts(store.open("a")), "a was used more recently than b");
+        assertEquals(List.of(), texts(store.open("b")), "b was forgotten");
+    }
+
+    @Test
+    void recentIsASnapshot() {
+        History history = new InMemoryHistoryStore(5, 1).open("r");
+        history.append(message("r", 1));
+        List<Message> before = history.recent();
+        history.append(message("r", 2));
+        assertEquals(1, before.size());
+    }
+}

@@ -1,0 +1,63 @@
+package dev.chatwar.room;
+
+import static dev.chatwar.room.ChatServiceTest.frames;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatwar.broker.InMemoryBroker;
+import dev.chatwar.support.RecordingConnection;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Two chat nodes on one in-process bus: each room event crosses once, and a node never delivers its own echo. */
+class TwoNodeChatTest {
+    private final InMemoryBroker bus = new InMemoryBroker();
+    private final ChatService east = ChatServiceTest.newChat(bus, 10);
+    private final ChatService west = ChatServiceTest.newChat(bus, 10);
+
+    private static List<String> texts(RecordingConnection connection) throws Exception {
+        return frames(connection).stream().filter(f -> f.get("type").asText().equals("message"))
+                .map(f -> f.get("text").asText()).toList();
+    }
+
+    @Test
+    void aMessageReachesMembersOnBothNodesExactlyOnce() throws Exception {
+        RecordingConnection alice = new RecordingConnection();
+        RecordingConnection bob = new RecordingConnection();
+        Member a = east.join("r", "alice", "10.0.0.1", alice);
+        west.join("r", "bob", "10.0.0.2", bob);
+        east.receive(a, "across");
+        assertEquals(List.of("across"), texts(alice));
+        assertEquals(List.of("across"), texts(bob));
+        JsonNode atBob = frames(bob).get(frames(bob).size() - 1);
+        assertEquals("alice", atBob.get("user").get("name").asText(), "the origin node's stamp travels unchanged");
+    }
+
+    @Test
+    void joinsAndLeavesCrossToo() throws Exception {
+        RecordingConnection bob = new RecordingConnection();
+        west.join("r", "bob", "10.0.0.2", bob);
+        Member a = east.join("r", "alice", "10.0.0.1", new RecordingConnection());
+        east.leave(a);
+        List<String> types = frames(bob).stream().map(f -> f.get("type").asText()).toList();
+        assertEquals(List.of("welcome", "join", "join", "leave"), types);
+    }
+
+    @Test
+    void aNodeWithoutMembersInTheRoomStillKeepsItsHistory() throws Exception {
+        Member a = east.join("r", "alice", "10.0.0.1", new RecordingConnection());
+        east.receive(a, "for later");
+        RecordingConnection bob = new RecordingConnection();
+        west.join("r", "bob", "10.0.0.2", bob);
+        assertEquals("for later", frames(bob).get(0).get("history").get(0).get("text").asText());
+    }
+
+    @Test
+    void otherRoomsAreUntouched() throws Exception {
+        RecordingConnection bob = new RecordingConnection();
+        west.join("elsewhere", "bob", "10.0.0.2", bob);
+        Member a = east.join("r", "alice", "10.0.0.1", new RecordingConnection());
+        east.receive(a, "not for bob");
+        assertEquals(List.of(), texts(bob));
+    }
+}
