@@ -57,12 +57,12 @@ class ChatConfigTest {
     }
 
     @Test
-    void theReadmeTableListsEverySettingWithItsDefault() throws Exception {
+    void theReadmeTableListsEverySettingWithItsDefaultAndMeaning() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
         for (Setting setting : Setting.values()) {
             String shown = setting.defaultValue().isEmpty() ? "(unset)" : setting.defaultValue();
-            assertTrue(readme.contains("| `" + setting.name() + "` | " + shown + " |"),
-                    () -> "README.md configuration table lacks the row for " + setting + " with default " + shown);
+            String row = "| `" + setting.name() + "` | " + shown + " | " + setting.meaning() + " |";
+            assertTrue(readme.contains(row), () -> "README.md configuration table lacks the row " + row);
         }
     }
 }
