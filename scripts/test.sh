@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command (README, "Test it"; .ci/run calls exactly this). Installs the system packages the suite needs
-# when they are missing, then runs the whole suite: unit tests, then the container and browser tests against the
-# real WAR in a Tomcat unpacked from Maven Central. Extra arguments go to Maven, e.g. -Dit.test=PageIT.
+# when they are missing, then runs the whole suite against the real WAR in each container we support, each
+# unpacked from Maven Central: unit, container and browser tests on Tomcat 10.1, then the same container and
+# browser tests on Tomcat 11 and on WildFly. Extra arguments go to every Maven run, e.g. -Dit.test=PageIT.
+# For a quick loop on Tomcat 10.1 alone, `mvn verify` is enough once the packages are installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +25,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-exec mvn -B -ntp verify "$@"
+only_its=(-Dtest=none -Dsurefire.failIfNoSpecifiedTests=false)
+echo "== Tomcat 10.1: unit, container and browser tests"
+mvn -B -ntp verify "$@"
+echo "== Tomcat 11: container and browser tests"
+mvn -B -ntp verify -Dtomcat.version=11.0.24 "${only_its[@]}" "$@"
+echo "== WildFly 39: container and browser tests"
+mvn -B -ntp verify -Pwildfly "${only_its[@]}" "$@"

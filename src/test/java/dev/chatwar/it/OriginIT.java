@@ -70,7 +70,9 @@ class OriginIT {
     private static void assertRefused(URL base, String origin) {
         DeploymentException refused = assertThrows(DeploymentException.class,
                 () -> TestClient.connect(chatUri(base, "origin", "refused"), origin).close(), origin);
+        // Refused before the upgrade: Tomcat answers 403, WildFly (Undertow) 404.
         String status = String.valueOf(refused.getMessage()) + refused.getCause();
-        assertTrue(status.contains("403"), () -> "expected HTTP 403 for " + origin + ", got " + status);
+        assertTrue(status.contains("403") || status.contains("404"),
+                () -> "expected HTTP 403 or 404 for " + origin + ", got " + status);
     }
 }

@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The container's log file ({@code catalina.<date>.log} under {@code container.home/logs}) from a starting point on,
- * so a test can check what the server logged while it ran.
+ * The container's log file from a starting point on, so a test can check what the server logged while it ran:
+ * Tomcat's {@code logs/catalina.<date>.log} or WildFly's {@code standalone/log/server.log} under
+ * {@code container.home}.
  */
 public final class ServerLog {
     private final Path file;
@@ -48,12 +49,17 @@ public final class ServerLog {
     public List<String> exceptions() {
         return text().lines()
                 .filter(line -> line.contains("Exception") || line.contains("Error:") || line.startsWith("\tat ")
-                        || line.contains(" SEVERE ") || line.contains(" WARNING "))
+                        || line.contains(" SEVERE ") || line.contains(" WARNING ") || line.contains(" WARN ")
+                        || line.contains(" ERROR "))
                 .toList();
     }
 
     private static Path current() {
-        Path logs = Path.of(System.getProperty("container.home"), "logs");
+        Path home = Path.of(System.getProperty("container.home"));
+        if ("wildfly".equals(System.getProperty("arquillian.launch"))) {
+            return home.resolve("standalone/log/server.log");
+        }
+        Path logs = home.resolve("logs");
         try (Stream<Path> files = Files.list(logs)) {
             return files.filter(path -> path.getFileName().toString().matches("catalina\\..*\\.log"))
                     .max(Comparator.comparing(path -> path.toFile().lastModified()))
