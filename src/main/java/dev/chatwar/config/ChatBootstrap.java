@@ -3,6 +3,7 @@ package dev.chatwar.config;
 import dev.chatwar.broker.Broker;
 import dev.chatwar.broker.InMemoryBroker;
 import dev.chatwar.endpoint.HandshakeCaptureFilter;
+import dev.chatwar.ops.ChatMetrics;
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.room.ChatService;
 import dev.chatwar.room.EventIds;
@@ -47,21 +48,32 @@ public final class ChatBootstrap implements ServletContextListener {
         }
         Clock clock = Clock.systemUTC();
         FrameCodec codec = new FrameCodec();
+        ChatMetrics metrics = new ChatMetrics();
         RoomRegistry rooms = new RoomRegistry(new InMemoryHistoryStore(config.historySize(), config.historyRooms()),
-                codec, new EventIds(clock), clock);
+                codec, new EventIds(clock), clock, metrics);
         broker = new InMemoryBroker();
-        ChatService chat = new ChatService(rooms, broker, codec, clock, config.maxMessageChars());
-        ChatRuntime.install(new ChatRuntime(config, chat, closer()));
+        ChatService chat = new ChatService(rooms, broker, codec, clock, config.maxMessageChars(), metrics);
+        metrics.watch(chat);
+        ChatRuntime.install(new ChatRuntime(config, chat, closer(), metrics));
 
         // Ahead of every other filter, so it also precedes the container's upgrade filter.
         context.addFilter("chat-handshake", HandshakeCaptureFilter.class)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/chat");
-        LOG.log(Level.INFO, "chat started at {0}/chat; origins: {1}", context.getContextPath(), config.allowedOrigins());
+        LOG.log(Level.INFO, "chat started: endpoint {0}/chat, origins: {1}", context.getContextPath(),
+                config.allowedOrigins());
     }
 
+    /**
+     * Graceful stop: health turns 503 first, then every member gets 1001 (going away), the closes finish, and nothing
+     * of ours is left running or registered.
+     */
     @Override
     public void contextDestroyed(ServletContextEvent event) {
-        ChatRuntime runtime = ChatRuntime.get();
+        ChatRuntime runtime = ChatRuntime.orNull();
+        if (runtime == null) {
+            return;
+        }
+        runtime.beginStopping();
         runtime.chat().shutdown();
         runtime.closer().shutdown();
         try {
@@ -72,7 +84,9 @@ public final class ChatBootstrap implements ServletContextListener {
             Thread.currentThread().interrupt();
         }
         broker.close();
+        runtime.metrics().close();
         ChatRuntime.uninstall();
+        LOG.log(Level.INFO, "chat stopped");
     }
 
     /** Environment variable, then system property, then context-param: the first that is set. */

@@ -10,11 +10,12 @@ import java.util.function.UnaryOperator;
  * @param historyRooms      rooms whose history outlives their last member
  * @param maxMessageChars   longest message text, in code points
  * @param queueMaxFrames    frames waiting for one connection before it counts as slow
- * @param queueMaxChars     characters waiting for one connection before it counts as slow
+ * @param queueMaxBytes     bytes waiting for one connection before it counts as slow
  * @param sendTimeoutMillis how long one frame may wait for the peer to accept it
+ * @param metricsToken      the bearer token {@code /metrics} requires, or empty when it is open
  */
 public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int historyRooms, int maxMessageChars,
-                         int queueMaxFrames, int queueMaxChars, long sendTimeoutMillis) {
+                         int queueMaxFrames, int queueMaxBytes, long sendTimeoutMillis, String metricsToken) {
 
     /** The defaults, as if no setting were given. */
     public static ChatConfig defaults() {
@@ -33,8 +34,9 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 reader.integer(Setting.CHAT_HISTORY_ROOMS, 1, 1_000_000),
                 reader.integer(Setting.CHAT_MAX_MESSAGE_CHARS, 1, 60_000),
                 reader.integer(Setting.CHAT_QUEUE_MAX_FRAMES, 1, 1_000_000),
-                reader.integer(Setting.CHAT_QUEUE_MAX_CHARS, 1_000, 1_000_000_000),
-                reader.integer(Setting.CHAT_SEND_TIMEOUT_SECONDS, 1, 3_600) * 1000L);
+                reader.integer(Setting.CHAT_QUEUE_MAX_BYTES, 1_024, 1_073_741_824),
+                reader.integer(Setting.CHAT_SEND_TIMEOUT_SECONDS, 1, 3_600) * 1000L,
+                reader.raw(Setting.CHAT_METRICS_TOKEN).trim());
     }
 
     private record Reader(UnaryOperator<String> lookup) {

@@ -1,19 +1,35 @@
 package dev.chatwar.config;
 
+import dev.chatwar.ops.ChatMetrics;
 import dev.chatwar.room.ChatService;
+import dev.chatwar.room.Telemetry;
+import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 
 /**
- * The running chat of this web application. The container creates endpoints and configurators itself and gives
- * them no deployment context (and plain Tomcat has no CDI), so this holder, set once by {@link ChatBootstrap}, is
- * the one static way in.
- *
- * @param config the settings read at startup
- * @param chat   rooms, members and delivery
- * @param closer runs closes, which may wait for a slow peer, away from the threads that deliver
+ * The running chat of this web application. The container creates endpoints, configurators and servlets itself and
+ * gives endpoints no deployment context (and plain Tomcat has no CDI), so this holder, set once by
+ * {@link ChatBootstrap}, is the one static way in.
  */
-public record ChatRuntime(ChatConfig config, ChatService chat, ExecutorService closer) {
+public final class ChatRuntime {
     private static volatile ChatRuntime current;
+
+    private final ChatConfig config;
+    private final ChatService chat;
+    private final ExecutorService closer;
+    private final ChatMetrics metrics;
+    private final Instant startedAt = Instant.now();
+    private volatile boolean stopping;
+
+    /**
+     * @param closer runs closes, which may wait for a slow peer, away from the threads that deliver
+     */
+    ChatRuntime(ChatConfig config, ChatService chat, ExecutorService closer, ChatMetrics metrics) {
+        this.config = config;
+        this.chat = chat;
+        this.closer = closer;
+        this.metrics = metrics;
+    }
 
     public static ChatRuntime get() {
         ChatRuntime runtime = current;
@@ -23,11 +39,49 @@ public record ChatRuntime(ChatConfig config, ChatService chat, ExecutorService c
         return runtime;
     }
 
+    /** The running chat, or null while starting or after it stopped. */
+    public static ChatRuntime orNull() {
+        return current;
+    }
+
     static void install(ChatRuntime runtime) {
         current = runtime;
     }
 
     static void uninstall() {
         current = null;
+    }
+
+    public ChatConfig config() {
+        return config;
+    }
+
+    public ChatService chat() {
+        return chat;
+    }
+
+    public ExecutorService closer() {
+        return closer;
+    }
+
+    public ChatMetrics metrics() {
+        return metrics;
+    }
+
+    public Telemetry telemetry() {
+        return metrics;
+    }
+
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    /** True once shutdown has begun: health reports it before any connection is closed. */
+    public boolean stopping() {
+        return stopping;
+    }
+
+    void beginStopping() {
+        stopping = true;
     }
 }

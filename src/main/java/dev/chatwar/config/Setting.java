@@ -17,11 +17,14 @@ public enum Setting {
     CHAT_MAX_MESSAGE_CHARS("2000", "Longest message text in characters (code points); longer gets `error` `too_long` (1 to 60000)."),
     CHAT_QUEUE_MAX_FRAMES("10000",
             "Frames that may wait for one slow connection before it is closed with 4008 (1 to 1000000)."),
-    CHAT_QUEUE_MAX_CHARS("1000000",
-            "Characters (UTF-16 units) that may wait for one slow connection before it is closed with 4008"
-                    + " (1000 to 1000000000)."),
+    CHAT_QUEUE_MAX_BYTES("1048576",
+            "Bytes (UTF-8, as on the wire) that may wait for one slow connection before it is closed with 4008"
+                    + " (1024 to 1073741824)."),
     CHAT_SEND_TIMEOUT_SECONDS("30",
-            "A frame the peer has not accepted within this time closes the connection (1 to 3600).");
+            "A frame the peer has not accepted within this time closes the connection (1 to 3600)."),
+    CHAT_METRICS_TOKEN("",
+            "When set, `/metrics` answers only requests with `Authorization: Bearer <token>` (others get 401)."
+                    + " Unset: `/metrics` is open; restrict it at the proxy or firewall.");
 
     private final String defaultValue;
     private final String meaning;

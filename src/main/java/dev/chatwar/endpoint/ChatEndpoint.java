@@ -3,8 +3,10 @@ package dev.chatwar.endpoint;
 import dev.chatwar.config.ChatConfig;
 import dev.chatwar.config.ChatRuntime;
 import dev.chatwar.protocol.CloseCode;
+import dev.chatwar.protocol.Frame;
 import dev.chatwar.room.JoinRefusedException;
 import dev.chatwar.room.Member;
+import dev.chatwar.room.Telemetry;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.OnClose;
 import jakarta.websocket.OnError;
@@ -12,7 +14,6 @@ import jakarta.websocket.OnMessage;
 import jakarta.websocket.OnOpen;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
-import java.io.EOFException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -25,7 +26,7 @@ import java.util.List;
 @ServerEndpoint(value = "/chat", configurator = OriginConfigurator.class)
 public class ChatEndpoint {
     private static final System.Logger LOG = System.getLogger(ChatEndpoint.class.getName());
-    /** The largest frame accepted, in bytes of UTF-8. Containers count differently, so it is checked here too. */
+    /** The largest frame accepted, in bytes of UTF-8. Not every container enforces maxMessageSize, so it is checked here. */
     static final int MAX_FRAME_BYTES = 64 * 1024;
     /** Tomcat lets a blocking write (the close frame) wait this long for a peer that does not read. */
     private static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
@@ -33,25 +34,33 @@ public class ChatEndpoint {
     private ChatRuntime runtime;
     private OutboundQueue queue;
     private Member member;
+    private String address;
+    private long openedAt;
 
     @OnOpen
     public void onOpen(Session session) {
         runtime = ChatRuntime.get();
+        openedAt = System.nanoTime();
         ChatConfig config = runtime.config();
+        Telemetry telemetry = runtime.telemetry();
+        telemetry.connectionOpened();
         session.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, Math.min(config.sendTimeoutMillis(), 5_000L));
-        queue = new OutboundQueue(config.queueMaxFrames(), config.queueMaxChars(),
-                q -> new SessionTransport(session, q, runtime.closer(), config.sendTimeoutMillis()));
-        Object address = session.getUserProperties().get(OriginConfigurator.ADDRESS);
+        queue = new OutboundQueue(config.queueMaxFrames(), config.queueMaxBytes(), telemetry,
+                q -> new SessionTransport(session, q, runtime.closer(), config.sendTimeoutMillis(), telemetry));
+        address = (String) session.getUserProperties().get(OriginConfigurator.ADDRESS);
         if (address == null) {
             LOG.log(Level.ERROR, "no client address for a handshake: is HandshakeCaptureFilter mapped to /chat?");
-            SessionTransport.closeNow(session, CloseCode.SERVER_ERROR, "client address unknown");
+            SessionTransport.closeNow(session, CloseCode.SERVER_ERROR, "client address unknown", telemetry);
             return;
         }
+        String room = parameter(session, "room");
+        String name = parameter(session, "name");
         try {
-            member = runtime.chat().join(parameter(session, "room"), parameter(session, "name"), (String) address,
-                    queue);
+            member = runtime.chat().join(room, name, address, queue);
+            LOG.log(Level.INFO, "open {0} room={1} name={2}", address, member.room(), member.user().name());
         } catch (JoinRefusedException e) {
-            SessionTransport.closeNow(session, CloseCode.POLICY_VIOLATION, e.getMessage());
+            LOG.log(Level.INFO, "refused {0}: {1}", address, e.getMessage());
+            SessionTransport.closeNow(session, CloseCode.POLICY_VIOLATION, e.getMessage(), telemetry);
         }
     }
 
@@ -60,7 +69,8 @@ public class ChatEndpoint {
         if (member == null) {
             return;
         }
-        if (utf8LengthExceeds(frame, MAX_FRAME_BYTES)) {
+        if (frame.length() > MAX_FRAME_BYTES
+                || (long) frame.length() * 3 > MAX_FRAME_BYTES && Frame.utf8Length(frame) > MAX_FRAME_BYTES) {
             queue.close(CloseCode.TOO_BIG, "frame over " + MAX_FRAME_BYTES + " bytes");
             return;
         }
@@ -81,6 +91,9 @@ public class ChatEndpoint {
         }
         if (member != null) {
             runtime.chat().leave(member);
+            LOG.log(Level.INFO, "close {0} room={1} name={2} after {3} s, code {4}", address, member.room(),
+                    member.user().name(), String.format("%.1f", (System.nanoTime() - openedAt) / 1e9),
+                    String.valueOf(reason.getCloseCode().getCode()));
             member = null;
         }
     }
@@ -92,7 +105,7 @@ public class ChatEndpoint {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        if (root instanceof EOFException || root instanceof IOException) {
+        if (root instanceof IOException) {
             LOG.log(Level.DEBUG, "connection of {0} ended: {1}", member, root.toString());
         } else {
             LOG.log(Level.WARNING, "fault on the connection of " + member, error);
@@ -102,21 +115,5 @@ public class ChatEndpoint {
     private static String parameter(Session session, String name) {
         List<String> values = session.getRequestParameterMap().get(name);
         return values == null || values.isEmpty() ? null : values.get(0);
-    }
-
-    /** Exact, and cheap for the usual short frame: a char takes 1 to 3 bytes, a surrogate pair 4 for 2 chars. */
-    static boolean utf8LengthExceeds(String text, int limit) {
-        if (text.length() > limit) {
-            return true;
-        }
-        if ((long) text.length() * 3 <= limit) {
-            return false;
-        }
-        long bytes = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
-        }
-        return bytes > limit;
     }
 }

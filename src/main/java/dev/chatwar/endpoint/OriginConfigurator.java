@@ -1,6 +1,7 @@
 package dev.chatwar.endpoint;
 
 import dev.chatwar.config.ChatRuntime;
+import dev.chatwar.room.Telemetry;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
@@ -16,10 +17,12 @@ public final class OriginConfigurator extends ServerEndpointConfig.Configurator 
 
     @Override
     public boolean checkOrigin(String origin) {
+        ChatRuntime runtime = ChatRuntime.get();
         HandshakeCaptureFilter.Handshake handshake = HandshakeCaptureFilter.current();
         boolean allowed = handshake != null
-                && ChatRuntime.get().config().allowedOrigins().allows(origin, handshake.host(), handshake.secure());
+                && runtime.config().allowedOrigins().allows(origin, handshake.host(), handshake.secure());
         if (!allowed) {
+            runtime.telemetry().handshakeRefused(Telemetry.Refusal.ORIGIN);
             LOG.log(Level.INFO, "refused handshake from {0}: origin {1} is not allowed",
                     handshake == null ? "an unknown address" : handshake.address(), origin);
         }

@@ -1,17 +1,19 @@
 package dev.chatwar.endpoint;
 
 import dev.chatwar.protocol.CloseCode;
+import dev.chatwar.protocol.Frame;
 import dev.chatwar.room.Connection;
+import dev.chatwar.room.Telemetry;
 import java.net.SocketTimeoutException;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * The single writer of one connection: frames wait here, bounded by count and by characters, and are handed to the
+ * The single writer of one connection: frames wait here, bounded by count and by bytes, and are handed to the
  * transport one at a time; the next send starts when the previous one completes. A connection that lets the queue
- * overflow, or whose send fails, is closed with {@link CloseCode#SLOW_CONSUMER} and everything still queued for it is
- * dropped, so one slow reader never holds memory or other members back.
+ * overflow, or whose send times out, is closed with {@link CloseCode#SLOW_CONSUMER} and everything still queued for
+ * it is dropped, so one slow reader never holds memory or other members back.
  *
  * <p>Rules: never two sends in flight (Tomcat refuses a second one with {@code IllegalStateException}); frames leave
  * in the order queued; no lock is held while calling the transport. A completion may arrive on the sending thread
@@ -31,35 +33,48 @@ public final class OutboundQueue implements Connection {
     }
 
     private final int maxFrames;
-    private final long maxChars;
+    private final long maxBytes;
+    private final Telemetry telemetry;
     private final Transport transport;
-    private final ArrayDeque<String> frames = new ArrayDeque<>();
+    private final ArrayDeque<Frame> frames = new ArrayDeque<>();
     /** Counts the two parties of the send in flight: its completion and the return from {@code send}. */
     private final AtomicInteger handoff = new AtomicInteger();
+    /** Size of the frame in flight; written by the writer before each send, read by its completion. */
+    private volatile int inFlightBytes;
 
     // Guarded by this.
-    private long queuedChars;
+    private long queuedBytes;
     private boolean writing;
     private CloseRequest closeRequest;
     private boolean finished;
 
-    public OutboundQueue(int maxFrames, long maxChars, Function<OutboundQueue, Transport> transport) {
+    public OutboundQueue(int maxFrames, long maxBytes, Telemetry telemetry,
+                         Function<OutboundQueue, Transport> transport) {
         this.maxFrames = maxFrames;
-        this.maxChars = maxChars;
+        this.maxBytes = maxBytes;
+        this.telemetry = telemetry;
         this.transport = transport.apply(this);
     }
 
     @Override
-    public synchronized boolean enqueue(String frame) {
-        if (closeRequest != null) {
-            return false;
+    public boolean enqueue(Frame frame) {
+        int depth;
+        boolean mustFlush;
+        synchronized (this) {
+            if (closeRequest != null) {
+                return false;
+            }
+            if (frames.size() >= maxFrames || queuedBytes + frame.bytes() > maxBytes) {
+                return requestClose(CloseCode.SLOW_CONSUMER,
+                        "too slow: " + frames.size() + " frames (" + queuedBytes + " bytes) waiting", true);
+            }
+            frames.addLast(frame);
+            queuedBytes += frame.bytes();
+            depth = frames.size();
+            mustFlush = claimWriter();
         }
-        if (frames.size() >= maxFrames || queuedChars + frame.length() > maxChars) {
-            return requestClose(CloseCode.SLOW_CONSUMER, "too slow: " + frames.size() + " frames waiting", true);
-        }
-        frames.addLast(frame);
-        queuedChars += frame.length();
-        return claimWriter();
+        telemetry.queueDepth(depth);
+        return mustFlush;
     }
 
     @Override
@@ -81,7 +96,7 @@ public final class OutboundQueue implements Connection {
     /** The connection is gone: drop what waits and refuse what comes. */
     public synchronized void discard() {
         frames.clear();
-        queuedChars = 0;
+        queuedBytes = 0;
         finished = true;
         if (closeRequest == null) {
             closeRequest = new CloseRequest(CloseCode.GOING_AWAY, "closed");
@@ -98,7 +113,9 @@ public final class OutboundQueue implements Connection {
      * quietly.
      */
     public void sent(Throwable failure) {
-        if (failure != null) {
+        if (failure == null) {
+            telemetry.delivered(inFlightBytes);
+        } else {
             synchronized (this) {
                 if (failure instanceof SocketTimeoutException) {
                     requestClose(CloseCode.SLOW_CONSUMER, "too slow: a send timed out", true);
@@ -115,12 +132,12 @@ public final class OutboundQueue implements Connection {
     /** Runs while this thread owns the writer role; gives the role up when nothing is left to write. */
     private void pump() {
         while (true) {
-            String frame;
+            Frame frame;
             CloseRequest close = null;
             synchronized (this) {
                 frame = frames.pollFirst();
                 if (frame != null) {
-                    queuedChars -= frame.length();
+                    queuedBytes -= frame.bytes();
                 } else if (closeRequest != null && !finished) {
                     finished = true;
                     close = closeRequest;
@@ -133,8 +150,9 @@ public final class OutboundQueue implements Connection {
                 transport.close(close.code(), close.reason());
                 continue;
             }
+            inFlightBytes = frame.bytes();
             handoff.set(0);
-            transport.send(frame);
+            transport.send(frame.text());
             if (handoff.incrementAndGet() == 1) {
                 return; // the completion has not come yet; it will continue the pump
             }
@@ -149,7 +167,7 @@ public final class OutboundQueue implements Connection {
         closeRequest = new CloseRequest(code, reason);
         if (dropQueued) {
             frames.clear();
-            queuedChars = 0;
+            queuedBytes = 0;
         }
         return claimWriter();
     }

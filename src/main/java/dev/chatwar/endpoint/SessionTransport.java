@@ -1,6 +1,7 @@
 package dev.chatwar.endpoint;
 
 import dev.chatwar.protocol.CloseCode;
+import dev.chatwar.room.Telemetry;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.SendHandler;
@@ -25,13 +26,16 @@ final class SessionTransport implements OutboundQueue.Transport {
     private final RemoteEndpoint.Async remote;
     private final SendHandler completion;
     private final Executor closer;
+    private final Telemetry telemetry;
 
-    SessionTransport(Session session, OutboundQueue queue, Executor closer, long sendTimeoutMillis) {
+    SessionTransport(Session session, OutboundQueue queue, Executor closer, long sendTimeoutMillis,
+                     Telemetry telemetry) {
         this.session = session;
         this.remote = session.getAsyncRemote();
         this.remote.setSendTimeout(sendTimeoutMillis);
         this.completion = result -> queue.sent(result.isOK() ? null : result.getException());
         this.closer = closer;
+        this.telemetry = telemetry;
     }
 
     @Override
@@ -45,9 +49,7 @@ final class SessionTransport implements OutboundQueue.Transport {
 
     @Override
     public void close(CloseCode code, String reason) {
-        LOG.log(Level.INFO, "closing connection {0} with {1} ({2}): {3}", session.getId(), String.valueOf(code.code()),
-                code, reason);
-        Runnable close = () -> closeNow(session, code, reason);
+        Runnable close = () -> closeNow(session, code, reason, telemetry);
         try {
             closer.execute(close);
         } catch (RejectedExecutionException e) { // shutting down: close on this thread
@@ -55,9 +57,12 @@ final class SessionTransport implements OutboundQueue.Transport {
         }
     }
 
-    static void closeNow(Session session, CloseCode code, String reason) {
+    static void closeNow(Session session, CloseCode code, String reason, Telemetry telemetry) {
         try {
             if (session.isOpen()) {
+                telemetry.serverClosed(code);
+                LOG.log(code == CloseCode.SLOW_CONSUMER ? Level.INFO : Level.DEBUG, "closing {0} with {1} {2}: {3}",
+                        session.getId(), String.valueOf(code.code()), code, reason);
                 session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code.code()), clip(reason)));
             }
         } catch (IOException | IllegalStateException e) {

@@ -30,10 +30,10 @@ public final class FrameCodec {
         return new ClientFrame.Say(frame);
     }
 
-    /** Encodes once; the caller hands the same string to every recipient. */
-    public String encode(ServerEvent event) {
+    /** Encodes once; the caller hands the same frame to every recipient. */
+    public Frame encode(ServerEvent event) {
         try {
-            return mapper.writeValueAsString(event);
+            return Frame.of(mapper.writeValueAsString(event));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("server event cannot be encoded: " + event.type(), e);
         }

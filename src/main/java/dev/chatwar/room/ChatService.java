@@ -8,11 +8,14 @@ import dev.chatwar.protocol.ErrorCode;
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.protocol.ProtocolException;
 import dev.chatwar.protocol.ServerEvent;
+import dev.chatwar.protocol.ServerEvent.Leave;
+import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.Timestamps;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What a chat connection can do: join, say, leave. It validates, lets the server stamp identity and time, delivers
@@ -28,13 +31,17 @@ public final class ChatService {
     private final FrameCodec codec;
     private final Clock clock;
     private final int maxMessageChars;
+    private final Telemetry telemetry;
+    private final AtomicInteger members = new AtomicInteger();
 
-    public ChatService(RoomRegistry rooms, Broker broker, FrameCodec codec, Clock clock, int maxMessageChars) {
+    public ChatService(RoomRegistry rooms, Broker broker, FrameCodec codec, Clock clock, int maxMessageChars,
+                       Telemetry telemetry) {
         this.rooms = rooms;
         this.broker = broker;
         this.codec = codec;
         this.clock = clock;
         this.maxMessageChars = maxMessageChars;
+        this.telemetry = telemetry;
         broker.subscribe(this::onEnvelope);
     }
 
@@ -48,6 +55,7 @@ public final class ChatService {
         String roomName = Names.room(room);
         String memberName = Names.member(name, address);
         Room.Admission admission = rooms.join(roomName, memberName, address, connection);
+        members.incrementAndGet();
         publish(admission.join());
         return admission.member();
     }
@@ -60,13 +68,23 @@ public final class ChatService {
                 say(member, say.text());
             }
         } catch (ProtocolException e) {
+            telemetry.errorSent(e.code());
             ServerEvent error = new ServerEvent.Error(member.room(), now(), e.code(), e.getMessage());
             member.connection().send(codec.encode(error));
         }
     }
 
     public void leave(Member member) {
-        publish(rooms.leave(member));
+        Leave leave = rooms.leave(member);
+        if (leave != null) {
+            members.decrementAndGet();
+            publish(leave);
+        }
+    }
+
+    /** Members on this node, over all rooms. */
+    public int memberCount() {
+        return members.get();
     }
 
     /** Closes every local connection with {@link CloseCode#GOING_AWAY}. */
@@ -89,7 +107,11 @@ public final class ChatService {
             throw new ProtocolException(ErrorCode.TOO_LONG,
                     "message text has " + length + " characters; the limit is " + maxMessageChars);
         }
-        publish(rooms.say(member, text));
+        Message message = rooms.say(member, text);
+        if (message != null) {
+            telemetry.messageReceived();
+            publish(message);
+        }
     }
 
     private void publish(RoomEvent event) {

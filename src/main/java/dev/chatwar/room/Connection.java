@@ -1,6 +1,7 @@
 package dev.chatwar.room;
 
 import dev.chatwar.protocol.CloseCode;
+import dev.chatwar.protocol.Frame;
 
 /**
  * A member's outbound side, as the rooms see it. Writing is split in two so that a room can queue one event for all
@@ -13,12 +14,12 @@ public interface Connection {
      *
      * @return true when the caller must call {@link #flush()} once it holds no lock
      */
-    boolean enqueue(String frame);
+    boolean enqueue(Frame frame);
 
     /** Writes what {@link #enqueue} queued; called only by the caller that {@code enqueue} told to. */
     void flush();
 
-    default void send(String frame) {
+    default void send(Frame frame) {
         if (enqueue(frame)) {
             flush();
         }

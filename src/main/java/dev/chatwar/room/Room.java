@@ -1,5 +1,6 @@
 package dev.chatwar.room;
 
+import dev.chatwar.protocol.Frame;
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.protocol.ServerEvent.Join;
 import dev.chatwar.protocol.ServerEvent.Leave;
@@ -28,17 +29,19 @@ final class Room {
     private final FrameCodec codec;
     private final EventIds ids;
     private final Clock clock;
+    private final Telemetry telemetry;
 
     private final List<Member> members = new ArrayList<>();
     private final Map<String, Member> byNameKey = new HashMap<>();
     private boolean closed;
 
-    Room(String name, History history, FrameCodec codec, EventIds ids, Clock clock) {
+    Room(String name, History history, FrameCodec codec, EventIds ids, Clock clock, Telemetry telemetry) {
         this.name = name;
         this.history = history;
         this.codec = codec;
         this.ids = ids;
         this.clock = clock;
+        this.telemetry = telemetry;
     }
 
     /**
@@ -48,6 +51,7 @@ final class Room {
      * @return the member and its join event, or null if this room has closed meanwhile (join a fresh one instead)
      */
     Admission admit(String requestedName, String address, Connection connection) {
+        long start = System.nanoTime();
         List<Connection> toFlush;
         Admission admission;
         synchronized (this) {
@@ -66,7 +70,7 @@ final class Room {
             queueForAll(codec.encode(join), toFlush);
             admission = new Admission(member, join);
         }
-        flushAll(toFlush);
+        finish(toFlush, start);
         return admission;
     }
 
@@ -79,6 +83,7 @@ final class Room {
      * @return the leave event, or null if the member was not here
      */
     Leave remove(Member member) {
+        long start = System.nanoTime();
         List<Connection> toFlush;
         Leave leave;
         synchronized (this) {
@@ -91,7 +96,7 @@ final class Room {
             toFlush = new ArrayList<>(members.size());
             queueForAll(codec.encode(leave), toFlush);
         }
-        flushAll(toFlush);
+        finish(toFlush, start);
         return leave;
     }
 
@@ -101,6 +106,7 @@ final class Room {
      * @return the message, or null when the sender is no longer a member
      */
     Message say(Member sender, String text) {
+        long start = System.nanoTime();
         List<Connection> toFlush;
         Message message;
         synchronized (this) {
@@ -112,12 +118,13 @@ final class Room {
             toFlush = new ArrayList<>(members.size());
             queueForAll(codec.encode(message), toFlush);
         }
-        flushAll(toFlush);
+        finish(toFlush, start);
         return message;
     }
 
     /** Delivers an event another node has stamped already. */
     void deliverRemote(RoomEvent event) {
+        long start = System.nanoTime();
         List<Connection> toFlush;
         synchronized (this) {
             if (event instanceof Message message) {
@@ -126,7 +133,7 @@ final class Room {
             toFlush = new ArrayList<>(members.size());
             queueForAll(codec.encode(event), toFlush);
         }
-        flushAll(toFlush);
+        finish(toFlush, start);
     }
 
     synchronized boolean isClosed() {
@@ -146,22 +153,24 @@ final class Room {
         return candidate;
     }
 
-    private void queueForAll(String frame, List<Connection> toFlush) {
+    private void queueForAll(Frame frame, List<Connection> toFlush) {
         for (Member member : members) {
             queue(member.connection(), frame, toFlush);
         }
     }
 
-    private static void queue(Connection connection, String frame, List<Connection> toFlush) {
+    private static void queue(Connection connection, Frame frame, List<Connection> toFlush) {
         if (connection.enqueue(frame)) {
             toFlush.add(connection);
         }
     }
 
-    private static void flushAll(List<Connection> toFlush) {
+    /** Starts the writes queued under the lock; the lock must not be held. */
+    private void finish(List<Connection> toFlush, long start) {
         for (Connection connection : toFlush) {
             connection.flush();
         }
+        telemetry.broadcast(System.nanoTime() - start);
     }
 
     private String now() {

@@ -19,12 +19,14 @@ public final class RoomRegistry {
     private final FrameCodec codec;
     private final EventIds ids;
     private final Clock clock;
+    private final Telemetry telemetry;
 
-    public RoomRegistry(HistoryStore histories, FrameCodec codec, EventIds ids, Clock clock) {
+    public RoomRegistry(HistoryStore histories, FrameCodec codec, EventIds ids, Clock clock, Telemetry telemetry) {
         this.histories = histories;
         this.codec = codec;
         this.ids = ids;
         this.clock = clock;
+        this.telemetry = telemetry;
     }
 
     Room.Admission join(String room, String name, String address, Connection connection) {
@@ -76,6 +78,6 @@ public final class RoomRegistry {
     }
 
     private Room newRoom(String name) {
-        return new Room(name, histories.open(name), codec, ids, clock);
+        return new Room(name, histories.open(name), codec, ids, clock, telemetry);
     }
 }

@@ -24,7 +24,8 @@ class ChatConfigTest {
         assertEquals(1000, config.historyRooms());
         assertEquals(2000, config.maxMessageChars());
         assertEquals(10_000, config.queueMaxFrames());
-        assertEquals(1_000_000, config.queueMaxChars());
+        assertEquals(1_048_576, config.queueMaxBytes());
+        assertEquals("", config.metricsToken());
         assertEquals(30_000, config.sendTimeoutMillis());
         assertTrue(config.allowedOrigins().isSameOriginOnly());
     }
@@ -46,7 +47,7 @@ class ChatConfigTest {
             "CHAT_HISTORY_ROOMS|0|CHAT_HISTORY_ROOMS='0': out of range (expected 1 to 1000000)",
             "CHAT_MAX_MESSAGE_CHARS|1e3|CHAT_MAX_MESSAGE_CHARS='1e3': not a whole number (expected 1 to 60000)",
             "CHAT_QUEUE_MAX_FRAMES|99999999999|CHAT_QUEUE_MAX_FRAMES='99999999999': not a whole number (expected 1 to 1000000)",
-            "CHAT_QUEUE_MAX_CHARS|10|CHAT_QUEUE_MAX_CHARS='10': out of range (expected 1000 to 1000000000)",
+            "CHAT_QUEUE_MAX_BYTES|10|CHAT_QUEUE_MAX_BYTES='10': out of range (expected 1024 to 1073741824)",
             "CHAT_SEND_TIMEOUT_SECONDS|0|CHAT_SEND_TIMEOUT_SECONDS='0': out of range (expected 1 to 3600)",
             "CHAT_ALLOWED_ORIGINS|example.org|CHAT_ALLOWED_ORIGINS='example.org': 'example.org' is not an origin of the form http(s)://host[:port]",
             "CHAT_ALLOWED_ORIGINS|https://a.example/path|CHAT_ALLOWED_ORIGINS='https://a.example/path': 'https://a.example/path' is not an origin of the form http(s)://host[:port]",

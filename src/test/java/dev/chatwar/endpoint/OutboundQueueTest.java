@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chatwar.protocol.CloseCode;
+import dev.chatwar.protocol.Frame;
+import dev.chatwar.room.Telemetry;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
@@ -66,8 +68,8 @@ class OutboundQueueTest {
 
     private final ScriptedTransport transport = new ScriptedTransport();
 
-    private OutboundQueue queue(int maxFrames, long maxChars) {
-        OutboundQueue queue = new OutboundQueue(maxFrames, maxChars, q -> transport);
+    private OutboundQueue queue(int maxFrames, long maxBytes) {
+        OutboundQueue queue = new OutboundQueue(maxFrames, maxBytes, Telemetry.NONE, q -> transport);
         transport.queue = queue;
         return queue;
     }
@@ -80,8 +82,8 @@ class OutboundQueueTest {
     @Test
     void theFirstEnqueueMakesTheCallerTheWriterAndLaterOnesDoNot() {
         OutboundQueue queue = queue(10, 1_000);
-        assertTrue(queue.enqueue("a"));
-        assertFalse(queue.enqueue("b"), "a writer is already appointed");
+        assertTrue(queue.enqueue(Frame.of("a")));
+        assertFalse(queue.enqueue(Frame.of("b")), "a writer is already appointed");
         assertEquals(List.of(), transport.sent, "enqueue never writes");
         queue.flush();
         assertEquals(List.of("a"), transport.sent);
@@ -90,9 +92,9 @@ class OutboundQueueTest {
     @Test
     void neverTwoSendsInFlightAndOrderIsKept() {
         OutboundQueue queue = queue(10, 1_000);
-        queue.send("1");
-        queue.send("2");
-        queue.send("3");
+        queue.send(Frame.of("1"));
+        queue.send(Frame.of("2"));
+        queue.send(Frame.of("3"));
         assertEquals(List.of("1"), transport.sent, "the second send waits for the first to complete");
         transport.complete(null);
         assertEquals(List.of("1", "2"), transport.sent);
@@ -100,14 +102,14 @@ class OutboundQueueTest {
         transport.complete(null);
         assertEquals(List.of("1", "2", "3"), transport.sent);
         assertEquals(1, transport.maxInFlight);
-        assertTrue(queue.enqueue("4"), "an idle queue appoints a writer again");
+        assertTrue(queue.enqueue(Frame.of("4")), "an idle queue appoints a writer again");
     }
 
     @Test
     void inlineCompletionsDoNotGrowTheStack() {
         OutboundQueue queue = queue(200_000, 100_000_000);
         for (int i = 0; i < 100_000; i++) {
-            assertTrue(i == 0 == queue.enqueue("f" + i));
+            assertTrue(i == 0 == queue.enqueue(Frame.of("f" + i)));
         }
         transport.mode = ScriptedTransport.Mode.INLINE;
         queue.flush();
@@ -133,7 +135,7 @@ class OutboundQueueTest {
                     return;
                 }
                 for (int i = 0; i < each; i++) {
-                    queue.send(prefix + i);
+                    queue.send(Frame.of(prefix + i));
                 }
             });
         }
@@ -160,33 +162,51 @@ class OutboundQueueTest {
     @Test
     void overflowByCountDropsTheQueueAndClosesAsSlowConsumer() {
         OutboundQueue queue = queue(3, 1_000);
-        queue.send("in flight");
-        queue.send("1");
-        queue.send("2");
-        queue.send("3");
-        assertFalse(queue.enqueue("overflow"));
+        queue.send(Frame.of("in flight"));
+        queue.send(Frame.of("1"));
+        queue.send(Frame.of("2"));
+        queue.send(Frame.of("3"));
+        assertFalse(queue.enqueue(Frame.of("overflow")));
         assertEquals(0, queue.size(), "what waited is dropped at once");
         transport.complete(null);
         assertEquals(List.of("in flight"), transport.sent);
         assertEquals(List.of(CloseCode.SLOW_CONSUMER), transport.closes);
-        assertFalse(queue.enqueue("after close"));
+        assertFalse(queue.enqueue(Frame.of("after close")));
     }
 
     @Test
-    void overflowByCharactersClosesAsSlowConsumer() {
+    void overflowByBytesClosesAsSlowConsumer() {
         OutboundQueue queue = queue(1_000, 10);
-        queue.send("in flight");
-        queue.send("12345");
-        queue.send("678901");
+        queue.send(Frame.of("in flight"));
+        queue.send(Frame.of("12345"));
+        queue.send(Frame.of("678901"));
         transport.complete(null);
         assertEquals(List.of("in flight"), transport.sent);
+        assertEquals(List.of(CloseCode.SLOW_CONSUMER), transport.closes);
+    }
+
+    @Test
+    void bytesAreCountedInUtf8AndReportedPerDelivery() {
+        List<Integer> delivered = new ArrayList<>();
+        OutboundQueue queue = new OutboundQueue(100, 7, new Telemetry() {
+            @Override
+            public void delivered(int bytes) {
+                delivered.add(bytes);
+            }
+        }, q -> transport);
+        transport.queue = queue;
+        queue.send(Frame.of("x"));
+        queue.send(Frame.of("字字"));
+        assertFalse(queue.enqueue(Frame.of("字")), "3 more bytes than the 6 waiting pass the 7-byte bound");
+        transport.complete(null);
+        assertEquals(List.of(1), delivered);
         assertEquals(List.of(CloseCode.SLOW_CONSUMER), transport.closes);
     }
 
     @Test
     void overflowOnAnIdleQueueAppointsAWriterToClose() {
         OutboundQueue queue = queue(10, 5);
-        assertTrue(queue.enqueue("123456"), "the caller must flush, which performs the close");
+        assertTrue(queue.enqueue(Frame.of("123456")), "the caller must flush, which performs the close");
         queue.flush();
         assertEquals(List.of(), transport.sent);
         assertEquals(List.of(CloseCode.SLOW_CONSUMER), transport.closes);
@@ -195,8 +215,8 @@ class OutboundQueueTest {
     @Test
     void closeWaitsForQueuedFrames() {
         OutboundQueue queue = queue(10, 1_000);
-        queue.send("1");
-        queue.send("2");
+        queue.send(Frame.of("1"));
+        queue.send(Frame.of("2"));
         queue.close(CloseCode.GOING_AWAY, "bye");
         assertEquals(List.of(), transport.closes);
         transport.complete(null);
@@ -210,8 +230,8 @@ class OutboundQueueTest {
     @Test
     void aTimedOutSendClosesAsSlowConsumer() {
         OutboundQueue queue = queue(10, 1_000);
-        queue.send("1");
-        queue.send("2");
+        queue.send(Frame.of("1"));
+        queue.send(Frame.of("2"));
         transport.complete(new SocketTimeoutException());
         assertEquals(List.of("1"), transport.sent);
         assertEquals(List.of(CloseCode.SLOW_CONSUMER), transport.closes);
@@ -220,23 +240,23 @@ class OutboundQueueTest {
     @Test
     void aFailedSendOnAGoneConnectionStopsQuietly() {
         OutboundQueue queue = queue(10, 1_000);
-        queue.send("1");
-        queue.send("2");
+        queue.send(Frame.of("1"));
+        queue.send(Frame.of("2"));
         transport.complete(new IOException("broken pipe"));
         assertEquals(List.of("1"), transport.sent);
         assertEquals(List.of(), transport.closes);
-        assertFalse(queue.enqueue("3"));
+        assertFalse(queue.enqueue(Frame.of("3")));
     }
 
     @Test
     void discardDropsEverythingAndRefusesMore() {
         OutboundQueue queue = queue(10, 1_000);
-        queue.send("1");
-        queue.send("2");
+        queue.send(Frame.of("1"));
+        queue.send(Frame.of("2"));
         queue.discard();
         transport.complete(null);
         assertEquals(List.of("1"), transport.sent);
-        assertFalse(queue.enqueue("3"));
+        assertFalse(queue.enqueue(Frame.of("3")));
         assertEquals(List.of(), transport.closes, "a gone connection is not closed again");
     }
 }

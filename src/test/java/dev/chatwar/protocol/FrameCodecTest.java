@@ -66,7 +66,7 @@ class FrameCodecTest {
     @Test
     void serverEventsEncodeWithTypeRoomAndTsFirst() throws Exception {
         User bob = new User("bob", "127.0.0.1");
-        String encoded = codec.encode(new Message("lobby", "2026-11-26T14:08:48.123Z", "17", bob, "hi"));
+        String encoded = codec.encode(new Message("lobby", "2026-11-26T14:08:48.123Z", "17", bob, "hi")).text();
         assertEquals("{\"type\":\"message\",\"room\":\"lobby\",\"ts\":\"2026-11-26T14:08:48.123Z\",\"id\":\"17\","
                 + "\"user\":{\"name\":\"bob\",\"address\":\"127.0.0.1\"},\"text\":\"hi\"}", encoded);
     }
@@ -75,7 +75,8 @@ class FrameCodecTest {
     void welcomeCarriesYouMembersAndHistory() throws Exception {
         User bob = new User("bob", "::1");
         Message said = new Message("r", "t0", "1", bob, "earlier");
-        JsonNode welcome = json.readTree(codec.encode(new ServerEvent.Welcome("r", "t1", bob, List.of(bob), List.of(said))));
+        JsonNode welcome = json.readTree(
+                codec.encode(new ServerEvent.Welcome("r", "t1", bob, List.of(bob), List.of(said))).text());
         assertEquals("welcome", welcome.get("type").asText());
         assertEquals("bob", welcome.get("you").get("name").asText());
         assertEquals("::1", welcome.get("members").get(0).get("address").asText());
@@ -85,7 +86,7 @@ class FrameCodecTest {
 
     @Test
     void errorCodesAreLowerCaseWords() throws Exception {
-        JsonNode error = json.readTree(codec.encode(new ServerEvent.Error("r", "t", ErrorCode.TOO_LONG, "why")));
+        JsonNode error = json.readTree(codec.encode(new ServerEvent.Error("r", "t", ErrorCode.TOO_LONG, "why")).text());
         assertEquals("error", error.get("type").asText());
         assertEquals("too_long", error.get("code").asText());
         assertEquals("why", error.get("reason").asText());
@@ -94,7 +95,8 @@ class FrameCodecTest {
     @Test
     void hostileTextSurvivesARoundTripUnchanged() throws Exception {
         String hostile = "<img src=x onerror=alert(1)>\"\\\u0000\u202e";
-        String encoded = codec.encode(new Message("r", "t", "1", new User("a", "b"), hostile));
-        assertEquals(hostile, json.readTree(encoded).get("text").asText());
+        Frame encoded = codec.encode(new Message("r", "t", "1", new User("a", "b"), hostile));
+        assertEquals(hostile, json.readTree(encoded.text()).get("text").asText());
+        assertEquals(encoded.text().getBytes(java.nio.charset.StandardCharsets.UTF_8).length, encoded.bytes());
     }
 }

@@ -22,8 +22,9 @@ class ChatServiceTest {
     static ChatService newChat(InMemoryBroker broker, int historySize) {
         Clock clock = Clock.systemUTC();
         FrameCodec codec = new FrameCodec();
-        RoomRegistry rooms = new RoomRegistry(new InMemoryHistoryStore(historySize, 100), codec, new EventIds(clock), clock);
-        return new ChatService(rooms, broker, codec, clock, 20);
+        RoomRegistry rooms = new RoomRegistry(new InMemoryHistoryStore(historySize, 100), codec, new EventIds(clock), clock,
+                Telemetry.NONE);
+        return new ChatService(rooms, broker, codec, clock, 20, Telemetry.NONE);
     }
 
     private final ChatService chat = newChat(new InMemoryBroker(), 3);

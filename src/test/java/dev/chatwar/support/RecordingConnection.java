@@ -1,6 +1,7 @@
 package dev.chatwar.support;
 
 import dev.chatwar.protocol.CloseCode;
+import dev.chatwar.protocol.Frame;
 import dev.chatwar.room.Connection;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,11 +17,11 @@ public final class RecordingConnection implements Connection {
     private int uninvitedFlushes;
 
     @Override
-    public synchronized boolean enqueue(String frame) {
+    public synchronized boolean enqueue(Frame frame) {
         if (closedWith != null) {
             return false;
         }
-        queued.add(frame);
+        queued.add(frame.text());
         return queued.size() == 1;
     }
 

@@ -17,6 +17,7 @@ import jakarta.websocket.Session;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.glassfish.tyrus.client.ClientManager;
 
@@ -41,6 +43,7 @@ public final class TestClient implements AutoCloseable {
 
     private final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
     private final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
+    private final AtomicLong bytesReceived = new AtomicLong();
     private final Session session;
 
     private TestClient(URI uri, ClientEndpointConfig config) throws DeploymentException, IOException {
@@ -48,7 +51,10 @@ public final class TestClient implements AutoCloseable {
             @Override
             public void onOpen(Session session, EndpointConfig config) {
                 session.setMaxTextMessageBufferSize(4 * 1024 * 1024);
-                session.addMessageHandler(String.class, (MessageHandler.Whole<String>) frames::add);
+                session.addMessageHandler(String.class, (MessageHandler.Whole<String>) frame -> {
+                    bytesReceived.addAndGet(frame.getBytes(StandardCharsets.UTF_8).length);
+                    frames.add(frame);
+                });
             }
 
             @Override
@@ -155,6 +161,11 @@ public final class TestClient implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             return fail("the server did not close the connection within " + TIMEOUT);
         }
+    }
+
+    /** UTF-8 bytes of every text frame received so far. */
+    public long bytesReceived() {
+        return bytesReceived.get();
     }
 
     public boolean isOpen() {

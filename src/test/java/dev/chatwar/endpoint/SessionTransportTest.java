@@ -1,23 +1,18 @@
 package dev.chatwar.endpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chatwar.protocol.Frame;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-class ChatEndpointTest {
+class SessionTransportTest {
 
     @Test
-    void utf8LengthCheckIsExactAtTheLimit() {
-        for (String unit : new String[] {"x", "é", "字", "😀"}) {
-            int bytesPerUnit = unit.getBytes(StandardCharsets.UTF_8).length;
-            int fits = ChatEndpoint.MAX_FRAME_BYTES / bytesPerUnit;
-            String atLimit = unit.repeat(fits);
-            String over = atLimit + unit;
-            assertFalse(ChatEndpoint.utf8LengthExceeds(atLimit, ChatEndpoint.MAX_FRAME_BYTES), unit);
-            assertTrue(ChatEndpoint.utf8LengthExceeds(over, ChatEndpoint.MAX_FRAME_BYTES), unit);
+    void utf8LengthIsExact() {
+        for (String text : new String[] {"", "x", "é", "字", "😀", "a字😀é\u0000", "\uffff"}) {
+            assertEquals(text.getBytes(StandardCharsets.UTF_8).length, Frame.utf8Length(text), text);
         }
     }
 

@@ -1,0 +1,153 @@
+package dev.chatwar.ops;
+
+import dev.chatwar.protocol.CloseCode;
+import dev.chatwar.protocol.ErrorCode;
+import dev.chatwar.room.ChatService;
+import dev.chatwar.room.Telemetry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The chat's metrics in Prometheus format, through Micrometer. All names start with {@code chat_}; units are in the
+ * names; labels carry only values the server chose (close and error codes, refusal reasons), never room names or
+ * anything a client sent, so no client can grow the number of series.
+ */
+public final class ChatMetrics implements Telemetry, AutoCloseable {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+
+    private final Counter connectionsOpened;
+    private final Counter messagesReceived;
+    private final Counter deliveries;
+    private final Counter bytesOut;
+    private final Counter slowConsumers;
+    private final DistributionSummary queueDepth;
+    private final Timer broadcastDuration;
+    private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
+    private final Map<CloseCode, Counter> closes = new EnumMap<>(CloseCode.class);
+    private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
+
+    public ChatMetrics() {
+        connectionsOpened = Counter.builder("chat.connections.opened").description("WebSocket connections opened")
+                .register(registry);
+        messagesReceived = Counter.builder("chat.messages.received")
+                .description("Client messages accepted for a room").register(registry);
+        deliveries = Counter.builder("chat.deliveries").description("Frames written to a connection's socket")
+                .register(registry);
+        bytesOut = Counter.builder("chat.sent.bytes").baseUnit("bytes")
+                .description("UTF-8 bytes of the frames written to sockets").register(registry);
+        slowConsumers = Counter.builder("chat.slow.consumer.disconnects")
+                .description("Connections closed because they did not read fast enough").register(registry);
+        queueDepth = DistributionSummary.builder("chat.outbound.queue.depth").baseUnit("frames")
+                .description("Frames waiting for a connection when one more is queued")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 64, 256, 1024, 4096).register(registry);
+        broadcastDuration = Timer.builder("chat.broadcast.duration")
+                .description("Time to encode a room event once and queue it for every local member")
+                .serviceLevelObjectives(Duration.ofNanos(10_000), Duration.ofNanos(100_000), Duration.ofMillis(1),
+                        Duration.ofMillis(10), Duration.ofMillis(100))
+                .register(registry);
+        for (Refusal reason : Refusal.values()) {
+            refusals.put(reason, Counter.builder("chat.handshakes.refused").tag("reason", word(reason))
+                    .description("Handshakes refused before the upgrade").register(registry));
+        }
+        for (CloseCode code : CloseCode.values()) {
+            closes.put(code, Counter.builder("chat.server.closes").tag("code", String.valueOf(code.code()))
+                    .tag("name", word(code)).description("Connections the server closed, by close code")
+                    .register(registry));
+        }
+        for (ErrorCode code : ErrorCode.values()) {
+            errors.put(code, Counter.builder("chat.errors").tag("code", code.word())
+                    .description("Error events sent to clients, by code").register(registry));
+        }
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        gcMetrics.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+    }
+
+    /** Gauges read from the running chat at scrape time. */
+    public void watch(ChatService chat) {
+        Gauge.builder("chat.connections.open", chat, ChatService::memberCount)
+                .description("Members connected to this node").register(registry);
+        Gauge.builder("chat.rooms", chat, c -> c.rooms().roomCount())
+                .description("Rooms with members on this node").register(registry);
+    }
+
+    /** The Prometheus text exposition of every metric. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void connectionOpened() {
+        connectionsOpened.increment();
+    }
+
+    @Override
+    public void handshakeRefused(Refusal reason) {
+        refusals.get(reason).increment();
+    }
+
+    @Override
+    public void serverClosed(CloseCode code) {
+        closes.get(code).increment();
+        if (code == CloseCode.SLOW_CONSUMER) {
+            slowConsumers.increment();
+        }
+    }
+
+    @Override
+    public void messageReceived() {
+        messagesReceived.increment();
+    }
+
+    @Override
+    public void errorSent(ErrorCode code) {
+        errors.get(code).increment();
+    }
+
+    @Override
+    public void delivered(int bytes) {
+        deliveries.increment();
+        bytesOut.increment(bytes);
+    }
+
+    @Override
+    public void queueDepth(int frames) {
+        queueDepth.record(frames);
+    }
+
+    @Override
+    public void broadcast(long nanos) {
+        broadcastDuration.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Unhooks the GC listeners, so an undeployed WAR leaves nothing registered with the JVM. */
+    @Override
+    public void close() {
+        gcMetrics.close();
+        registry.close();
+    }
+
+    private static String word(Enum<?> value) {
+        return value.name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

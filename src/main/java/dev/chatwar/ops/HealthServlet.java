@@ -1,0 +1,64 @@
+package dev.chatwar.ops;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatwar.config.ChatRuntime;
+import jakarta.servlet.annotation.WebServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+
+/**
+ * {@code GET /health}: {@code 200} with {@code "status":"UP"} while the chat serves, {@code 503} with
+ * {@code STARTING} or {@code STOPPING} otherwise. Reads a few counters and allocates one small object: cheap enough
+ * to call every second.
+ */
+@WebServlet(urlPatterns = "/health", loadOnStartup = 1)
+public final class HealthServlet extends HttpServlet {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String VERSION = readVersion();
+
+    /** The body of {@code /health}. */
+    public record Health(String status, String version, long uptimeSeconds, int connections, int rooms) {
+        public boolean up() {
+            return status.equals("UP");
+        }
+
+        /** @param runtime the running chat, or null while it starts */
+        public static Health of(ChatRuntime runtime, Instant now) {
+            if (runtime == null) {
+                return new Health("STARTING", VERSION, 0, 0, 0);
+            }
+            long uptime = Duration.between(runtime.startedAt(), now).toSeconds();
+            return new Health(runtime.stopping() ? "STOPPING" : "UP", VERSION, uptime,
+                    runtime.chat().memberCount(), runtime.chat().rooms().roomCount());
+        }
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Health health = Health.of(ChatRuntime.orNull(), Instant.now());
+        response.setStatus(health.up() ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-store");
+        JSON.writeValue(response.getOutputStream(), health);
+    }
+
+    private static String readVersion() {
+        Properties properties = new Properties();
+        try (InputStream in = HealthServlet.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                properties.load(in);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return properties.getProperty("version", "unknown");
+    }
+}

@@ -1,0 +1,49 @@
+package dev.chatwar.room;
+
+import dev.chatwar.protocol.CloseCode;
+import dev.chatwar.protocol.ErrorCode;
+
+/**
+ * What the chat reports about itself; the ops layer turns it into metrics. Every argument is a value the server
+ * chose, never client input, so no report can inflate metric cardinality. Calls sit on hot paths (every delivery):
+ * implementations must be cheap and never block.
+ */
+public interface Telemetry {
+    /** Reports nothing: for tests and tools that need no metrics. */
+    Telemetry NONE = new Telemetry() {
+    };
+
+    /** Why a handshake was refused before the upgrade. */
+    enum Refusal {
+        ORIGIN
+    }
+
+    default void connectionOpened() {
+    }
+
+    default void handshakeRefused(Refusal reason) {
+    }
+
+    /** The server closed a connection with this code. */
+    default void serverClosed(CloseCode code) {
+    }
+
+    /** A client frame became a message for its room. */
+    default void messageReceived() {
+    }
+
+    default void errorSent(ErrorCode code) {
+    }
+
+    /** A frame of this many bytes reached one connection's socket. */
+    default void delivered(int bytes) {
+    }
+
+    /** Frames waiting for a connection, right after one more was queued. */
+    default void queueDepth(int frames) {
+    }
+
+    /** A room event was encoded and queued for every local member, then the writes started. */
+    default void broadcast(long nanos) {
+    }
+}
