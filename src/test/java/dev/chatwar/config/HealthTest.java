@@ -1,0 +1,61 @@
+package dev.chatwar.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chatwar.broker.InMemoryBroker;
+import dev.chatwar.ops.ChatMetrics;
+import dev.chatwar.ops.HealthServlet.Health;
+import dev.chatwar.protocol.FrameCodec;
+import dev.chatwar.room.ChatService;
+import dev.chatwar.room.EventIds;
+import dev.chatwar.room.InMemoryHistoryStore;
+import dev.chatwar.room.RoomRegistry;
+import dev.chatwar.room.Telemetry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+
+/** What {@code /health} reports through a chat's life: starting, up, stopping (503 before any connection closes). */
+class HealthTest {
+
+    private static ChatRuntime runtime() {
+        Clock clock = Clock.systemUTC();
+        FrameCodec codec = new FrameCodec();
+        RoomRegistry rooms = new RoomRegistry(new InMemoryHistoryStore(1, 1), codec, new EventIds(clock), clock,
+                Telemetry.NONE);
+        ChatService chat = new ChatService(rooms, new InMemoryBroker(), codec, clock, 10, Telemetry.NONE);
+        return new ChatRuntime(ChatConfig.defaults(), chat, Executors.newSingleThreadExecutor(), new ChatMetrics());
+    }
+
+    @Test
+    void startingIsNotUp() {
+        Health health = Health.of(null, Instant.now());
+        assertEquals("STARTING", health.status());
+        assertFalse(health.up());
+    }
+
+    @Test
+    void runningIsUpWithUptime() {
+        ChatRuntime runtime = runtime();
+        Health health = Health.of(runtime, runtime.startedAt().plusSeconds(90));
+        assertTrue(health.up());
+        assertEquals(90, health.uptimeSeconds());
+        assertEquals(0, health.connections());
+        runtime.closer().shutdown();
+        runtime.metrics().close();
+    }
+
+    @Test
+    void stoppingIsNotUp() {
+        ChatRuntime runtime = runtime();
+        runtime.beginStopping();
+        Health health = Health.of(runtime, Instant.now());
+        assertEquals("STOPPING", health.status());
+        assertFalse(health.up());
+        runtime.closer().shutdown();
+        runtime.metrics().close();
+    }
+}
