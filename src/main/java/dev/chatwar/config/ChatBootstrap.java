@@ -64,8 +64,9 @@ public final class ChatBootstrap implements ServletContextListener {
     }
 
     /**
-     * Graceful stop: health turns 503 first, then every member gets 1001 (going away), the closes finish, and nothing
-     * of ours is left running or registered.
+     * Graceful stop: health turns 503, every member still connected gets 1001 (going away), the closes finish, and
+     * nothing of ours is left running or registered. (Tomcat's WebSocket listener stops first and closes its sessions
+     * itself; other containers may leave that to us.)
      */
     @Override
     public void contextDestroyed(ServletContextEvent event) {

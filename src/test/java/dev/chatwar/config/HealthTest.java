@@ -18,7 +18,7 @@ import java.time.Instant;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
-/** What {@code /health} reports through a chat's life: starting, up, stopping (503 before any connection closes). */
+/** What {@code /health} reports through a chat's life: starting, up, stopping. */
 class HealthTest {
 
     private static ChatRuntime runtime() {
