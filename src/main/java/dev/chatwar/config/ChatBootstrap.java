@@ -2,7 +2,7 @@ package dev.chatwar.config;
 
 import dev.chatwar.broker.Broker;
 import dev.chatwar.broker.InMemoryBroker;
-import dev.chatwar.endpoint.HandshakeCaptureFilter;
+import dev.chatwar.endpoint.HandshakeFilter;
 import dev.chatwar.ops.ChatMetrics;
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.room.ChatService;
@@ -57,7 +57,7 @@ public final class ChatBootstrap implements ServletContextListener {
         ChatRuntime.install(new ChatRuntime(config, chat, closer(), metrics));
 
         // Ahead of every other filter, so it also precedes the container's upgrade filter.
-        context.addFilter("chat-handshake", HandshakeCaptureFilter.class)
+        context.addFilter("chat-handshake", HandshakeFilter.class)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/chat");
         LOG.log(Level.INFO, "chat started: endpoint {0}/chat, origins: {1}", context.getContextPath(),
                 config.allowedOrigins());

@@ -1,5 +1,7 @@
 package dev.chatwar.config;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
@@ -12,10 +14,17 @@ import java.util.function.UnaryOperator;
  * @param queueMaxFrames    frames waiting for one connection before it counts as slow
  * @param queueMaxBytes     bytes waiting for one connection before it counts as slow
  * @param sendTimeoutMillis how long one frame may wait for the peer to accept it
+ * @param clientAddress     how the client's address is found behind trusted proxies
+ * @param ratePerSecond     frames per second a connection may send on average
+ * @param rateBurst         frames a connection may send at once
+ * @param maxConnectionsPerAddress open connections per client address
+ * @param maxConnections    open connections on this node
  * @param metricsToken      the bearer token {@code /metrics} requires, or empty when it is open
  */
 public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int historyRooms, int maxMessageChars,
-                         int queueMaxFrames, int queueMaxBytes, long sendTimeoutMillis, String metricsToken) {
+                         int queueMaxFrames, int queueMaxBytes, long sendTimeoutMillis, ClientAddress clientAddress,
+                         int ratePerSecond, int rateBurst, int maxConnectionsPerAddress, int maxConnections,
+                         String metricsToken) {
 
     /** The defaults, as if no setting were given. */
     public static ChatConfig defaults() {
@@ -36,6 +45,11 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 reader.integer(Setting.CHAT_QUEUE_MAX_FRAMES, 1, 1_000_000),
                 reader.integer(Setting.CHAT_QUEUE_MAX_BYTES, 1_024, 1_073_741_824),
                 reader.integer(Setting.CHAT_SEND_TIMEOUT_SECONDS, 1, 3_600) * 1000L,
+                new ClientAddress(reader.cidrs(Setting.CHAT_TRUSTED_PROXIES), reader.header(Setting.CHAT_FORWARDED_HEADER)),
+                reader.integer(Setting.CHAT_RATE_PER_SECOND, 1, 100_000),
+                reader.integer(Setting.CHAT_RATE_BURST, 1, 100_000),
+                reader.integer(Setting.CHAT_MAX_CONNECTIONS_PER_ADDRESS, 1, 1_000_000),
+                reader.integer(Setting.CHAT_MAX_CONNECTIONS, 1, 10_000_000),
                 reader.raw(Setting.CHAT_METRICS_TOKEN).trim());
     }
 
@@ -57,6 +71,28 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 throw new ConfigException(setting, value, "out of range (expected " + min + " to " + max + ")");
             }
             return parsed;
+        }
+
+        List<Cidr> cidrs(Setting setting) {
+            String value = raw(setting);
+            List<Cidr> ranges = new ArrayList<>();
+            for (String entry : value.split(",")) {
+                if (!entry.isBlank()) {
+                    ranges.add(Cidr.parse(entry).orElseThrow(() -> new ConfigException(setting, value,
+                            "'" + entry.trim() + "' is not an IP address or CIDR range (like 10.0.0.0/8 or ::1)")));
+                }
+            }
+            return ranges;
+        }
+
+        ClientAddress.Header header(Setting setting) {
+            String value = raw(setting).trim();
+            for (ClientAddress.Header header : ClientAddress.Header.values()) {
+                if (header.headerName().equalsIgnoreCase(value)) {
+                    return header;
+                }
+            }
+            throw new ConfigException(setting, value, "expected X-Forwarded-For or Forwarded");
         }
     }
 }

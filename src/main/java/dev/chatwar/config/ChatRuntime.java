@@ -1,5 +1,6 @@
 package dev.chatwar.config;
 
+import dev.chatwar.endpoint.ConnectionLimits;
 import dev.chatwar.ops.ChatMetrics;
 import dev.chatwar.room.ChatService;
 import dev.chatwar.room.Telemetry;
@@ -18,6 +19,7 @@ public final class ChatRuntime {
     private final ChatService chat;
     private final ExecutorService closer;
     private final ChatMetrics metrics;
+    private final ConnectionLimits limits;
     private final Instant startedAt = Instant.now();
     private volatile boolean stopping;
 
@@ -29,6 +31,7 @@ public final class ChatRuntime {
         this.chat = chat;
         this.closer = closer;
         this.metrics = metrics;
+        this.limits = new ConnectionLimits(config.maxConnectionsPerAddress(), config.maxConnections());
     }
 
     public static ChatRuntime get() {
@@ -66,6 +69,10 @@ public final class ChatRuntime {
 
     public ChatMetrics metrics() {
         return metrics;
+    }
+
+    public ConnectionLimits limits() {
+        return limits;
     }
 
     public Telemetry telemetry() {

@@ -22,6 +22,20 @@ public enum Setting {
                     + " (1024 to 1073741824)."),
     CHAT_SEND_TIMEOUT_SECONDS("30",
             "A frame the peer has not accepted within this time closes the connection (1 to 3600)."),
+    CHAT_TRUSTED_PROXIES("",
+            "Comma-separated IP addresses or CIDR ranges of reverse proxies whose forwarding header names the client."
+                    + " Unset: forwarding headers are ignored and the address is the TCP peer's."),
+    CHAT_FORWARDED_HEADER("X-Forwarded-For",
+            "The header the trusted proxies set: `X-Forwarded-For` or `Forwarded` (RFC 7239). Only this one is read."),
+    CHAT_RATE_PER_SECOND("10",
+            "Frames per second one connection may send on average; more get `error` `rate_limited` (1 to 100000)."),
+    CHAT_RATE_BURST("20",
+            "Frames one connection may send at once above the average (1 to 100000). A connection refused more than"
+                    + " this many times in excess of what it was allowed is closed with 1008."),
+    CHAT_MAX_CONNECTIONS_PER_ADDRESS("20",
+            "Open connections per client address; the next handshake is refused with HTTP 429 (1 to 1000000)."),
+    CHAT_MAX_CONNECTIONS("10000",
+            "Open connections on this node; the next handshake is refused with HTTP 503 (1 to 10000000)."),
     CHAT_METRICS_TOKEN("",
             "When set, `/metrics` answers only requests with `Authorization: Bearer <token>` (others get 401)."
                     + " Unset: `/metrics` is open; restrict it at the proxy or firewall.");

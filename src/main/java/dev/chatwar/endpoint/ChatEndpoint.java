@@ -3,6 +3,7 @@ package dev.chatwar.endpoint;
 import dev.chatwar.config.ChatConfig;
 import dev.chatwar.config.ChatRuntime;
 import dev.chatwar.protocol.CloseCode;
+import dev.chatwar.protocol.ErrorCode;
 import dev.chatwar.protocol.Frame;
 import dev.chatwar.room.JoinRefusedException;
 import dev.chatwar.room.Member;
@@ -33,8 +34,9 @@ public class ChatEndpoint {
 
     private ChatRuntime runtime;
     private OutboundQueue queue;
+    private FloodGuard floodGuard;
+    private HandshakeFilter.Handshake handshake;
     private Member member;
-    private String address;
     private long openedAt;
 
     @OnOpen
@@ -47,19 +49,21 @@ public class ChatEndpoint {
         session.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, Math.min(config.sendTimeoutMillis(), 5_000L));
         queue = new OutboundQueue(config.queueMaxFrames(), config.queueMaxBytes(), telemetry,
                 q -> new SessionTransport(session, q, runtime.closer(), config.sendTimeoutMillis(), telemetry));
-        address = (String) session.getUserProperties().get(OriginConfigurator.ADDRESS);
-        if (address == null) {
-            LOG.log(Level.ERROR, "no client address for a handshake: is HandshakeCaptureFilter mapped to /chat?");
+        floodGuard = new FloodGuard(config.ratePerSecond(), config.rateBurst(), openedAt);
+        handshake = (HandshakeFilter.Handshake) session.getUserProperties().get(OriginConfigurator.HANDSHAKE);
+        if (handshake == null) {
+            LOG.log(Level.ERROR, "no client address for a handshake: is HandshakeFilter mapped to /chat?");
             SessionTransport.closeNow(session, CloseCode.SERVER_ERROR, "client address unknown", telemetry);
             return;
         }
-        String room = parameter(session, "room");
-        String name = parameter(session, "name");
+        String principal = (String) session.getUserProperties().get(OriginConfigurator.PRINCIPAL);
         try {
-            member = runtime.chat().join(room, name, address, queue);
-            LOG.log(Level.INFO, "open {0} room={1} name={2}", address, member.room(), member.user().name());
+            member = runtime.chat().join(parameter(session, "room"), parameter(session, "name"), handshake.address(),
+                    principal, queue);
+            LOG.log(Level.INFO, "open {0} room={1} name={2}{3}", handshake.address(), member.room(),
+                    member.user().name(), principal == null ? "" : " (authenticated)");
         } catch (JoinRefusedException e) {
-            LOG.log(Level.INFO, "refused {0}: {1}", address, e.getMessage());
+            LOG.log(Level.INFO, "refused {0}: {1}", handshake.address(), e.getMessage());
             SessionTransport.closeNow(session, CloseCode.POLICY_VIOLATION, e.getMessage(), telemetry);
         }
     }
@@ -68,6 +72,20 @@ public class ChatEndpoint {
     public void onText(String frame) {
         if (member == null) {
             return;
+        }
+        switch (floodGuard.check(System.nanoTime())) {
+            case REFUSE -> {
+                runtime.chat().refuse(member, ErrorCode.RATE_LIMITED,
+                        "more than " + runtime.config().ratePerSecond() + " messages a second; this one was dropped");
+                return;
+            }
+            case CLOSE -> {
+                queue.close(CloseCode.POLICY_VIOLATION, "flooding: too many messages");
+                return;
+            }
+            case ALLOW -> {
+                // carry on
+            }
         }
         if (frame.length() > MAX_FRAME_BYTES
                 || (long) frame.length() * 3 > MAX_FRAME_BYTES && Frame.utf8Length(frame) > MAX_FRAME_BYTES) {
@@ -89,9 +107,12 @@ public class ChatEndpoint {
         if (queue != null) {
             queue.discard();
         }
+        if (handshake != null) {
+            handshake.reservation().release();
+        }
         if (member != null) {
             runtime.chat().leave(member);
-            LOG.log(Level.INFO, "close {0} room={1} name={2} after {3} s, code {4}", address, member.room(),
+            LOG.log(Level.INFO, "close {0} room={1} name={2} after {3} s, code {4}", handshake.address(), member.room(),
                     member.user().name(), String.format("%.1f", (System.nanoTime() - openedAt) / 1e9),
                     String.valueOf(reason.getCloseCode().getCode()));
             member = null;

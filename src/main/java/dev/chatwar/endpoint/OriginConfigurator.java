@@ -6,19 +6,22 @@ import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.lang.System.Logger.Level;
+import java.security.Principal;
 
 /**
- * Enforces the origin policy ({@code CHAT_ALLOWED_ORIGINS}) before the upgrade, and hands the client's address to
- * the session. Everything else, endpoint instances included, stays the container's.
+ * Enforces the origin policy ({@code CHAT_ALLOWED_ORIGINS}) before the upgrade, and hands what the
+ * {@link HandshakeFilter} found, plus the container-authenticated user if any, to the session. Everything else,
+ * endpoint instances included, stays the container's.
  */
 public final class OriginConfigurator extends ServerEndpointConfig.Configurator {
     private static final System.Logger LOG = System.getLogger(OriginConfigurator.class.getName());
-    static final String ADDRESS = "dev.chatwar.address";
+    static final String HANDSHAKE = "dev.chatwar.handshake";
+    static final String PRINCIPAL = "dev.chatwar.principal";
 
     @Override
     public boolean checkOrigin(String origin) {
         ChatRuntime runtime = ChatRuntime.get();
-        HandshakeCaptureFilter.Handshake handshake = HandshakeCaptureFilter.current();
+        HandshakeFilter.Handshake handshake = HandshakeFilter.current();
         boolean allowed = handshake != null
                 && runtime.config().allowedOrigins().allows(origin, handshake.host(), handshake.secure());
         if (!allowed) {
@@ -32,9 +35,13 @@ public final class OriginConfigurator extends ServerEndpointConfig.Configurator 
     @Override
     public void modifyHandshake(ServerEndpointConfig config, HandshakeRequest request, HandshakeResponse response) {
         super.modifyHandshake(config, request, response);
-        HandshakeCaptureFilter.Handshake handshake = HandshakeCaptureFilter.current();
+        HandshakeFilter.Handshake handshake = HandshakeFilter.current();
         if (handshake != null) {
-            config.getUserProperties().put(ADDRESS, handshake.address());
+            config.getUserProperties().put(HANDSHAKE, handshake);
+        }
+        Principal principal = request.getUserPrincipal();
+        if (principal != null) {
+            config.getUserProperties().put(PRINCIPAL, principal.getName());
         }
     }
 }

@@ -10,7 +10,9 @@ public enum ErrorCode {
     /** The message text is empty or only white space. */
     EMPTY,
     /** The message text is longer than {@code CHAT_MAX_MESSAGE_CHARS}. */
-    TOO_LONG;
+    TOO_LONG,
+    /** The connection sent faster than {@code CHAT_RATE_PER_SECOND} allows; the frame was dropped. */
+    RATE_LIMITED;
 
     @JsonValue
     public String word() {

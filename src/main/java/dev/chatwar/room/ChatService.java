@@ -45,16 +45,24 @@ public final class ChatService {
         broker.subscribe(this::onEnvelope);
     }
 
+    /** Joins as a guest. */
+    public Member join(String room, String name, String address, Connection connection) throws JoinRefusedException {
+        return join(room, name, address, null, connection);
+    }
+
     /**
-     * @param room    the {@code room} parameter as the client sent it, or null
-     * @param name    the {@code name} parameter as the client sent it, or null
-     * @param address the client's address as the server saw it
+     * @param room      the {@code room} parameter as the client sent it, or null
+     * @param name      the {@code name} parameter as the client sent it, or null; ignored for an authenticated user
+     * @param address   the client's address as the server saw it
+     * @param principal the name of the user the container authenticated, or null for a guest
      * @throws JoinRefusedException when {@code room} or {@code name} breaks the rules of {@link Names}
      */
-    public Member join(String room, String name, String address, Connection connection) throws JoinRefusedException {
+    public Member join(String room, String name, String address, String principal, Connection connection)
+            throws JoinRefusedException {
         String roomName = Names.room(room);
-        String memberName = Names.member(name, address);
-        Room.Admission admission = rooms.join(roomName, memberName, address, connection);
+        boolean verified = principal != null && !principal.isBlank();
+        String memberName = verified ? principal.strip() : Names.member(name, address);
+        Room.Admission admission = rooms.join(roomName, memberName, address, verified, connection);
         members.incrementAndGet();
         publish(admission.join());
         return admission.member();
@@ -68,10 +76,14 @@ public final class ChatService {
                 say(member, say.text());
             }
         } catch (ProtocolException e) {
-            telemetry.errorSent(e.code());
-            ServerEvent error = new ServerEvent.Error(member.room(), now(), e.code(), e.getMessage());
-            member.connection().send(codec.encode(error));
+            refuse(member, e.code(), e.getMessage());
         }
+    }
+
+    /** Answers one of the member's frames with an {@code error} event to the member alone. */
+    public void refuse(Member member, ErrorCode code, String reason) {
+        telemetry.errorSent(code);
+        member.connection().send(codec.encode(new ServerEvent.Error(member.room(), now(), code, reason)));
     }
 
     public void leave(Member member) {

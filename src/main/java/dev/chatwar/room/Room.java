@@ -12,8 +12,10 @@ import dev.chatwar.protocol.User;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The members of one room and the order of its events.
@@ -31,26 +33,33 @@ final class Room {
     private final Clock clock;
     private final Telemetry telemetry;
 
-    private final List<Member> members = new ArrayList<>();
-    private final Map<String, Member> byNameKey = new HashMap<>();
+    /** Iteration order is join order; membership checks are by identity. */
+    private final Set<Member> members = new LinkedHashSet<>();
+    /** How many members use each name key; a guest may not take a key in use or reserved. */
+    private final Map<String, Integer> namesInUse = new HashMap<>();
+    /** Name keys of container-authenticated users seen on this node: no guest may take them. */
+    private final Set<String> verifiedNames;
     private boolean closed;
 
-    Room(String name, History history, FrameCodec codec, EventIds ids, Clock clock, Telemetry telemetry) {
+    Room(String name, History history, FrameCodec codec, EventIds ids, Clock clock, Telemetry telemetry,
+         Set<String> verifiedNames) {
         this.name = name;
         this.history = history;
         this.codec = codec;
         this.ids = ids;
         this.clock = clock;
         this.telemetry = telemetry;
+        this.verifiedNames = verifiedNames;
     }
 
     /**
-     * Adds a member under a unique name: the newcomer gets {@code welcome}, then everyone, newcomer included,
-     * gets {@code join}.
+     * Adds a member: the newcomer gets {@code welcome}, then everyone, newcomer included, gets {@code join}.
+     * A verified (container-authenticated) member gets exactly its name; a guest gets the requested name or, when it
+     * is in use or belongs to a verified user, the first free {@code name (n)}.
      *
      * @return the member and its join event, or null if this room has closed meanwhile (join a fresh one instead)
      */
-    Admission admit(String requestedName, String address, Connection connection) {
+    Admission admit(String requestedName, String address, boolean verified, Connection connection) {
         long start = System.nanoTime();
         List<Connection> toFlush;
         Admission admission;
@@ -58,10 +67,10 @@ final class Room {
             if (closed) {
                 return null;
             }
-            String unique = uniqueName(requestedName);
-            Member member = new Member(name, new User(unique, address), connection);
+            String given = verified ? requestedName : guestName(requestedName);
+            Member member = new Member(name, new User(given, address, verified ? Boolean.TRUE : null), connection);
             members.add(member);
-            byNameKey.put(member.nameKey(), member);
+            namesInUse.merge(member.nameKey(), 1, Integer::sum);
             String ts = now();
             List<User> present = members.stream().map(Member::user).toList();
             toFlush = new ArrayList<>(members.size());
@@ -90,7 +99,7 @@ final class Room {
             if (!members.remove(member)) {
                 return null;
             }
-            byNameKey.remove(member.nameKey());
+            namesInUse.computeIfPresent(member.nameKey(), (key, count) -> count == 1 ? null : count - 1);
             closed = members.isEmpty();
             leave = new Leave(name, now(), ids.next(), member.user());
             toFlush = new ArrayList<>(members.size());
@@ -110,7 +119,7 @@ final class Room {
         List<Connection> toFlush;
         Message message;
         synchronized (this) {
-            if (byNameKey.get(sender.nameKey()) != sender) {
+            if (!members.contains(sender)) {
                 return null;
             }
             message = new Message(name, now(), ids.next(), sender.user(), text);
@@ -145,12 +154,16 @@ final class Room {
     }
 
     /** The requested name, or the first free {@code name (n)}; compared by {@link Names#key}. */
-    private String uniqueName(String requested) {
+    private String guestName(String requested) {
         String candidate = requested;
-        for (int n = 2; byNameKey.containsKey(Names.key(candidate)); n++) {
+        for (int n = 2; taken(Names.key(candidate)); n++) {
             candidate = requested + " (" + n + ")";
         }
         return candidate;
+    }
+
+    private boolean taken(String key) {
+        return namesInUse.containsKey(key) || verifiedNames.contains(key);
     }
 
     private void queueForAll(Frame frame, List<Connection> toFlush) {

@@ -6,6 +6,7 @@ import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -15,6 +16,8 @@ import java.util.concurrent.ConcurrentMap;
  */
 public final class RoomRegistry {
     private final ConcurrentMap<String, Room> rooms = new ConcurrentHashMap<>();
+    /** Bounded by the users the container can authenticate, not by what clients send. */
+    private final Set<String> verifiedNames = ConcurrentHashMap.newKeySet();
     private final HistoryStore histories;
     private final FrameCodec codec;
     private final EventIds ids;
@@ -29,10 +32,13 @@ public final class RoomRegistry {
         this.telemetry = telemetry;
     }
 
-    Room.Admission join(String room, String name, String address, Connection connection) {
+    Room.Admission join(String room, String name, String address, boolean verified, Connection connection) {
+        if (verified) {
+            verifiedNames.add(Names.key(name));
+        }
         while (true) {
             Room candidate = rooms.computeIfAbsent(room, this::newRoom);
-            Room.Admission admission = candidate.admit(name, address, connection);
+            Room.Admission admission = candidate.admit(name, address, verified, connection);
             if (admission != null) {
                 return admission;
             }
@@ -78,6 +84,6 @@ public final class RoomRegistry {
     }
 
     private Room newRoom(String name) {
-        return new Room(name, histories.open(name), codec, ids, clock, telemetry);
+        return new Room(name, histories.open(name), codec, ids, clock, telemetry, verifiedNames);
     }
 }

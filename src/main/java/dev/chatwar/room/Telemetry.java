@@ -15,7 +15,7 @@ public interface Telemetry {
 
     /** Why a handshake was refused before the upgrade. */
     enum Refusal {
-        ORIGIN
+        ORIGIN, ADDRESS_LIMIT, CAPACITY
     }
 
     default void connectionOpened() {

@@ -26,6 +26,11 @@ class ChatConfigTest {
         assertEquals(10_000, config.queueMaxFrames());
         assertEquals(1_048_576, config.queueMaxBytes());
         assertEquals("", config.metricsToken());
+        assertEquals(10, config.ratePerSecond());
+        assertEquals(20, config.rateBurst());
+        assertEquals(20, config.maxConnectionsPerAddress());
+        assertEquals(10_000, config.maxConnections());
+        assertEquals("203.0.113.1", config.clientAddress().resolve("203.0.113.1", java.util.List.of("1.2.3.4")));
         assertEquals(30_000, config.sendTimeoutMillis());
         assertTrue(config.allowedOrigins().isSameOriginOnly());
     }
@@ -51,7 +56,14 @@ class ChatConfigTest {
             "CHAT_SEND_TIMEOUT_SECONDS|0|CHAT_SEND_TIMEOUT_SECONDS='0': out of range (expected 1 to 3600)",
             "CHAT_ALLOWED_ORIGINS|example.org|CHAT_ALLOWED_ORIGINS='example.org': 'example.org' is not an origin of the form http(s)://host[:port]",
             "CHAT_ALLOWED_ORIGINS|https://a.example/path|CHAT_ALLOWED_ORIGINS='https://a.example/path': 'https://a.example/path' is not an origin of the form http(s)://host[:port]",
-            "CHAT_ALLOWED_ORIGINS|*, https://a.example|CHAT_ALLOWED_ORIGINS='*, https://a.example': '*' must stand alone"})
+            "CHAT_ALLOWED_ORIGINS|*, https://a.example|CHAT_ALLOWED_ORIGINS='*, https://a.example': '*' must stand alone",
+            "CHAT_TRUSTED_PROXIES|10.0.0.0/33|CHAT_TRUSTED_PROXIES='10.0.0.0/33': '10.0.0.0/33' is not an IP address or CIDR range (like 10.0.0.0/8 or ::1)",
+            "CHAT_TRUSTED_PROXIES|10.0.0.1, proxy.example|CHAT_TRUSTED_PROXIES='10.0.0.1, proxy.example': 'proxy.example' is not an IP address or CIDR range (like 10.0.0.0/8 or ::1)",
+            "CHAT_FORWARDED_HEADER|X-Real-IP|CHAT_FORWARDED_HEADER='X-Real-IP': expected X-Forwarded-For or Forwarded",
+            "CHAT_RATE_PER_SECOND|-1|CHAT_RATE_PER_SECOND='-1': out of range (expected 1 to 100000)",
+            "CHAT_RATE_BURST|0|CHAT_RATE_BURST='0': out of range (expected 1 to 100000)",
+            "CHAT_MAX_CONNECTIONS_PER_ADDRESS|many|CHAT_MAX_CONNECTIONS_PER_ADDRESS='many': not a whole number (expected 1 to 1000000)",
+            "CHAT_MAX_CONNECTIONS|0|CHAT_MAX_CONNECTIONS='0': out of range (expected 1 to 10000000)"})
     void aBadValueIsRefusedNamingTheSettingAndTheValue(String setting, String value, String message) {
         ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of(setting, value)));
         assertEquals(message, e.getMessage());

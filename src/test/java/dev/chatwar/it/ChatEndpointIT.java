@@ -22,9 +22,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ArquillianExtension.class)
 class ChatEndpointIT {
 
+    /** The history test sends 103 messages at once, above the default rate limit. */
     @Deployment(testable = false)
     static WebArchive war() {
-        return Deployments.chatWar();
+        return Deployments.chatWarWithSettings("chat.war", "CHAT_RATE_PER_SECOND", "100000", "CHAT_RATE_BURST", "100000");
     }
 
     @ArquillianResource

@@ -30,9 +30,11 @@ class ConcurrencyIT {
     static final int CLIENTS = 20;
     static final int MESSAGES_EACH = 200;
 
+    /** Rate and connection limits far above what 20 clients sending at once from one address need. */
     @Deployment(testable = false)
     static WebArchive war() {
-        return Deployments.chatWar();
+        return Deployments.chatWarWithSettings("chat.war", "CHAT_RATE_PER_SECOND", "100000", "CHAT_RATE_BURST", "100000",
+                "CHAT_MAX_CONNECTIONS_PER_ADDRESS", "1000");
     }
 
     @ArquillianResource

@@ -164,6 +164,21 @@ class ChatServiceTest {
     }
 
     @Test
+    void anAuthenticatedUserGetsExactlyItsNameAndGuestsCannotTakeIt() throws Exception {
+        RecordingConnection guestFirst = new RecordingConnection();
+        Member early = chat.join("r", "alice", "10.0.0.9", guestFirst);
+        assertEquals("alice", early.user().name(), "no verified alice known yet");
+        Member alice = chat.join("r", "ignored", "10.0.0.1", "alice", new RecordingConnection());
+        assertEquals("alice", alice.user().name(), "the principal's name, whatever was asked for");
+        assertTrue(alice.user().hasVerifiedName());
+        assertEquals(null, early.user().verified(), "guests carry no verified flag");
+        Member guest = chat.join("other", "ALICE", "10.0.0.2", new RecordingConnection());
+        assertEquals("ALICE (2)", guest.user().name(), "a verified user's name is reserved in every room");
+        JsonNode join = frames(guestFirst).get(frames(guestFirst).size() - 1);
+        assertTrue(join.get("user").get("verified").asBoolean(), "others see the name is verified");
+    }
+
+    @Test
     void idsIncreaseInEveryMembersDeliveryOrder() throws Exception {
         RecordingConnection alice = new RecordingConnection();
         Member a = chat.join("r", "alice", "10.0.0.1", alice);

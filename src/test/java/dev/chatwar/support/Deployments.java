@@ -24,6 +24,11 @@ public final class Deployments {
      * {@code web.xml}, as a deployer would.
      */
     public static WebArchive chatWarWithSettings(String archiveName, String... nameValuePairs) {
+        return chatWarWithWebXml(archiveName, "", nameValuePairs);
+    }
+
+    /** As {@link #chatWarWithSettings}, with more {@code web.xml} elements (security constraints, login config). */
+    public static WebArchive chatWarWithWebXml(String archiveName, String moreWebXml, String... nameValuePairs) {
         StringBuilder params = new StringBuilder();
         for (int i = 0; i < nameValuePairs.length; i += 2) {
             params.append("  <context-param><param-name>").append(nameValuePairs[i])
@@ -33,8 +38,8 @@ public final class Deployments {
         String webXml = """
                 <?xml version="1.0" encoding="UTF-8"?>
                 <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
-                %s</web-app>
-                """.formatted(params);
+                %s%s</web-app>
+                """.formatted(params, moreWebXml);
         WebArchive war = ShrinkWrap.create(WebArchive.class, archiveName);
         war.merge(chatWar());
         return war.setWebXML(new StringAsset(webXml));

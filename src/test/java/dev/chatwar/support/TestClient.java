@@ -71,14 +71,24 @@ public final class TestClient implements AutoCloseable {
 
     /** Connects with the given {@code Origin} header, or none at all when {@code origin} is null. */
     public static TestClient connect(URI uri, String origin) throws DeploymentException, IOException {
+        return connectWithHeaders(uri, origin == null ? Map.of() : Map.of("Origin", origin), true);
+    }
+
+    /**
+     * Connects with extra handshake headers (e.g. {@code X-Forwarded-For}, {@code Authorization}).
+     *
+     * @param dropOrigin true to remove Tyrus's default {@code Origin} unless {@code headers} sets one
+     */
+    public static TestClient connectWithHeaders(URI uri, Map<String, String> headers, boolean dropOrigin)
+            throws DeploymentException, IOException {
         ClientEndpointConfig config = ClientEndpointConfig.Builder.create()
                 .configurator(new ClientEndpointConfig.Configurator() {
                     @Override
-                    public void beforeRequest(Map<String, List<String>> headers) {
-                        headers.remove("Origin");
-                        if (origin != null) {
-                            headers.put("Origin", List.of(origin));
+                    public void beforeRequest(Map<String, List<String>> request) {
+                        if (dropOrigin) {
+                            request.remove("Origin");
                         }
+                        headers.forEach((name, value) -> request.put(name, List.of(value)));
                     }
                 }).build();
         return new TestClient(uri, config);

@@ -1,0 +1,194 @@
+package dev.chatwar.it;
+
+import static dev.chatwar.support.Deployments.chatUri;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatwar.support.Deployments;
+import dev.chatwar.support.Http;
+import dev.chatwar.support.TestClient;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.DeploymentException;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.OperateOnDeployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.asset.StringAsset;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Each defence of the README's "Security" section, against the real container. */
+@ExtendWith(ArquillianExtension.class)
+class SecurityIT {
+    private static final String FORGED = "198.51.100.7";
+
+    @Deployment(name = "default", testable = false)
+    static WebArchive defaults() {
+        return Deployments.chatWar();
+    }
+
+    @Deployment(name = "behind-proxy", testable = false)
+    static WebArchive behindProxy() {
+        return Deployments.chatWarWithSettings("chat-proxied.war", "CHAT_TRUSTED_PROXIES", "127.0.0.1, ::1");
+    }
+
+    /**
+     * BASIC login from Tomcat's user database. No constraint is put on the socket, so guests may join too; Tomcat's
+     * {@code preemptiveAuthentication} authenticates a request that brings credentials anyway.
+     */
+    @Deployment(name = "login", testable = false)
+    static WebArchive withLogin() {
+        WebArchive war = Deployments.chatWarWithWebXml("chat-login.war", """
+                  <login-config><auth-method>BASIC</auth-method><realm-name>chat</realm-name></login-config>
+                  <security-role><role-name>chat-user</role-name></security-role>
+                """);
+        return war.addAsManifestResource(new StringAsset("<Context preemptiveAuthentication=\"true\"/>"), "context.xml");
+    }
+
+    @Test
+    void aForgedForwardingHeaderFromAnUntrustedPeerChangesNothing(
+            @ArquillianResource @OperateOnDeployment("default") URL base) throws Exception {
+        try (TestClient client = TestClient.connectWithHeaders(chatUri(base, "xff", "eve"),
+                Map.of("X-Forwarded-For", FORGED, "Forwarded", "for=" + FORGED), true)) {
+            assertEquals("127.0.0.1", client.next("welcome").path("you").path("address").asText());
+        }
+    }
+
+    @Test
+    void aTrustedProxysForwardingHeaderNamesTheClient(
+            @ArquillianResource @OperateOnDeployment("behind-proxy") URL base) throws Exception {
+        try (TestClient client = TestClient.connectWithHeaders(chatUri(base, "xff", "carol"),
+                Map.of("X-Forwarded-For", "10.9.9.9, " + FORGED), true)) {
+            assertEquals(FORGED, client.next("welcome").path("you").path("address").asText(),
+                    "the rightmost hop that is not a trusted proxy");
+        }
+    }
+
+    @Test
+    void aFloodGetsRateLimitedThenClosedAndOthersSeeOnlyWhatWasAllowed(
+            @ArquillianResource @OperateOnDeployment("default") URL base) throws Exception {
+        try (TestClient flooder = TestClient.join(chatUri(base, "flood", "flooder")).client();
+             TestClient bystander = TestClient.join(chatUri(base, "flood", "bystander")).client()) {
+            flooder.next("join");
+            flooder.next("join");
+            bystander.next("join");
+            for (int i = 0; i < 200 && flooder.isOpen(); i++) {
+                flooder.sendMessage("flood " + i);
+            }
+            CloseReason reason = flooder.awaitClose();
+            assertEquals(1008, reason.getCloseCode().getCode(), reason.toString());
+            assertTrue(reason.getReasonPhrase().contains("flooding"), reason.getReasonPhrase());
+
+            Set<String> echoed = new HashSet<>();
+            int rateLimited = 0;
+            for (String frame : flooder.drain()) {
+                JsonNode event = new com.fasterxml.jackson.databind.ObjectMapper().readTree(frame);
+                if (event.path("type").asText().equals("message")) {
+                    echoed.add(event.path("text").asText());
+                } else if (event.path("code").asText().equals("rate_limited")) {
+                    rateLimited++;
+                }
+            }
+            assertTrue(rateLimited > 0, "refused frames were answered with rate_limited");
+            assertTrue(echoed.size() <= 25, "about the burst of 20 got through, not " + echoed.size());
+
+            // The room's order puts the flooder's leave after every message it was allowed to say.
+            Set<String> seenByBystander = new HashSet<>();
+            for (JsonNode event = bystander.next(); !event.path("type").asText().equals("leave"); event = bystander.next()) {
+                assertEquals("message", event.path("type").asText(), event.toString());
+                seenByBystander.add(event.path("text").asText());
+            }
+            assertEquals(echoed, seenByBystander, "the bystander got exactly the allowed messages, none of the refused");
+            try (TestClient late = TestClient.join(chatUri(base, "flood", "late")).client()) {
+                assertTrue(late.isOpen(), "the room still works");
+            }
+        }
+    }
+
+    @Test
+    void theConnectionAfterTheLimitPerAddressIsRefusedUntilOneCloses(
+            @ArquillianResource @OperateOnDeployment("default") URL base) throws Exception {
+        List<TestClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                clients.add(TestClient.join(chatUri(base, "crowd-limit", "c" + i)).client());
+            }
+            DeploymentException refused = assertThrows(DeploymentException.class,
+                    () -> TestClient.connect(chatUri(base, "crowd-limit", "c20")).close());
+            assertTrue(String.valueOf(refused.getMessage() + refused.getCause()).contains("429"), refused.toString());
+
+            clients.remove(0).close();
+            TestClient next = awaitAdmitted(chatUri(base, "crowd-limit", "c20"));
+            clients.add(next);
+        } finally {
+            for (TestClient client : clients) {
+                client.close();
+            }
+        }
+    }
+
+    @Test
+    void theAuthenticatedUsersNameIsTheirsAndGuestsAskingForItGetASuffix(
+            @ArquillianResource @OperateOnDeployment("login") URL base) throws Exception {
+        assumeTrue("tomcat".equals(System.getProperty("arquillian.launch")),
+                "uses Tomcat's user database and preemptiveAuthentication");
+        String credentials = Base64.getEncoder().encodeToString("alice:wonderland".getBytes(StandardCharsets.UTF_8));
+        try (TestClient alice = TestClient.connectWithHeaders(chatUri(base, "auth", "mallory"),
+                Map.of("Authorization", "Basic " + credentials), false)) {
+            JsonNode you = alice.next("welcome").path("you");
+            assertEquals("alice", you.path("name").asText(), "the principal, not the name parameter");
+            assertTrue(you.path("verified").asBoolean());
+            try (TestClient guest = TestClient.connect(chatUri(base, "auth", "alice"))) {
+                JsonNode guestYou = guest.next("welcome").path("you");
+                assertEquals("alice (2)", guestYou.path("name").asText());
+                assertFalse(guestYou.has("verified"));
+            }
+        }
+    }
+
+    @Test
+    void thePageAndItsAssetsCarryTheSecurityHeaders(@ArquillianResource @OperateOnDeployment("default") URL base)
+            throws Exception {
+        for (String path : List.of("", "chat.js", "chat.css", "health")) {
+            HttpResponse<String> response = Http.get(URI.create(base + path));
+            assertEquals(200, response.statusCode(), path);
+            String policy = response.headers().firstValue("Content-Security-Policy").orElse("");
+            assertTrue(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'")
+                    && policy.contains("connect-src 'self' ws://" + base.getHost() + ":" + base.getPort()), policy);
+            assertFalse(policy.contains("unsafe-inline"), policy);
+            assertEquals("nosniff", response.headers().firstValue("X-Content-Type-Options").orElse(""), path);
+            assertEquals("no-referrer", response.headers().firstValue("Referrer-Policy").orElse(""), path);
+        }
+        String page = Http.get(URI.create(base.toString())).body();
+        assertFalse(page.contains("<script>") || page.contains("style="), "no inline script or style in the page");
+    }
+
+    /** Closing is asynchronous on the server: retry the handshake until the released place is seen, within the timeout. */
+    private static TestClient awaitAdmitted(URI uri) throws Exception {
+        long deadline = System.nanoTime() + TestClient.TIMEOUT.toNanos();
+        while (true) {
+            try {
+                return TestClient.join(uri).client();
+            } catch (DeploymentException stillFull) {
+                if (System.nanoTime() > deadline) {
+                    throw stillFull;
+                }
+            }
+        }
+    }
+}
