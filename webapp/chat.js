@@ -123,17 +123,22 @@
     seenIds.add(event.id);
     const mine = me !== null && event.user.name === me.name;
     appendLine(mine ? 'message mine' : 'message',
-      [span('sender', text.said(event.user.name)), span('text', event.text)], event.ts);
+      [span('sender', text.said(displayName(event.user))), span('text', event.text)], event.ts);
   }
 
   function showNotice(className, content, ts) {
     appendLine(className, [span('text', content)], ts);
   }
 
+  // A name the server verified (the container authenticated the user) carries a check mark no guest can have.
+  function displayName(user) {
+    return user.verified ? user.name + ' ✓' : user.name;
+  }
+
   function renderMembers() {
     members.replaceChildren(...memberList.map((user) => {
       const item = document.createElement('li');
-      item.appendChild(span('name', user.name + (me && user.name === me.name ? ' (' + text.you + ')' : '')));
+      item.appendChild(span('name', displayName(user) + (me && user.name === me.name ? ' (' + text.you + ')' : '')));
       if (user.address !== user.name) {
         item.appendChild(span('address', user.address));
       }
