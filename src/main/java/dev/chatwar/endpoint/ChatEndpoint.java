@@ -59,7 +59,7 @@ public class ChatEndpoint {
         String principal = (String) session.getUserProperties().get(OriginConfigurator.PRINCIPAL);
         try {
             member = runtime.chat().join(parameter(session, "room"), parameter(session, "name"), handshake.address(),
-                    principal, queue);
+                    principal, parameter(session, "since"), queue);
             LOG.log(Level.INFO, "open {0} room={1} name={2}{3}", handshake.address(), member.room(),
                     member.user().name(), principal == null ? "" : " (authenticated)");
         } catch (JoinRefusedException e) {

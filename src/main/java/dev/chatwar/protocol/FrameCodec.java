@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.util.regex.Pattern;
 
 /**
  * JSON to frames and back; the only class that knows the wire format is JSON.
@@ -15,6 +16,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
  * {@code wscat} and the seed's page keep working.
  */
 public final class FrameCodec {
+    private static final Pattern CID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private final ObjectMapper mapper = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
@@ -47,14 +49,31 @@ public final class FrameCodec {
         if (type == null || !type.isTextual()) {
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "a frame needs a string field 'type'");
         }
-        if (!type.textValue().equals("message")) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "unknown type '" + clip(type.textValue()) + "'");
+        switch (type.textValue()) {
+            case "message" -> {
+                JsonNode text = node.get("text");
+                if (text == null || !text.isTextual()) {
+                    throw new ProtocolException(ErrorCode.BAD_REQUEST, "a message needs a string field 'text'");
+                }
+                return new ClientFrame.Say(text.textValue(), cid(node.get("cid")));
+            }
+            case "typing" -> {
+                return new ClientFrame.Typing();
+            }
+            default -> throw new ProtocolException(ErrorCode.BAD_REQUEST,
+                    "unknown type '" + clip(type.textValue()) + "'");
         }
-        JsonNode text = node.get("text");
-        if (text == null || !text.isTextual()) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "a message needs a string field 'text'");
+    }
+
+    /** Optional; when present, 1 to 64 characters of {@code A-Z a-z 0-9 _ -} (a UUID fits). */
+    private static String cid(JsonNode cid) throws ProtocolException {
+        if (cid == null || cid.isNull()) {
+            return null;
         }
-        return new ClientFrame.Say(text.textValue());
+        if (!cid.isTextual() || !CID.matcher(cid.textValue()).matches()) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "'cid' must be 1 to 64 of A-Z a-z 0-9 _ -");
+        }
+        return cid.textValue();
     }
 
     private JsonNode parse(String frame) throws ProtocolException {

@@ -24,9 +24,13 @@ public sealed interface ServerEvent {
         User user();
     }
 
-    /** First frame of every connection: who you are, who is here, and recent messages (oldest first). */
-    @JsonPropertyOrder({"type", "room", "ts", "you", "members", "history"})
-    record Welcome(String room, String ts, User you, List<User> members, List<Message> history)
+    /**
+     * First frame of every connection: who you are, who is here, and recent messages (oldest first). With
+     * {@code since}, {@code history} holds the messages after it and {@code gap} says whether some were lost.
+     */
+    @JsonPropertyOrder({"type", "room", "ts", "you", "members", "history", "gap"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Welcome(String room, String ts, User you, List<User> members, List<Message> history, Boolean gap)
             implements ServerEvent {
         public Welcome {
             members = List.copyOf(members);
@@ -55,11 +59,26 @@ public sealed interface ServerEvent {
         }
     }
 
-    @JsonPropertyOrder({"type", "room", "ts", "id", "user", "text"})
-    record Message(String room, String ts, String id, User user, String text) implements RoomEvent {
+    /** @param cid the sender's own id for the message, echoed so it can mark it delivered; or null */
+    @JsonPropertyOrder({"type", "room", "ts", "id", "user", "text", "cid"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Message(String room, String ts, String id, User user, String text, String cid) implements RoomEvent {
+        public Message(String room, String ts, String id, User user, String text) {
+            this(room, ts, id, user, text, null);
+        }
+
         @Override
         public String type() {
             return "message";
+        }
+    }
+
+    /** Someone is typing; sent to the others in the room, never stored, no id. */
+    @JsonPropertyOrder({"type", "room", "ts", "user"})
+    record Typing(String room, String ts, User user) implements ServerEvent {
+        @Override
+        public String type() {
+            return "typing";
         }
     }
 

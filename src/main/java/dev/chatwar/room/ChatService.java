@@ -45,9 +45,9 @@ public final class ChatService {
         broker.subscribe(this::onEnvelope);
     }
 
-    /** Joins as a guest. */
+    /** Joins as a guest, without recovery. */
     public Member join(String room, String name, String address, Connection connection) throws JoinRefusedException {
-        return join(room, name, address, null, connection);
+        return join(room, name, address, null, null, connection);
     }
 
     /**
@@ -55,14 +55,15 @@ public final class ChatService {
      * @param name      the {@code name} parameter as the client sent it, or null; ignored for an authenticated user
      * @param address   the client's address as the server saw it
      * @param principal the name of the user the container authenticated, or null for a guest
+     * @param since     the {@code since} parameter: the last message id the client saw, or null
      * @throws JoinRefusedException when {@code room} or {@code name} breaks the rules of {@link Names}
      */
-    public Member join(String room, String name, String address, String principal, Connection connection)
-            throws JoinRefusedException {
+    public Member join(String room, String name, String address, String principal, String since,
+                       Connection connection) throws JoinRefusedException {
         String roomName = Names.room(room);
         boolean verified = principal != null && !principal.isBlank();
         String memberName = verified ? principal.strip() : Names.member(name, address);
-        Room.Admission admission = rooms.join(roomName, memberName, address, verified, connection);
+        Room.Admission admission = rooms.join(roomName, memberName, address, verified, since, connection);
         members.incrementAndGet();
         publish(admission.join());
         return admission.member();
@@ -73,7 +74,9 @@ public final class ChatService {
         try {
             ClientFrame request = codec.decode(frame);
             if (request instanceof ClientFrame.Say say) {
-                say(member, say.text());
+                say(member, say.text(), say.cid());
+            } else if (request instanceof ClientFrame.Typing && member.mayAnnounceTyping(System.nanoTime())) {
+                rooms.typing(member);
             }
         } catch (ProtocolException e) {
             refuse(member, e.code(), e.getMessage());
@@ -110,7 +113,7 @@ public final class ChatService {
         return rooms;
     }
 
-    private void say(Member member, String text) throws ProtocolException {
+    private void say(Member member, String text, String cid) throws ProtocolException {
         if (text.isBlank()) {
             throw new ProtocolException(ErrorCode.EMPTY, "message text is empty");
         }
@@ -119,7 +122,7 @@ public final class ChatService {
             throw new ProtocolException(ErrorCode.TOO_LONG,
                     "message text has " + length + " characters; the limit is " + maxMessageChars);
         }
-        Message message = rooms.say(member, text);
+        Message message = rooms.say(member, text, cid);
         if (message != null) {
             telemetry.messageReceived();
             publish(message);

@@ -10,4 +10,7 @@ public interface History {
 
     /** The kept messages, oldest first. */
     List<Message> recent();
+
+    /** The kept message that carried this client id, or null. */
+    Message byCid(String cid);
 }

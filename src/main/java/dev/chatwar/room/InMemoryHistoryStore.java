@@ -2,6 +2,7 @@ package dev.chatwar.room;
 
 import dev.chatwar.protocol.ServerEvent.Message;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
     private static final class Ring implements History {
         private final int capacity;
         private final ArrayDeque<Message> messages;
+        private final Map<String, Message> byCid = new HashMap<>();
 
         Ring(int capacity) {
             this.capacity = capacity;
@@ -44,14 +46,25 @@ public final class InMemoryHistoryStore implements HistoryStore {
                 return;
             }
             if (messages.size() == capacity) {
-                messages.removeFirst();
+                Message evicted = messages.removeFirst();
+                if (evicted.cid() != null) {
+                    byCid.remove(evicted.cid(), evicted);
+                }
             }
             messages.addLast(message);
+            if (message.cid() != null) {
+                byCid.put(message.cid(), message);
+            }
         }
 
         @Override
         public synchronized List<Message> recent() {
             return List.copyOf(messages);
+        }
+
+        @Override
+        public synchronized Message byCid(String cid) {
+            return byCid.get(cid);
         }
     }
 }

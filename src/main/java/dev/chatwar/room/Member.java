@@ -4,10 +4,13 @@ import dev.chatwar.protocol.User;
 
 /** One connection's place in one room. Equality is identity: two tabs of one person are two members. */
 public final class Member {
+    static final long TYPING_INTERVAL_NANOS = 1_000_000_000L;
     private final String room;
     private final User user;
     private final Connection connection;
     private final String nameKey;
+    /** When this member's last typing notice went out; only the member's own message handler touches it. */
+    private long lastTypingAt = Long.MIN_VALUE / 2;
 
     Member(String room, User user, Connection connection) {
         this.room = room;
@@ -18,6 +21,15 @@ public final class Member {
 
     String nameKey() {
         return nameKey;
+    }
+
+    /** At most one typing notice a second per member reaches the room; the rest are dropped. */
+    boolean mayAnnounceTyping(long now) {
+        if (now - lastTypingAt < TYPING_INTERVAL_NANOS) {
+            return false;
+        }
+        lastTypingAt = now;
+        return true;
     }
 
     public String room() {

@@ -6,6 +6,7 @@ import dev.chatwar.protocol.ServerEvent.Join;
 import dev.chatwar.protocol.ServerEvent.Leave;
 import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.protocol.ServerEvent.Typing;
 import dev.chatwar.protocol.ServerEvent.Welcome;
 import dev.chatwar.protocol.Timestamps;
 import dev.chatwar.protocol.User;
@@ -59,7 +60,7 @@ final class Room {
      *
      * @return the member and its join event, or null if this room has closed meanwhile (join a fresh one instead)
      */
-    Admission admit(String requestedName, String address, boolean verified, Connection connection) {
+    Admission admit(String requestedName, String address, boolean verified, String since, Connection connection) {
         long start = System.nanoTime();
         List<Connection> toFlush;
         Admission admission;
@@ -74,7 +75,7 @@ final class Room {
             String ts = now();
             List<User> present = members.stream().map(Member::user).toList();
             toFlush = new ArrayList<>(members.size());
-            queue(connection, codec.encode(new Welcome(name, ts, member.user(), present, history.recent())), toFlush);
+            queue(connection, codec.encode(welcome(ts, member.user(), present, since)), toFlush);
             Join join = new Join(name, ts, ids.next(), member.user());
             queueForAll(codec.encode(join), toFlush);
             admission = new Admission(member, join);
@@ -110,11 +111,12 @@ final class Room {
     }
 
     /**
-     * Delivers a member's message to everyone here, the sender included, and keeps it in history.
+     * Delivers a member's message to everyone here, the sender included, and keeps it in history. A message whose
+     * {@code cid} the history already holds is a resend: only the sender gets the original again.
      *
-     * @return the message, or null when the sender is no longer a member
+     * @return the message, or null when nothing new was delivered (the sender left, or a resend)
      */
-    Message say(Member sender, String text) {
+    Message say(Member sender, String text, String cid) {
         long start = System.nanoTime();
         List<Connection> toFlush;
         Message message;
@@ -122,13 +124,39 @@ final class Room {
             if (!members.contains(sender)) {
                 return null;
             }
-            message = new Message(name, now(), ids.next(), sender.user(), text);
+            Message original = cid == null ? null : history.byCid(cid);
+            if (original != null) {
+                toFlush = new ArrayList<>(1);
+                queue(sender.connection(), codec.encode(original), toFlush);
+                finish(toFlush, start);
+                return null;
+            }
+            message = new Message(name, now(), ids.next(), sender.user(), text, cid);
             history.append(message);
             toFlush = new ArrayList<>(members.size());
             queueForAll(codec.encode(message), toFlush);
         }
         finish(toFlush, start);
         return message;
+    }
+
+    /** Tells the others that a member is typing; nothing is kept. */
+    void typing(Member sender) {
+        long start = System.nanoTime();
+        List<Connection> toFlush;
+        synchronized (this) {
+            if (!members.contains(sender)) {
+                return;
+            }
+            Frame frame = codec.encode(new Typing(name, now(), sender.user()));
+            toFlush = new ArrayList<>(members.size());
+            for (Member member : members) {
+                if (member != sender) {
+                    queue(member.connection(), frame, toFlush);
+                }
+            }
+        }
+        finish(toFlush, start);
     }
 
     /** Delivers an event another node has stamped already. */
@@ -151,6 +179,29 @@ final class Room {
 
     synchronized List<Member> members() {
         return List.copyOf(members);
+    }
+
+    /**
+     * The newcomer's welcome. Without {@code since}: the recent history. With it: the messages after {@code since}
+     * and {@code gap: false} when the history still reaches back to it (ids only grow, and the history loses only its
+     * oldest), else the recent history and {@code gap: true} (evicted, lost in a restart, or an unknown id).
+     */
+    private Welcome welcome(String ts, User you, List<User> present, String since) {
+        List<Message> recent = history.recent();
+        if (since == null) {
+            return new Welcome(name, ts, you, present, recent, null);
+        }
+        long after;
+        try {
+            after = Long.parseLong(since);
+        } catch (NumberFormatException e) {
+            return new Welcome(name, ts, you, present, recent, true);
+        }
+        if (recent.isEmpty() || after < Long.parseLong(recent.get(0).id())) {
+            return new Welcome(name, ts, you, present, recent, true);
+        }
+        List<Message> missed = recent.stream().filter(m -> Long.parseLong(m.id()) > after).toList();
+        return new Welcome(name, ts, you, present, missed, false);
     }
 
     /** The requested name, or the first free {@code name (n)}; compared by {@link Names#key}. */

@@ -32,13 +32,14 @@ public final class RoomRegistry {
         this.telemetry = telemetry;
     }
 
-    Room.Admission join(String room, String name, String address, boolean verified, Connection connection) {
+    Room.Admission join(String room, String name, String address, boolean verified, String since,
+                        Connection connection) {
         if (verified) {
             verifiedNames.add(Names.key(name));
         }
         while (true) {
             Room candidate = rooms.computeIfAbsent(room, this::newRoom);
-            Room.Admission admission = candidate.admit(name, address, verified, connection);
+            Room.Admission admission = candidate.admit(name, address, verified, since, connection);
             if (admission != null) {
                 return admission;
             }
@@ -60,9 +61,16 @@ public final class RoomRegistry {
         return leave;
     }
 
-    Message say(Member member, String text) {
+    Message say(Member member, String text, String cid) {
         Room room = rooms.get(member.room());
-        return room == null ? null : room.say(member, text);
+        return room == null ? null : room.say(member, text, cid);
+    }
+
+    void typing(Member member) {
+        Room room = rooms.get(member.room());
+        if (room != null) {
+            room.typing(member);
+        }
     }
 
     /** An event from another node: delivered to local members, or only kept in history when none are here. */

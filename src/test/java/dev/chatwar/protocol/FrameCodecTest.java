@@ -23,7 +23,26 @@ class FrameCodecTest {
 
     @Test
     void unknownFieldsAreIgnoredSoClientsCanSendMoreLater() throws Exception {
-        assertEquals(new ClientFrame.Say("hi"), codec.decode("{\"type\":\"message\",\"text\":\"hi\",\"cid\":\"c1\"}"));
+        assertEquals(new ClientFrame.Say("hi"), codec.decode("{\"type\":\"message\",\"text\":\"hi\",\"extra\":[1]}"));
+    }
+
+    @Test
+    void aCidTravelsWithTheMessage() throws Exception {
+        assertEquals(new ClientFrame.Say("hi", "3f2a-B_9"),
+                codec.decode("{\"type\":\"message\",\"text\":\"hi\",\"cid\":\"3f2a-B_9\"}"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"\"", "42", "\"has space\"", "\"x<y\"", "\"0123456789012345678901234567890123456789012345678901234567890123456789\""})
+    void aMalformedCidIsABadRequest(String cid) {
+        ProtocolException e = assertThrows(ProtocolException.class,
+                () -> codec.decode("{\"type\":\"message\",\"text\":\"hi\",\"cid\":" + cid + "}"));
+        assertEquals(ErrorCode.BAD_REQUEST, e.code());
+    }
+
+    @Test
+    void typingDecodes() throws Exception {
+        assertEquals(new ClientFrame.Typing(), codec.decode("{\"type\":\"typing\"}"));
     }
 
     @Test

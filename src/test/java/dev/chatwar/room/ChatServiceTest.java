@@ -178,6 +178,93 @@ class ChatServiceTest {
         assertTrue(join.get("user").get("verified").asBoolean(), "others see the name is verified");
     }
 
+    private static List<String> historyTexts(JsonNode welcome) {
+        List<String> texts = new ArrayList<>();
+        welcome.get("history").forEach(m -> texts.add(m.get("text").asText()));
+        return texts;
+    }
+
+    private static List<String> messageIds(RecordingConnection connection) throws Exception {
+        return frames(connection).stream().filter(f -> f.get("type").asText().equals("message"))
+                .map(f -> f.get("id").asText()).toList();
+    }
+
+    @Test
+    void sinceGivesExactlyTheMessagesAfterItWhileHistoryReachesBack() throws Exception {
+        ChatService chat = newChat(new InMemoryBroker(), 5);
+        RecordingConnection alice = new RecordingConnection();
+        Member a = chat.join("r", "alice", "10.0.0.1", alice);
+        for (int i = 1; i <= 4; i++) {
+            chat.receive(a, "m" + i);
+        }
+        List<String> ids = messageIds(alice);
+        RecordingConnection back = new RecordingConnection();
+        chat.join("r", "bob", "10.0.0.2", null, ids.get(1), back);
+        JsonNode welcome = frames(back).get(0);
+        assertEquals(List.of("m3", "m4"), historyTexts(welcome));
+        assertEquals(false, welcome.get("gap").asBoolean(true));
+
+        RecordingConnection upToDate = new RecordingConnection();
+        chat.join("r", "carol", "10.0.0.3", null, ids.get(3), upToDate);
+        assertEquals(List.of(), historyTexts(frames(upToDate).get(0)));
+        assertEquals(false, frames(upToDate).get(0).get("gap").asBoolean(true));
+    }
+
+    @Test
+    void sinceBeyondHistoryOrUnknownSaysThereIsAGap() throws Exception {
+        ChatService chat = newChat(new InMemoryBroker(), 2);
+        RecordingConnection alice = new RecordingConnection();
+        Member a = chat.join("r", "alice", "10.0.0.1", alice);
+        for (int i = 1; i <= 4; i++) {
+            chat.receive(a, "m" + i);
+        }
+        String first = messageIds(alice).get(0);
+        for (String since : List.of(first, "not-an-id", "1")) {
+            RecordingConnection back = new RecordingConnection();
+            chat.join("r", "b" + since.length(), "10.0.0.2", null, since, back);
+            JsonNode welcome = frames(back).get(0);
+            assertEquals(true, welcome.get("gap").asBoolean(), since);
+            assertEquals(List.of("m3", "m4"), historyTexts(welcome), "the recent history instead");
+        }
+        RecordingConnection fresh = new RecordingConnection();
+        chat.join("empty", "x", "10.0.0.3", null, first, fresh);
+        assertEquals(true, frames(fresh).get(0).get("gap").asBoolean(), "an empty history after a restart is a gap");
+        RecordingConnection plain = new RecordingConnection();
+        chat.join("r", "y", "10.0.0.3", plain);
+        assertTrue(!frames(plain).get(0).has("gap"), "no since, no gap field");
+    }
+
+    @Test
+    void aResentCidIsDeliveredOnceAndTheSenderGetsTheOriginalBack() throws Exception {
+        RecordingConnection alice = new RecordingConnection();
+        RecordingConnection bob = new RecordingConnection();
+        Member a = chat.join("r", "alice", "10.0.0.1", alice);
+        chat.join("r", "bob", "10.0.0.2", bob);
+        chat.receive(a, "{\"type\":\"message\",\"text\":\"once\",\"cid\":\"c-1\"}");
+        chat.leave(a);
+        RecordingConnection again = new RecordingConnection();
+        Member a2 = chat.join("r", "alice", "10.0.0.1", again);
+        chat.receive(a2, "{\"type\":\"message\",\"text\":\"once\",\"cid\":\"c-1\"}");
+        assertEquals(1, messageIds(bob).size(), "bob got the message once");
+        JsonNode echoed = last(again);
+        assertEquals("c-1", echoed.get("cid").asText(), "the resender gets the original, cid included");
+        assertEquals(messageIds(bob).get(0), echoed.get("id").asText());
+    }
+
+    @Test
+    void typingReachesTheOthersOnlyAndAtMostOnceASecond() throws Exception {
+        RecordingConnection alice = new RecordingConnection();
+        RecordingConnection bob = new RecordingConnection();
+        Member a = chat.join("r", "alice", "10.0.0.1", alice);
+        chat.join("r", "bob", "10.0.0.2", bob);
+        int aliceBefore = alice.sent().size();
+        chat.receive(a, "{\"type\":\"typing\"}");
+        chat.receive(a, "{\"type\":\"typing\"}");
+        assertEquals(List.of("welcome", "join", "typing"), types(bob));
+        assertEquals("alice", last(bob).get("user").get("name").asText());
+        assertEquals(aliceBefore, alice.sent().size(), "the typist is not told");
+    }
+
     @Test
     void idsIncreaseInEveryMembersDeliveryOrder() throws Exception {
         RecordingConnection alice = new RecordingConnection();
