@@ -1,4 +1,11 @@
 // The chat page: no framework, no CDN. Every piece of user text goes into the DOM as text, never as HTML.
+//
+// Delivery rules the page keeps (README, "The page"):
+// - it remembers the id of the last message it showed and reconnects with ?since=<id>, so the server sends exactly
+//   what was missed, or says there is a gap;
+// - it shows every message id once, however often it arrives (history after a reconnect, a resend's echo);
+// - text sent while disconnected waits in an outbox, shown as pending, and is sent after reconnecting with the same
+//   client id (cid); the server delivers a cid once, and the message is marked delivered when its cid comes back.
 'use strict';
 
 (function () {
@@ -6,70 +13,95 @@
   const TERMINAL_CLOSE_CODES = new Set([1003, 1007, 1008, 1009]);
   const BACKOFF_FIRST_MS = 500;
   const BACKOFF_MAX_MS = 15000;
+  const TYPING_SEND_INTERVAL_MS = 2000;
+  const TYPING_SHOWN_MS = 4000;
 
   const TEXT = {
     en: {
       title: 'Chat', name: 'Name', namePlaceholder: 'optional', room: 'Room', join: 'Join', members: 'Members',
-      message: 'Message', messagePlaceholder: 'Type a message', send: 'Send',
+      message: 'Message', messagePlaceholder: 'Type a message', send: 'Send', newMessages: 'New messages ↓',
       online: 'connected', connecting: 'connecting…', offline: 'disconnected',
       joined: (name) => name + ' joined the room',
       left: (name) => name + ' left the room',
       said: (name) => name + ':',
       you: 'you',
+      pending: 'sending…',
+      typing: (names) => names.join(', ') + (names.length > 1 ? ' are typing…' : ' is typing…'),
       error: (reason) => 'Not sent: ' + reason,
       closed: (code, reason) => 'Disconnected (' + code + (reason ? ': ' + reason : '') + ').',
       retrying: (seconds) => 'Connection lost; retrying in ' + seconds + ' s.',
+      recovered: 'Reconnected; nothing was missed.',
+      gap: 'Reconnected, but some messages may be missing: the server no longer has them.',
     },
     zh: {
       title: '聊天室', name: '名字', namePlaceholder: '可不填', room: '房间', join: '进入', members: '成员',
-      message: '消息', messagePlaceholder: '请输入聊天内容', send: '发送',
+      message: '消息', messagePlaceholder: '请输入聊天内容', send: '发送', newMessages: '有新消息 ↓',
       online: '已连接', connecting: '连接中…', offline: '未连接',
       // The seed's wording: "[%s]登陆聊天室", "[%s]离开聊天室", "[%s]说：%s".
       joined: (name) => '[' + name + ']登陆聊天室',
       left: (name) => '[' + name + ']离开聊天室',
       said: (name) => '[' + name + ']说：',
       you: '我',
+      pending: '发送中…',
+      typing: (names) => names.join('、') + ' 正在输入…',
       error: (reason) => '未发送：' + reason,
       closed: (code, reason) => '连接已关闭（' + code + (reason ? '：' + reason : '') + '）。',
       retrying: (seconds) => '连接中断，' + seconds + ' 秒后重试。',
+      recovered: '已重新连接，没有遗漏消息。',
+      gap: '已重新连接，但可能缺少部分消息：服务器已不再保存它们。',
     },
   };
-
-  const languages = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
-  const lang = String(languages[0]).toLowerCase().startsWith('zh') ? 'zh' : 'en';
-  const text = TEXT[lang];
 
   const el = (id) => document.getElementById(id);
   const messages = el('messages');
   const members = el('members');
+  const memberCount = el('member-count');
   const status = el('status');
   const input = el('message');
-  const sendButton = el('send');
   const nameInput = el('name');
   const roomInput = el('room');
+  const newMessages = el('new-messages');
+  const typingLine = el('typing');
+  const languageButton = el('language');
+
+  const browserLanguage = String((navigator.languages && navigator.languages[0]) || navigator.language || 'en');
+  let lang = localStorage.getItem('chat.lang') || (browserLanguage.toLowerCase().startsWith('zh') ? 'zh' : 'en');
+  let text = TEXT[lang];
 
   let socket = null;
   let me = null;
+  const myNames = new Set();
   let backoffMs = BACKOFF_FIRST_MS;
   let reconnectTimer = null;
+  let reconnecting = false;
   let seenIds = new Set();
+  let lastMessageId = null;
   let memberList = [];
+  let outbox = [];            // {cid, text, item}: typed, not yet confirmed by the server
+  const typists = new Map();  // name -> timer that expires the notice
+  let lastTypingSent = 0;
+  let unread = 0;
 
   function applyLanguage() {
     document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
-    document.title = text.title;
     document.querySelectorAll('[data-i18n]').forEach((node) => { node.textContent = text[node.dataset.i18n]; });
     document.querySelectorAll('[data-i18n-placeholder]').forEach((node) => {
       node.placeholder = text[node.dataset.i18nPlaceholder];
     });
     messages.setAttribute('aria-label', text.message);
     members.setAttribute('aria-label', text.members);
+    languageButton.textContent = lang === 'zh' ? 'English' : '中文';
+    languageButton.lang = lang === 'zh' ? 'en' : 'zh-CN';
+    status.textContent = text[status.dataset.state];
+    outbox.forEach((entry) => { entry.item.querySelector('.state').textContent = text.pending; });
+    renderMembers();
+    renderTyping();
+    updateTitle();
   }
 
   function setStatus(state) {
     status.dataset.state = state;
     status.textContent = text[state];
-    sendButton.disabled = state !== 'online';
   }
 
   // The socket lives under the page's own context path, over wss: when the page came over https:.
@@ -79,12 +111,24 @@
     if (name) {
       params.set('name', name);
     }
+    if (lastMessageId) {
+      params.set('since', lastMessageId);
+    }
     return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + base + 'chat?' + params;
+  }
+
+  function newCid() {
+    if (window.crypto && crypto.randomUUID) {
+      return crypto.randomUUID();
+    }
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   }
 
   function formatTime(ts) {
     const date = new Date(ts);
-    return isNaN(date) ? '' : date.toLocaleTimeString(languages[0], { hour: '2-digit', minute: '2-digit' });
+    return isNaN(date) ? '' : date.toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit' });
   }
 
   function atBottom() {
@@ -98,8 +142,7 @@
     return node;
   }
 
-  function appendLine(className, parts, ts) {
-    const follow = atBottom();
+  function line(className, parts, ts) {
     const item = document.createElement('li');
     item.className = className;
     if (ts) {
@@ -110,24 +153,23 @@
       item.appendChild(time);
     }
     parts.forEach((part) => item.appendChild(part));
-    messages.appendChild(item);
-    if (follow) {
-      messages.scrollTop = messages.scrollHeight;
-    }
+    return item;
   }
 
-  function showMessage(event) {
-    if (seenIds.has(event.id)) {
-      return;
+  // Confirmed lines go above the pending outbox, so what waits always stays last.
+  function appendLine(item) {
+    const follow = atBottom();
+    const firstPending = outbox.length ? outbox[0].item : null;
+    messages.insertBefore(item, firstPending);
+    if (follow) {
+      messages.scrollTop = messages.scrollHeight;
+    } else {
+      newMessages.hidden = false;
     }
-    seenIds.add(event.id);
-    const mine = me !== null && event.user.name === me.name;
-    appendLine(mine ? 'message mine' : 'message',
-      [span('sender', text.said(displayName(event.user))), span('text', event.text)], event.ts);
   }
 
   function showNotice(className, content, ts) {
-    appendLine(className, [span('text', content)], ts);
+    appendLine(line(className, [span('text', content)], ts));
   }
 
   // A name the server verified (the container authenticated the user) carries a check mark no guest can have.
@@ -135,7 +177,35 @@
     return user.verified ? user.name + ' ✓' : user.name;
   }
 
+  function showMessage(event) {
+    if (seenIds.has(event.id)) {
+      return;
+    }
+    seenIds.add(event.id);
+    lastMessageId = event.id;
+    const pending = event.cid ? outbox.findIndex((entry) => entry.cid === event.cid) : -1;
+    if (pending >= 0) {
+      outbox[pending].item.remove();
+      outbox.splice(pending, 1);
+    }
+    const mine = pending >= 0 || myNames.has(event.user.name);
+    const item = line(mine ? 'message mine' : 'message',
+      [span('sender', text.said(displayName(event.user))), span('text', event.text)], event.ts);
+    item.dataset.id = event.id;
+    appendLine(item);
+    stopTyping(event.user.name);
+    if (document.hidden) {
+      unread++;
+      updateTitle();
+    }
+  }
+
+  function updateTitle() {
+    document.title = (unread > 0 ? '(' + unread + ') ' : '') + text.title;
+  }
+
   function renderMembers() {
+    memberCount.textContent = memberList.length ? '(' + memberList.length + ')' : '';
     members.replaceChildren(...memberList.map((user) => {
       const item = document.createElement('li');
       item.appendChild(span('name', displayName(user) + (me && user.name === me.name ? ' (' + text.you + ')' : '')));
@@ -146,14 +216,44 @@
     }));
   }
 
+  function renderTyping() {
+    typingLine.textContent = typists.size ? text.typing(Array.from(typists.keys())) : '';
+  }
+
+  function stopTyping(name) {
+    if (typists.has(name)) {
+      clearTimeout(typists.get(name));
+      typists.delete(name);
+      renderTyping();
+    }
+  }
+
+  function sendFrame(payload) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify(payload));
+      return true;
+    }
+    return false;
+  }
+
+  function flushOutbox() {
+    outbox.forEach((entry) => sendFrame({ type: 'message', text: entry.text, cid: entry.cid }));
+  }
+
   const handlers = {
     welcome(event) {
       me = event.you;
+      myNames.add(me.name);
       backoffMs = BACKOFF_FIRST_MS;
       setStatus('online');
       memberList = event.members.slice();
       renderMembers();
       event.history.forEach(showMessage);
+      if (reconnecting) {
+        showNotice(event.gap ? 'notice gap' : 'notice', event.gap ? text.gap : text.recovered, event.ts);
+        reconnecting = false;
+      }
+      flushOutbox();
     },
     join(event) {
       if (!memberList.some((user) => user.name === event.user.name)) {
@@ -165,9 +265,16 @@
     leave(event) {
       memberList = memberList.filter((user) => user.name !== event.user.name);
       renderMembers();
+      stopTyping(event.user.name);
       showNotice('notice', text.left(event.user.name), event.ts);
     },
     message: showMessage,
+    typing(event) {
+      const name = event.user.name;
+      clearTimeout(typists.get(name));
+      typists.set(name, setTimeout(() => stopTyping(name), TYPING_SHOWN_MS));
+      renderTyping();
+    },
     error(event) {
       showNotice('error', text.error(event.reason), event.ts);
     },
@@ -176,8 +283,7 @@
   function connect() {
     clearTimeout(reconnectTimer);
     const room = roomInput.value.trim() || 'lobby';
-    const name = nameInput.value.trim();
-    const ws = new WebSocket(socketUrl(room, name));
+    const ws = new WebSocket(socketUrl(room, nameInput.value.trim()));
     socket = ws;
     setStatus('connecting');
     ws.onmessage = (frame) => {
@@ -199,6 +305,9 @@
       setStatus('offline');
       memberList = [];
       renderMembers();
+      typists.forEach((timer) => clearTimeout(timer));
+      typists.clear();
+      renderTyping();
       if (TERMINAL_CLOSE_CODES.has(close.code)) {
         showNotice('error', text.closed(close.code, close.reason));
         return;
@@ -206,7 +315,10 @@
       // Backoff with jitter, so a restarted server is not hit by every page at once.
       const delay = Math.round(backoffMs / 2 + Math.random() * backoffMs / 2);
       backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX_MS);
-      showNotice('notice', text.retrying((delay / 1000).toFixed(1)));
+      if (!reconnecting) {
+        showNotice('notice', text.retrying((delay / 1000).toFixed(1)));
+      }
+      reconnecting = true;
       reconnectTimer = setTimeout(connect, delay);
     };
   }
@@ -225,21 +337,39 @@
       old.close(1000);
     }
     messages.replaceChildren();
+    outbox = [];
     seenIds = new Set();
+    lastMessageId = null;
     me = null;
+    reconnecting = false;
     backoffMs = BACKOFF_FIRST_MS;
     connect();
   }
 
+  // Sent at once when connected; otherwise kept, shown as pending, and sent after reconnecting.
   function send(event) {
     event.preventDefault();
     const body = input.value;
-    if (!body.trim() || !socket || socket.readyState !== WebSocket.OPEN) {
+    if (!body.trim()) {
       return;
     }
-    socket.send(JSON.stringify({ type: 'message', text: body }));
+    const cid = newCid();
+    const item = line('message mine pending',
+      [span('sender', text.said(me ? me.name : text.you)), span('text', body), span('state', text.pending)]);
+    item.dataset.cid = cid;
+    outbox.push({ cid: cid, text: body, item: item });
+    messages.appendChild(item);
+    messages.scrollTop = messages.scrollHeight;
+    sendFrame({ type: 'message', text: body, cid: cid });
     input.value = '';
     input.focus();
+  }
+
+  function typed() {
+    const now = Date.now();
+    if (input.value && now - lastTypingSent > TYPING_SEND_INTERVAL_MS && sendFrame({ type: 'typing' })) {
+      lastTypingSent = now;
+    }
   }
 
   applyLanguage();
@@ -247,6 +377,24 @@
   roomInput.value = new URLSearchParams(location.search).get('room') || localStorage.getItem('chat.room') || 'lobby';
   el('join-form').addEventListener('submit', join);
   el('send-form').addEventListener('submit', send);
+  input.addEventListener('input', typed);
+  messages.addEventListener('scroll', () => { if (atBottom()) { newMessages.hidden = true; } });
+  newMessages.addEventListener('click', () => {
+    messages.scrollTop = messages.scrollHeight;
+    newMessages.hidden = true;
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) {
+      unread = 0;
+      updateTitle();
+    }
+  });
+  languageButton.addEventListener('click', () => {
+    lang = lang === 'zh' ? 'en' : 'zh';
+    text = TEXT[lang];
+    localStorage.setItem('chat.lang', lang);
+    applyLanguage();
+  });
   setStatus('offline');
   connect();
 })();

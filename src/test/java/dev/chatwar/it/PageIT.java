@@ -57,14 +57,15 @@ class PageIT {
             alice.awaitText("#messages li", "bob joined the room");
 
             say(alice, "hello bob");
-            bob.awaitText("#messages li.message", "hello bob");
+            bob.awaitText("#messages li.message:not(.pending)", "hello bob");
             say(bob, "hi alice");
-            alice.awaitText("#messages li.message", "hi alice");
-            bob.awaitText("#messages li.message", "hi alice");
+            alice.awaitText("#messages li.message:not(.pending)", "hi alice");
+            bob.awaitText("#messages li.message:not(.pending)", "hi alice");
 
-            assertEquals(List.of("alice:", "bob:"), texts(bob, "#messages li.message .sender"));
-            assertEquals(List.of("hello bob", "hi alice"), texts(bob, "#messages li.message .text"));
-            assertEquals(List.of("hello bob", "hi alice"), texts(alice, "#messages li.message .text"));
+            assertEquals(List.of("alice:", "bob:"), texts(bob, "#messages li.message:not(.pending) .sender"));
+            assertEquals(List.of("hello bob", "hi alice"), texts(bob, "#messages li.message:not(.pending) .text"));
+            assertEquals(List.of("hello bob", "hi alice"), texts(alice, "#messages li.message:not(.pending) .text"));
+            alice.awaitText("#messages li.message:not(.pending)", "hello bob");
             assertEquals(1, alice.findAll("#messages li.message.mine").size(), "own messages are marked");
             assertTrue(texts(alice, "#members li").stream().anyMatch(m -> m.startsWith("bob")));
             assertTrue(texts(bob, "#members li").stream().anyMatch(m -> m.startsWith("alice")));
@@ -84,7 +85,7 @@ class PageIT {
             say(alice, script);
             bob.awaitText("#messages li.message .text", script);
 
-            assertEquals(List.of(image, script), texts(bob, "#messages li.message .text"));
+            assertEquals(List.of(image, script), texts(bob, "#messages li.message:not(.pending) .text"));
             assertEquals(0, bob.findAll("#messages img, #messages script").size(), "no element was created");
             assertThrows(NoAlertPresentException.class, () -> bob.driver().switchTo().alert());
             assertEquals("Chat", bob.driver().getTitle());
@@ -109,6 +110,10 @@ class PageIT {
             english.awaitText("#messages li.notice", "li joined the room");
             english.driver().quit();
             xiaoming.awaitText("#messages li.notice", "[li]离开聊天室");
+
+            xiaoming.find("#language").click();
+            assertEquals("Send", xiaoming.find("#send").getText(), "the switch changes the language at once");
+            xiaoming.screenshot("page-zh-switched-to-en");
         }
     }
 }

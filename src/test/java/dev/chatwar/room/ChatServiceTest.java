@@ -168,7 +168,7 @@ class ChatServiceTest {
         RecordingConnection guestFirst = new RecordingConnection();
         Member early = chat.join("r", "alice", "10.0.0.9", guestFirst);
         assertEquals("alice", early.user().name(), "no verified alice known yet");
-        Member alice = chat.join("r", "ignored", "10.0.0.1", "alice", new RecordingConnection());
+        Member alice = chat.join("r", "ignored", "10.0.0.1", "alice", null, new RecordingConnection());
         assertEquals("alice", alice.user().name(), "the principal's name, whatever was asked for");
         assertTrue(alice.user().hasVerifiedName());
         assertEquals(null, early.user().verified(), "guests carry no verified flag");
