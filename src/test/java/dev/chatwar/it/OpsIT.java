@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatwar.support.Deployments;
 import dev.chatwar.support.Http;
+import dev.chatwar.support.RawWebSocket;
 import dev.chatwar.support.TestClient;
 import java.net.URI;
 import java.net.URL;
@@ -131,12 +132,16 @@ class OpsIT {
             warmUp.next("message");
         }
         Set<String> before = chatSeries(scrape(base));
+        // A plain blocking client keeps a thousand short connections cheap and independent of each other.
         for (int i = 0; i < 1_000; i++) {
-            try (TestClient client = TestClient.connect(chatUri(base, "room-" + i, "user-" + i))) {
-                client.next("welcome");
-                client.send(i % 2 == 0 ? "hi" : " ");
-                client.next("join");
-                client.next();
+            try (RawWebSocket client = RawWebSocket.open(base, "room=room-" + i + "&name=user-" + i, true)) {
+                assertEquals(101, client.status());
+                client.read(); // welcome
+                client.read(); // join
+                client.sendText(i % 2 == 0 ? "hi" : " ");
+                client.read(); // the message, or an empty error
+                client.send(RawWebSocket.CLOSE, new byte[] {0x03, (byte) 0xE8});
+                assertEquals(1000, client.awaitClose());
             }
         }
         Set<String> after = chatSeries(scrape(base));
