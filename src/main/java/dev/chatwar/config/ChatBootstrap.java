@@ -75,6 +75,7 @@ public final class ChatBootstrap implements ServletContextListener {
             return;
         }
         runtime.beginStopping();
+        runtime.heartbeat().close();
         runtime.chat().shutdown();
         runtime.closer().shutdown();
         try {

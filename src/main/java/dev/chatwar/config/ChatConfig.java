@@ -14,6 +14,8 @@ import java.util.function.UnaryOperator;
  * @param queueMaxFrames    frames waiting for one connection before it counts as slow
  * @param queueMaxBytes     bytes waiting for one connection before it counts as slow
  * @param sendTimeoutMillis how long one frame may wait for the peer to accept it
+ * @param pingMillis        how often the server pings each connection
+ * @param idleTimeoutMillis how long a connection may stay silent (no frame, no pong) before it is closed
  * @param clientAddress     how the client's address is found behind trusted proxies
  * @param ratePerSecond     frames per second a connection may send on average
  * @param rateBurst         frames a connection may send at once
@@ -22,7 +24,8 @@ import java.util.function.UnaryOperator;
  * @param metricsToken      the bearer token {@code /metrics} requires, or empty when it is open
  */
 public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int historyRooms, int maxMessageChars,
-                         int queueMaxFrames, int queueMaxBytes, long sendTimeoutMillis, ClientAddress clientAddress,
+                         int queueMaxFrames, int queueMaxBytes, long sendTimeoutMillis, long pingMillis,
+                         long idleTimeoutMillis, ClientAddress clientAddress,
                          int ratePerSecond, int rateBurst, int maxConnectionsPerAddress, int maxConnections,
                          String metricsToken) {
 
@@ -37,6 +40,7 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
      */
     public static ChatConfig load(UnaryOperator<String> lookup) {
         Reader reader = new Reader(lookup);
+        int ping = reader.integer(Setting.CHAT_PING_SECONDS, 1, 3_600);
         return new ChatConfig(
                 OriginPolicy.parse(reader.raw(Setting.CHAT_ALLOWED_ORIGINS)),
                 reader.integer(Setting.CHAT_HISTORY_SIZE, 0, 10_000),
@@ -45,6 +49,8 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 reader.integer(Setting.CHAT_QUEUE_MAX_FRAMES, 1, 1_000_000),
                 reader.integer(Setting.CHAT_QUEUE_MAX_BYTES, 1_024, 1_073_741_824),
                 reader.integer(Setting.CHAT_SEND_TIMEOUT_SECONDS, 1, 3_600) * 1000L,
+                ping * 1000L,
+                reader.integer(Setting.CHAT_IDLE_TIMEOUT_SECONDS, ping + 1, 86_400) * 1000L,
                 new ClientAddress(reader.cidrs(Setting.CHAT_TRUSTED_PROXIES), reader.header(Setting.CHAT_FORWARDED_HEADER)),
                 reader.integer(Setting.CHAT_RATE_PER_SECOND, 1, 100_000),
                 reader.integer(Setting.CHAT_RATE_BURST, 1, 100_000),

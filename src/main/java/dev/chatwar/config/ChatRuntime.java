@@ -1,6 +1,7 @@
 package dev.chatwar.config;
 
 import dev.chatwar.endpoint.ConnectionLimits;
+import dev.chatwar.endpoint.Heartbeat;
 import dev.chatwar.ops.ChatMetrics;
 import dev.chatwar.room.ChatService;
 import dev.chatwar.room.Telemetry;
@@ -20,6 +21,7 @@ public final class ChatRuntime {
     private final ExecutorService closer;
     private final ChatMetrics metrics;
     private final ConnectionLimits limits;
+    private final Heartbeat heartbeat;
     private final Instant startedAt = Instant.now();
     private volatile boolean stopping;
 
@@ -32,6 +34,7 @@ public final class ChatRuntime {
         this.closer = closer;
         this.metrics = metrics;
         this.limits = new ConnectionLimits(config.maxConnectionsPerAddress(), config.maxConnections());
+        this.heartbeat = new Heartbeat(config.pingMillis(), config.idleTimeoutMillis());
     }
 
     public static ChatRuntime get() {
@@ -73,6 +76,10 @@ public final class ChatRuntime {
 
     public ConnectionLimits limits() {
         return limits;
+    }
+
+    public Heartbeat heartbeat() {
+        return heartbeat;
     }
 
     public Telemetry telemetry() {

@@ -22,6 +22,12 @@ public enum Setting {
                     + " (1024 to 1073741824)."),
     CHAT_SEND_TIMEOUT_SECONDS("30",
             "A frame the peer has not accepted within this time closes the connection (1 to 3600)."),
+    CHAT_PING_SECONDS("30",
+            "The server pings every connection this often; browsers and client libraries answer with a pong"
+                    + " (1 to 3600)."),
+    CHAT_IDLE_TIMEOUT_SECONDS("90",
+            "A connection from which nothing (no frame, no pong) arrived for this long is closed with 4001; checked at"
+                    + " every ping (more than CHAT_PING_SECONDS, up to 86400)."),
     CHAT_TRUSTED_PROXIES("",
             "Comma-separated IP addresses or CIDR ranges of reverse proxies whose forwarding header names the client."
                     + " Unset: forwarding headers are ignored and the address is the TCP peer's."),

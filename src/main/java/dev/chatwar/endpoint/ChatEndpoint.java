@@ -13,6 +13,7 @@ import jakarta.websocket.OnClose;
 import jakarta.websocket.OnError;
 import jakarta.websocket.OnMessage;
 import jakarta.websocket.OnOpen;
+import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 import java.io.IOException;
@@ -35,6 +36,7 @@ public class ChatEndpoint {
     private ChatRuntime runtime;
     private OutboundQueue queue;
     private FloodGuard floodGuard;
+    private Heartbeat.Pulse pulse;
     private HandshakeFilter.Handshake handshake;
     private Member member;
     private long openedAt;
@@ -50,6 +52,7 @@ public class ChatEndpoint {
         queue = new OutboundQueue(config.queueMaxFrames(), config.queueMaxBytes(), telemetry,
                 q -> new SessionTransport(session, q, runtime.closer(), config.sendTimeoutMillis(), telemetry));
         floodGuard = new FloodGuard(config.ratePerSecond(), config.rateBurst(), openedAt);
+        pulse = runtime.heartbeat().register(queue);
         handshake = (HandshakeFilter.Handshake) session.getUserProperties().get(OriginConfigurator.HANDSHAKE);
         if (handshake == null) {
             LOG.log(Level.ERROR, "no client address for a handshake: is HandshakeFilter mapped to /chat?");
@@ -73,7 +76,9 @@ public class ChatEndpoint {
         if (member == null) {
             return;
         }
-        switch (floodGuard.check(System.nanoTime())) {
+        long now = System.nanoTime();
+        pulse.touch(now);
+        switch (floodGuard.check(now)) {
             case REFUSE -> {
                 runtime.chat().refuse(member, ErrorCode.RATE_LIMITED,
                         "more than " + runtime.config().ratePerSecond() + " messages a second; this one was dropped");
@@ -95,6 +100,13 @@ public class ChatEndpoint {
         runtime.chat().receive(member, frame);
     }
 
+    @OnMessage
+    public void onPong(PongMessage pong) {
+        if (pulse != null) {
+            pulse.touch(System.nanoTime());
+        }
+    }
+
     @OnMessage(maxMessageSize = MAX_FRAME_BYTES)
     public void onBinary(ByteBuffer frame) {
         if (queue != null) {
@@ -106,6 +118,7 @@ public class ChatEndpoint {
     public void onClose(CloseReason reason) {
         if (queue != null) {
             queue.discard();
+            runtime.heartbeat().unregister(pulse);
         }
         if (handshake != null) {
             handshake.reservation().release();

@@ -13,7 +13,8 @@ import java.util.function.Function;
  * The single writer of one connection: frames wait here, bounded by count and by bytes, and are handed to the
  * transport one at a time; the next send starts when the previous one completes. A connection that lets the queue
  * overflow, or whose send times out, is closed with {@link CloseCode#SLOW_CONSUMER} and everything still queued for
- * it is dropped, so one slow reader never holds memory or other members back.
+ * it is dropped, so one slow reader never holds memory or other members back. An overflow closes at once, without
+ * waiting for the send the peer is not taking.
  *
  * <p>Rules: never two sends in flight (Tomcat refuses a second one with {@code IllegalStateException}); frames leave
  * in the order queued; no lock is held while calling the transport. A completion may arrive on the sending thread
@@ -22,15 +23,20 @@ import java.util.function.Function;
  */
 public final class OutboundQueue implements Connection {
 
-    /** Where frames go. {@code send} must report its outcome exactly once through {@link #sent}. */
+    /** Where frames go. {@code send} and {@code sendPing} must report their outcome exactly once through {@link #sent}. */
     public interface Transport {
         void send(String frame);
+
+        void sendPing();
 
         void close(CloseCode code, String reason);
     }
 
     private record CloseRequest(CloseCode code, String reason) {
     }
+
+    /** Stands in the queue for a ping, so pings keep the one-writer rule too; compared by identity. */
+    private static final Frame PING = new Frame("", 0);
 
     private final int maxFrames;
     private final long maxBytes;
@@ -60,26 +66,60 @@ public final class OutboundQueue implements Connection {
     public boolean enqueue(Frame frame) {
         int depth;
         boolean mustFlush;
+        CloseRequest closeNow;
         synchronized (this) {
             if (closeRequest != null) {
                 return false;
             }
-            if (frames.size() >= maxFrames || queuedBytes + frame.bytes() > maxBytes) {
-                return requestClose(CloseCode.SLOW_CONSUMER,
+            if (frames.size() < maxFrames && queuedBytes + frame.bytes() <= maxBytes) {
+                frames.addLast(frame);
+                queuedBytes += frame.bytes();
+                depth = frames.size();
+                mustFlush = claimWriter();
+                closeNow = null;
+            } else {
+                depth = -1;
+                mustFlush = requestClose(CloseCode.SLOW_CONSUMER,
                         "too slow: " + frames.size() + " frames (" + queuedBytes + " bytes) waiting", true);
+                closeNow = mustFlush ? null : takeOverClose();
             }
-            frames.addLast(frame);
-            queuedBytes += frame.bytes();
-            depth = frames.size();
-            mustFlush = claimWriter();
         }
-        telemetry.queueDepth(depth);
+        if (depth > 0) {
+            telemetry.queueDepth(depth);
+        }
+        if (closeNow != null) {
+            transport.close(closeNow.code(), closeNow.reason());
+        }
         return mustFlush;
+    }
+
+    /**
+     * Must hold the lock. An overflowing queue has a send in flight that the peer is not taking; waiting for it would
+     * keep the peer for up to the send timeout, so the close is handed to the transport at once instead of after it.
+     */
+    private CloseRequest takeOverClose() {
+        finished = true;
+        return closeRequest;
     }
 
     @Override
     public void flush() {
         pump();
+    }
+
+    /** Queues a ping behind whatever waits; it counts against no limit. */
+    public void ping() {
+        boolean mustFlush;
+        synchronized (this) {
+            if (closeRequest != null) {
+                return;
+            }
+            frames.addLast(PING);
+            mustFlush = claimWriter();
+        }
+        if (mustFlush) {
+            pump();
+        }
     }
 
     @Override
@@ -114,7 +154,9 @@ public final class OutboundQueue implements Connection {
      */
     public void sent(Throwable failure) {
         if (failure == null) {
-            telemetry.delivered(inFlightBytes);
+            if (inFlightBytes > 0) {
+                telemetry.delivered(inFlightBytes);
+            }
         } else {
             synchronized (this) {
                 if (failure instanceof SocketTimeoutException) {
@@ -152,7 +194,11 @@ public final class OutboundQueue implements Connection {
             }
             inFlightBytes = frame.bytes();
             handoff.set(0);
-            transport.send(frame.text());
+            if (frame == PING) {
+                transport.sendPing();
+            } else {
+                transport.send(frame.text());
+            }
             if (handoff.incrementAndGet() == 1) {
                 return; // the completion has not come yet; it will continue the pump
             }

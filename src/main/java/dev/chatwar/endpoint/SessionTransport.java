@@ -8,6 +8,7 @@ import jakarta.websocket.SendHandler;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -45,6 +46,18 @@ final class SessionTransport implements OutboundQueue.Transport {
         } catch (RuntimeException e) { // the session closed under us
             completion.onResult(new jakarta.websocket.SendResult(e));
         }
+    }
+
+    /** Blocking in the API, but only ever called by the queue's writer when no other frame is in flight. */
+    @Override
+    public void sendPing() {
+        try {
+            remote.sendPing(ByteBuffer.allocate(0));
+        } catch (IOException | RuntimeException e) {
+            completion.onResult(new jakarta.websocket.SendResult(e));
+            return;
+        }
+        completion.onResult(new jakarta.websocket.SendResult());
     }
 
     @Override

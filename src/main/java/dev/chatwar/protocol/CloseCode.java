@@ -15,6 +15,8 @@ public enum CloseCode {
     TOO_BIG(1009, false),
     /** The server could not serve the connection (a fault on our side). */
     SERVER_ERROR(1011, true),
+    /** Nothing, not even a pong, arrived from the client for {@code CHAT_IDLE_TIMEOUT_SECONDS}. */
+    IDLE_TIMEOUT(4001, true),
     /** The client did not read fast enough: its outbound queue overflowed or a send timed out. */
     SLOW_CONSUMER(4008, true);
 

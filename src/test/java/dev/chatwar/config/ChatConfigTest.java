@@ -28,6 +28,8 @@ class ChatConfigTest {
         assertEquals("", config.metricsToken());
         assertEquals(10, config.ratePerSecond());
         assertEquals(20, config.rateBurst());
+        assertEquals(30_000, config.pingMillis());
+        assertEquals(90_000, config.idleTimeoutMillis());
         assertEquals(20, config.maxConnectionsPerAddress());
         assertEquals(10_000, config.maxConnections());
         assertEquals("203.0.113.1", config.clientAddress().resolve("203.0.113.1", java.util.List.of("1.2.3.4")));
@@ -63,7 +65,9 @@ class ChatConfigTest {
             "CHAT_RATE_PER_SECOND|-1|CHAT_RATE_PER_SECOND='-1': out of range (expected 1 to 100000)",
             "CHAT_RATE_BURST|0|CHAT_RATE_BURST='0': out of range (expected 1 to 100000)",
             "CHAT_MAX_CONNECTIONS_PER_ADDRESS|many|CHAT_MAX_CONNECTIONS_PER_ADDRESS='many': not a whole number (expected 1 to 1000000)",
-            "CHAT_MAX_CONNECTIONS|0|CHAT_MAX_CONNECTIONS='0': out of range (expected 1 to 10000000)"})
+            "CHAT_MAX_CONNECTIONS|0|CHAT_MAX_CONNECTIONS='0': out of range (expected 1 to 10000000)",
+            "CHAT_PING_SECONDS|0|CHAT_PING_SECONDS='0': out of range (expected 1 to 3600)",
+            "CHAT_IDLE_TIMEOUT_SECONDS|30|CHAT_IDLE_TIMEOUT_SECONDS='30': out of range (expected 31 to 86400)"})
     void aBadValueIsRefusedNamingTheSettingAndTheValue(String setting, String value, String message) {
         ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of(setting, value)));
         assertEquals(message, e.getMessage());

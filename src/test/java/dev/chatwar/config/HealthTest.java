@@ -30,6 +30,12 @@ class HealthTest {
         return new ChatRuntime(ChatConfig.defaults(), chat, Executors.newSingleThreadExecutor(), new ChatMetrics());
     }
 
+    private static void stop(ChatRuntime runtime) {
+        runtime.heartbeat().close();
+        runtime.closer().shutdown();
+        runtime.metrics().close();
+    }
+
     @Test
     void startingIsNotUp() {
         Health health = Health.of(null, Instant.now());
@@ -44,8 +50,7 @@ class HealthTest {
         assertTrue(health.up());
         assertEquals(90, health.uptimeSeconds());
         assertEquals(0, health.connections());
-        runtime.closer().shutdown();
-        runtime.metrics().close();
+        stop(runtime);
     }
 
     @Test
@@ -55,7 +60,6 @@ class HealthTest {
         Health health = Health.of(runtime, Instant.now());
         assertEquals("STOPPING", health.status());
         assertFalse(health.up());
-        runtime.closer().shutdown();
-        runtime.metrics().close();
+        stop(runtime);
     }
 }

@@ -53,6 +53,11 @@ class OutboundQueueTest {
             }
         }
 
+        @Override
+        public void sendPing() {
+            send("PING");
+        }
+
         void complete(Throwable failure) {
             synchronized (this) {
                 inFlight--;
@@ -168,6 +173,8 @@ class OutboundQueueTest {
         queue.send(Frame.of("3"));
         assertFalse(queue.enqueue(Frame.of("overflow")));
         assertEquals(0, queue.size(), "what waited is dropped at once");
+        assertEquals(List.of(CloseCode.SLOW_CONSUMER), transport.closes,
+                "closed at once, without waiting for the send the peer is not taking");
         transport.complete(null);
         assertEquals(List.of("in flight"), transport.sent);
         assertEquals(List.of(CloseCode.SLOW_CONSUMER), transport.closes);
@@ -210,6 +217,26 @@ class OutboundQueueTest {
         queue.flush();
         assertEquals(List.of(), transport.sent);
         assertEquals(List.of(CloseCode.SLOW_CONSUMER), transport.closes);
+    }
+
+    @Test
+    void pingsWaitTheirTurnLikeFramesAndCountAgainstNothing() {
+        List<Integer> delivered = new ArrayList<>();
+        OutboundQueue queue = new OutboundQueue(1, 1_000, new Telemetry() {
+            @Override
+            public void delivered(int bytes) {
+                delivered.add(bytes);
+            }
+        }, q -> transport);
+        transport.queue = queue;
+        queue.send(Frame.of("a"));
+        queue.ping();
+        assertEquals(List.of("a"), transport.sent, "the ping waits for the frame in flight");
+        transport.complete(null);
+        transport.complete(null);
+        assertEquals(List.of("a", "PING"), transport.sent);
+        assertEquals(List.of(1), delivered, "a ping is no delivery");
+        assertEquals(List.of(), transport.closes, "a ping beyond the frame limit does not overflow");
     }
 
     @Test

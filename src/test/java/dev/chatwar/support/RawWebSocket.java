@@ -57,7 +57,16 @@ public final class RawWebSocket implements AutoCloseable {
      * @param withKey false to leave out {@code Sec-WebSocket-Key}
      */
     public static RawWebSocket open(URL base, String query, boolean withKey) throws IOException {
-        Socket socket = new Socket(base.getHost(), base.getPort());
+        return open(base, query, withKey, 0);
+    }
+
+    /** As {@link #open(URL, String, boolean)}, with a small socket receive buffer (bytes) for a reader that lags. */
+    public static RawWebSocket open(URL base, String query, boolean withKey, int receiveBuffer) throws IOException {
+        Socket socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
+        socket.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()));
         socket.setSoTimeout((int) TestClient.TIMEOUT.toMillis());
         byte[] key = new byte[16];
         RANDOM.nextBytes(key);

@@ -1,0 +1,98 @@
+package dev.chatwar.it;
+
+import static dev.chatwar.support.Deployments.chatUri;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatwar.support.Deployments;
+import dev.chatwar.support.Http;
+import dev.chatwar.support.RawWebSocket;
+import dev.chatwar.support.TestClient;
+import java.net.URI;
+import java.net.URL;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.OperateOnDeployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Connections that stop answering or stop reading are closed by policy, and the room carries on without them. */
+@ExtendWith(ArquillianExtension.class)
+class LivenessIT {
+
+    @Deployment(name = "heartbeat", testable = false)
+    static WebArchive fastHeartbeat() {
+        return Deployments.chatWarWithSettings("chat-heartbeat.war", "CHAT_PING_SECONDS", "1",
+                "CHAT_IDLE_TIMEOUT_SECONDS", "3");
+    }
+
+    /** A small queue bound and no rate limit, so a reader that stops reading overflows quickly. */
+    @Deployment(name = "slow", testable = false)
+    static WebArchive smallQueues() {
+        return Deployments.chatWarWithSettings("chat-slow.war", "CHAT_QUEUE_MAX_BYTES", "262144",
+                "CHAT_RATE_PER_SECOND", "100000", "CHAT_RATE_BURST", "100000");
+    }
+
+    @Test
+    void aClientThatIgnoresPingsIsClosedAsIdleWhileOneThatAnswersStays(
+            @ArquillianResource @OperateOnDeployment("heartbeat") URL base) throws Exception {
+        try (TestClient answering = TestClient.join(chatUri(base, "pings", "answers")).client();
+             RawWebSocket silent = RawWebSocket.open(base, "room=pings&name=silent", true)) {
+            assertEquals(101, silent.status());
+            int pings = 0;
+            int code;
+            while (true) {
+                RawWebSocket.Frame frame = silent.read();
+                if (frame.opcode() == 0x9) {
+                    pings++; // and no pong, ever
+                } else if (frame.opcode() == RawWebSocket.CLOSE || frame.opcode() == -1) {
+                    code = frame.closeCode();
+                    break;
+                }
+            }
+            assertEquals(4001, code, "closed as idle");
+            assertTrue(pings >= 2, "it was pinged before being given up: " + pings);
+            assertEquals("silent", answering.nextMatching(f -> f.path("type").asText().equals("leave"))
+                    .path("user").path("name").asText());
+            answering.sendMessage("still here after " + pings + " pings");
+            assertTrue(answering.nextMatching(f -> f.path("type").asText().equals("message")).path("text").asText()
+                    .startsWith("still here"), "the client that answers pings is still connected");
+        }
+    }
+
+    @Test
+    void aReaderThatStopsReadingIsClosedAndTheOthersGetEverything(
+            @ArquillianResource @OperateOnDeployment("slow") URL base) throws Exception {
+        int messages = 3_000;
+        String padding = "x".repeat(1_900);
+        try (TestClient sender = TestClient.join(chatUri(base, "stall", "sender")).client();
+             TestClient reader = TestClient.join(chatUri(base, "stall", "reader")).client();
+             RawWebSocket stalled = RawWebSocket.open(base, "room=stall&name=stalled", true, 4_096)) {
+            assertEquals(101, stalled.status());
+            reader.nextMatching(f -> f.path("type").asText().equals("join")
+                    && f.path("user").path("name").asText().equals("stalled"));
+            for (int i = 0; i < messages; i++) {
+                sender.sendMessage(i + " " + padding);
+            }
+            boolean stalledLeft = false;
+            for (int received = 0; received < messages; ) {
+                JsonNode event = reader.next();
+                if (event.path("type").asText().equals("message")) {
+                    assertTrue(event.path("text").asText().startsWith(received + " "), "in order, none missing");
+                    received++;
+                } else if (event.path("type").asText().equals("leave")) {
+                    stalledLeft |= event.path("user").path("name").asText().equals("stalled");
+                }
+            }
+            if (!stalledLeft) {
+                reader.nextMatching(f -> f.path("type").asText().equals("leave")
+                        && f.path("user").path("name").asText().equals("stalled"));
+            }
+            String metrics = Http.get(URI.create(base + "metrics")).body();
+            assertTrue(metrics.contains("chat_slow_consumer_disconnects_total 1.0"), "one slow-consumer close counted");
+        }
+    }
+}
