@@ -192,16 +192,22 @@ class OutboundQueueTest {
         assertEquals(List.of(CloseCode.SLOW_CONSUMER), transport.closes);
     }
 
-    @Test
-    void bytesAreCountedInUtf8AndReportedPerDelivery() {
-        List<Integer> delivered = new ArrayList<>();
-        OutboundQueue queue = new OutboundQueue(100, 7, new Telemetry() {
+    /** A queue whose telemetry records each delivery's size into {@code delivered}. */
+    private OutboundQueue countingQueue(int maxFrames, long maxBytes, List<Integer> delivered) {
+        OutboundQueue queue = new OutboundQueue(maxFrames, maxBytes, new Telemetry() {
             @Override
             public void delivered(int bytes) {
                 delivered.add(bytes);
             }
         }, q -> transport);
         transport.queue = queue;
+        return queue;
+    }
+
+    @Test
+    void bytesAreCountedInUtf8AndReportedPerDelivery() {
+        List<Integer> delivered = new ArrayList<>();
+        OutboundQueue queue = countingQueue(100, 7, delivered);
         queue.send(Frame.of("x"));
         queue.send(Frame.of("字字"));
         assertFalse(queue.enqueue(Frame.of("字")), "3 more bytes than the 6 waiting pass the 7-byte bound");
@@ -222,13 +228,7 @@ class OutboundQueueTest {
     @Test
     void pingsWaitTheirTurnLikeFramesAndCountAgainstNothing() {
         List<Integer> delivered = new ArrayList<>();
-        OutboundQueue queue = new OutboundQueue(1, 1_000, new Telemetry() {
-            @Override
-            public void delivered(int bytes) {
-                delivered.add(bytes);
-            }
-        }, q -> transport);
-        transport.queue = queue;
+        OutboundQueue queue = countingQueue(1, 1_000, delivered);
         queue.send(Frame.of("a"));
         queue.ping();
         assertEquals(List.of("a"), transport.sent, "the ping waits for the frame in flight");

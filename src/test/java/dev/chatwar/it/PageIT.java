@@ -30,15 +30,6 @@ class PageIT {
     @ArquillianResource
     URL base;
 
-    private void enter(Browser browser, String room, String name) {
-        browser.open(base + "?room=" + room);
-        WebElement nameField = browser.find("#name");
-        nameField.clear();
-        nameField.sendKeys(name);
-        browser.find("#join").click();
-        browser.awaitStatus("online");
-    }
-
     private static void say(Browser browser, String text) {
         WebElement input = browser.find("#message");
         input.sendKeys(text);
@@ -52,8 +43,8 @@ class PageIT {
     @Test
     void twoPeopleChatAndEachSeesTheOthersMessageOnceWithItsSender() throws Exception {
         try (Browser alice = new Browser("en-US"); Browser bob = new Browser("en-US")) {
-            enter(alice, "page-two", "alice");
-            enter(bob, "page-two", "bob");
+            alice.enter(base + "?room=page-two", "alice");
+            bob.enter(base + "?room=page-two", "bob");
             alice.awaitText("#messages li", "bob joined the room");
 
             say(alice, "hello bob");
@@ -79,8 +70,8 @@ class PageIT {
         String image = "<img src=x onerror=alert(1)>";
         String script = "<script>document.title='owned'</script>";
         try (Browser alice = new Browser("en-US"); Browser bob = new Browser("en-US")) {
-            enter(alice, "page-xss", "alice");
-            enter(bob, "page-xss", "bob");
+            alice.enter(base + "?room=page-xss", "alice");
+            bob.enter(base + "?room=page-xss", "bob");
             say(alice, image);
             say(alice, script);
             bob.awaitText("#messages li.message .text", script);
@@ -95,11 +86,11 @@ class PageIT {
     @Test
     void aChineseBrowserGetsTheSeedsWording() throws Exception {
         try (Browser xiaoming = new Browser("zh-CN"); Browser english = new Browser("en-US")) {
-            enter(xiaoming, "page-zh", "小明");
+            xiaoming.enter(base + "?room=page-zh", "小明");
             assertEquals("发送", xiaoming.find("#send").getText());
             xiaoming.awaitText("#messages li.notice", "[小明]登陆聊天室");
 
-            enter(english, "page-zh", "li");
+            english.enter(base + "?room=page-zh", "li");
             xiaoming.awaitText("#messages li.notice", "[li]登陆聊天室");
             say(english, "你好");
             WebElement line = xiaoming.awaitText("#messages li.message", "你好");

@@ -43,15 +43,6 @@ class ReconnectPageIT {
     @ArquillianResource
     Deployer deployer;
 
-    private static void enter(Browser browser, String url, String name) {
-        browser.open(url);
-        WebElement field = browser.find("#name");
-        field.clear();
-        field.sendKeys(name);
-        browser.find("#join").click();
-        browser.awaitStatus("online");
-    }
-
     private static List<String> shownMessages(Browser browser) {
         return browser.findAll("#messages li.message:not(.pending) .text").stream().map(WebElement::getText).toList();
     }
@@ -69,7 +60,7 @@ class ReconnectPageIT {
              Browser bob = new Browser("en-US");
              TestClient alice = TestClient.join(chatUri(base, "recover", "alice")).client()) {
             String viaProxy = "http://127.0.0.1:" + proxy.port() + base.getPath() + "?room=recover";
-            enter(bob, viaProxy, "bob");
+            bob.enter(viaProxy, "bob");
             alice.sendMessage("before");
             awaitMessages(bob, List.of("before"));
 
@@ -94,7 +85,7 @@ class ReconnectPageIT {
         try (TcpProxy proxy = new TcpProxy(base.getHost(), base.getPort());
              Browser bob = new Browser("en-US");
              TestClient alice = TestClient.join(chatUri(base, "outbox", "alice")).client()) {
-            enter(bob, "http://127.0.0.1:" + proxy.port() + base.getPath() + "?room=outbox", "bob");
+            bob.enter("http://127.0.0.1:" + proxy.port() + base.getPath() + "?room=outbox", "bob");
             proxy.cut();
             bob.awaitStatus("offline");
             WebElement input = bob.find("#message");
@@ -117,8 +108,8 @@ class ReconnectPageIT {
     @Test
     void typingShowsForTheOtherUserAndExpires(@ArquillianResource @OperateOnDeployment("chat") URL base) {
         try (Browser alice = new Browser("en-US"); Browser bob = new Browser("en-US")) {
-            enter(alice, base + "?room=typing", "alice");
-            enter(bob, base + "?room=typing", "bob");
+            alice.enter(base + "?room=typing", "alice");
+            bob.enter(base + "?room=typing", "bob");
             alice.find("#message").sendKeys("hel");
             new WebDriverWait(bob.driver(), TestClient.TIMEOUT)
                     .until(d -> d.findElement(By.id("typing")).getText().equals("alice is typing…"));
@@ -136,8 +127,8 @@ class ReconnectPageIT {
         URL base = new URL(anchor, "/chat-restart/");
         deployer.deploy("restartable");
         try (Browser alice = new Browser("en-US"); Browser bob = new Browser("zh-CN")) {
-            enter(alice, base + "?room=restart", "alice");
-            enter(bob, base + "?room=restart", "bob");
+            alice.enter(base + "?room=restart", "alice");
+            bob.enter(base + "?room=restart", "bob");
             WebElement input = alice.find("#message");
             input.sendKeys("before the restart");
             input.sendKeys(Keys.ENTER);

@@ -51,6 +51,16 @@ public final class Browser implements AutoCloseable {
         driver.get(url);
     }
 
+    /** Opens the page at {@code url}, enters a name, joins, and waits until the page says it is connected. */
+    public void enter(String url, String name) {
+        open(url);
+        WebElement field = find("#name");
+        field.clear();
+        field.sendKeys(name);
+        find("#join").click();
+        awaitStatus("online");
+    }
+
     public WebElement find(String css) {
         return driver.findElement(By.cssSelector(css));
     }
