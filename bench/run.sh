@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Fan-out benchmark of the chat on this machine: builds the WAR and the load client, starts the chat in the Tomcat
+# version and configuration the Docker image ships (docker/server.xml, exploded WAR), pinned to CPU 1, and drives it
+# from the load client pinned to CPU 0, over loopback. Prints one RESULT line per scenario.
+#
+#   bench/run.sh small     # seconds; what CI runs to prove the benchmark works
+#   bench/run.sh full      # the README's table
+#
+# The chat's abuse limits are lifted for the run (every client comes from 127.0.0.1 and sends far above 10/s).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-small}
+
+mvn -B -ntp -q -DskipTests package
+mvn -B -ntp -q -f bench/pom.xml package
+tomcat_version=$(sed -n "s:.*<tomcat.version>\(.*\)</tomcat.version>.*:\1:p" pom.xml | head -1)
+home="target/apache-tomcat-${tomcat_version}"
+base=$(mktemp -d)
+trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -rf "$base"' EXIT
+
+mkdir -p "$base"/{conf,logs,temp,work,webapps}
+cp "$home"/conf/{catalina.properties,context.xml,web.xml} "$base/conf/"
+cp docker/server.xml docker/logging.properties "$base/conf/"
+cp -r target/chat "$base/webapps/chat"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+export CATALINA_HOME="$PWD/$home" CATALINA_BASE="$base" CATALINA_PID="$base/tomcat.pid"
+export CATALINA_OPTS="$(sed -n 's/^ENV CATALINA_OPTS="\(.*\)"/\1/p' docker/Dockerfile) -Dchat.http.address=127.0.0.1 -Dchat.http.port=$port"
+export CHAT_RATE_PER_SECOND=100000 CHAT_RATE_BURST=100000 CHAT_MAX_CONNECTIONS_PER_ADDRESS=1000000
+taskset -c 1 "$CATALINA_HOME/bin/catalina.sh" run > "$base/logs/console.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 120); do
+  curl -fs "http://127.0.0.1:$port/chat/health" > /dev/null 2>&1 && break
+  sleep 0.5
+done
+java_pid=$(pgrep -P "$server_pid" java || echo "$server_pid")
+
+# receivers senders rate seconds
+require_no_loss=false
+case "$size" in
+  small) scenarios=("50 5 500 3"); require_no_loss=true ;;
+  full)  scenarios=("100 10 1000 10" "100 10 500 10" "1000 10 100 10" "1000 10 50 10" "1000 10 500 10") ;;
+  *) echo "usage: bench/run.sh small|full" >&2; exit 2 ;;
+esac
+echo "# $(date -u +%FT%TZ) $(nproc) cores, $(java -version 2>&1 | head -1), Tomcat $tomcat_version"
+for scenario in "${scenarios[@]}"; do
+  read -r receivers senders rate seconds <<< "$scenario"
+  taskset -c 0 java -Dbench.requireNoLoss="$require_no_loss" -jar bench/target/chat-bench.jar --url "ws://127.0.0.1:$port/chat/chat?room=bench-$receivers-$rate" \
+    --receivers "$receivers" --senders "$senders" --rate "$rate" --seconds "$seconds" --warmup 2 \
+    --server-pid "$java_pid" --format chat
+done
