@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README, "Test it"; .ci/run calls exactly this). Installs the system packages the suite needs
 # when they are missing, then runs the whole suite against the real WAR in each container we support, each
-# unpacked from Maven Central: unit, container and browser tests on Tomcat 10.1, then the same container and
-# browser tests on Tomcat 11 and on WildFly, and a small run of the fan-out benchmark. Extra arguments go to every
+# unpacked from Maven Central: unit, container and browser tests on Tomcat 10.1, a small run of the fan-out
+# benchmark, then the same container and browser tests on Tomcat 11 and on WildFly. Extra arguments go to every
 # Maven run of the suite, e.g. -Dit.test=PageIT.
 # For a quick loop on Tomcat 10.1 alone, `mvn verify` is enough once the packages are installed.
 set -euo pipefail
@@ -30,9 +30,9 @@ fi
 only_its=(-Dtest=none -Dsurefire.failIfNoSpecifiedTests=false)
 echo "== Tomcat 10.1: unit, container and browser tests"
 mvn -B -ntp verify "$@"
+echo "== Fan-out benchmark, small size (proves it runs and loses nothing at a light load; numbers: bench/run.sh full)"
+bash bench/run.sh small
 echo "== Tomcat 11: container and browser tests"
 mvn -B -ntp verify -Dtomcat.version=11.0.24 "${only_its[@]}" "$@"
 echo "== WildFly 39: container and browser tests"
 mvn -B -ntp verify -Pwildfly "${only_its[@]}" "$@"
-echo "== Fan-out benchmark, small size (proves it runs and loses nothing at a light load; numbers: bench/run.sh full)"
-bash bench/run.sh small
