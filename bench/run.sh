@@ -22,17 +22,20 @@ mkdir -p "$base"/{conf,logs,temp,work,webapps}
 cp "$home"/conf/{catalina.properties,context.xml,web.xml} "$base/conf/"
 cp docker/server.xml docker/logging.properties "$base/conf/"
 cp -r target/chat "$base/webapps/chat"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 export CATALINA_HOME="$PWD/$home" CATALINA_BASE="$base" CATALINA_PID="$base/tomcat.pid"
-export CATALINA_OPTS="$(sed -n 's/^ENV CATALINA_OPTS="\(.*\)"/\1/p' docker/Dockerfile) -Dchat.http.address=127.0.0.1 -Dchat.http.port=$port"
+# Port 0: the kernel picks a free one, read back from Tomcat's log.
+export CATALINA_OPTS="$(sed -n 's/^ENV CATALINA_OPTS="\(.*\)"/\1/p' docker/Dockerfile) -Dchat.http.address=127.0.0.1 -Dchat.http.port=0"
 export CHAT_RATE_PER_SECOND=100000 CHAT_RATE_BURST=100000 CHAT_MAX_CONNECTIONS_PER_ADDRESS=1000000
 taskset -c 1 "$CATALINA_HOME/bin/catalina.sh" run > "$base/logs/console.log" 2>&1 &
 server_pid=$!
+port=""
 for _ in $(seq 1 120); do
-  curl -fs "http://127.0.0.1:$port/chat/health" > /dev/null 2>&1 && break
+  port=${port:-$(sed -n 's/.*Starting ProtocolHandler \["http-nio-127.0.0.1-auto-[0-9]*-\([0-9]*\)"\].*/\1/p' "$base/logs/console.log" | head -1)}
+  [ -n "$port" ] && curl -fs "http://127.0.0.1:$port/chat/health" > /dev/null 2>&1 && break
   sleep 0.5
 done
+[ -n "$port" ] || { echo "the chat did not start; see $base/logs/console.log" >&2; cat "$base/logs/console.log" >&2; exit 1; }
 java_pid=$(pgrep -P "$server_pid" java || echo "$server_pid")
 
 # receivers senders rate seconds
