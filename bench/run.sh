@@ -5,6 +5,7 @@
 #
 #   bench/run.sh small     # seconds; what CI runs to prove the benchmark works
 #   bench/run.sh full      # the README's table
+#   bench/run.sh profile   # N=100, R=1000 with Java Flight Recorder on the server: target/bench-server.jfr
 #
 # The chat's abuse limits are lifted for the run (every client comes from 127.0.0.1 and sends far above 10/s).
 set -euo pipefail
@@ -26,6 +27,9 @@ cp -r target/chat "$base/webapps/chat"
 export CATALINA_HOME="$PWD/$home" CATALINA_BASE="$base" CATALINA_PID="$base/tomcat.pid"
 # Port 0: the kernel picks a free one, read back from Tomcat's log.
 export CATALINA_OPTS="$(sed -n 's/^ENV CATALINA_OPTS="\(.*\)"/\1/p' docker/Dockerfile) -Dchat.http.address=127.0.0.1 -Dchat.http.port=0"
+if [ "$size" = profile ]; then
+  CATALINA_OPTS="$CATALINA_OPTS -XX:StartFlightRecording=filename=$PWD/target/bench-server.jfr,settings=profile"
+fi
 export CHAT_RATE_PER_SECOND=100000 CHAT_RATE_BURST=100000 CHAT_MAX_CONNECTIONS_PER_ADDRESS=1000000
 taskset -c 1 "$CATALINA_HOME/bin/catalina.sh" run > "$base/logs/console.log" 2>&1 &
 server_pid=$!
@@ -43,7 +47,8 @@ require_no_loss=false
 case "$size" in
   small) scenarios=("50 5 500 3"); require_no_loss=true ;;
   full)  scenarios=("100 10 1000 10" "100 10 500 10" "1000 10 100 10" "1000 10 50 10" "1000 10 500 10") ;;
-  *) echo "usage: bench/run.sh small|full" >&2; exit 2 ;;
+  profile) scenarios=("100 10 1000 10") ;;
+  *) echo "usage: bench/run.sh small|full|profile" >&2; exit 2 ;;
 esac
 echo "# $(date -u +%FT%TZ) $(nproc) cores, $(java -version 2>&1 | head -1), Tomcat $tomcat_version"
 for scenario in "${scenarios[@]}"; do
