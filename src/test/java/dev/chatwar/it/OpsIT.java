@@ -77,11 +77,10 @@ class OpsIT {
     @Test
     void countersHaveExactValuesAfterAScriptedExchange(@ArquillianResource @OperateOnDeployment("counters") URL base)
             throws Exception {
-        try (TestClient alice = TestClient.connect(chatUri(base, "ops", "alice"));
-             TestClient bob = TestClient.connect(chatUri(base, "ops", "bob"))) {
-            alice.next("welcome");
-            alice.next("join");
-            alice.next("join");
+        // Alice is in the room before Bob connects, so the frames each receives are fixed: 3 and 2.
+        try (TestClient alice = TestClient.join(chatUri(base, "ops", "alice")).client();
+             TestClient bob = connectAfter(alice, chatUri(base, "ops", "bob"))) {
+            assertEquals("bob", alice.next("join").path("user").path("name").asText());
             bob.next("welcome");
             bob.next("join");
             for (int i = 0; i < 3; i++) {
@@ -159,6 +158,13 @@ class OpsIT {
         assertEquals(200, ok.statusCode());
         assertTrue(ok.body().contains("chat_connections_opened_total"));
         assertEquals(200, Http.get(URI.create(base + "health")).statusCode(), "health stays open");
+    }
+
+    /** Connects once {@code first}'s own join has arrived, i.e. once the server has registered it. */
+    private static TestClient connectAfter(TestClient first, URI uri) throws Exception {
+        JsonNode join = first.next("join");
+        assertEquals("alice", join.path("user").path("name").asText());
+        return TestClient.connect(uri);
     }
 
     private static JsonNode health(URL base, int status) throws Exception {
