@@ -55,10 +55,6 @@ public final class Heartbeat implements AutoCloseable {
         pulses.remove(pulse);
     }
 
-    public int size() {
-        return pulses.size();
-    }
-
     private void beat() {
         long now = System.nanoTime();
         try {

@@ -43,6 +43,11 @@ class ReconnectPageIT {
     @ArquillianResource
     Deployer deployer;
 
+    /** The page's URL through the proxy, so cutting the proxy cuts that browser's socket. */
+    private static String viaProxy(TcpProxy proxy, URL base, String room) {
+        return "http://127.0.0.1:" + proxy.port() + base.getPath() + "?room=" + room;
+    }
+
     private static List<String> shownMessages(Browser browser) {
         return browser.findAll("#messages li.message:not(.pending) .text").stream().map(WebElement::getText).toList();
     }
@@ -59,8 +64,7 @@ class ReconnectPageIT {
         try (TcpProxy proxy = new TcpProxy(base.getHost(), base.getPort());
              Browser bob = new Browser("en-US");
              TestClient alice = TestClient.join(chatUri(base, "recover", "alice")).client()) {
-            String viaProxy = "http://127.0.0.1:" + proxy.port() + base.getPath() + "?room=recover";
-            bob.enter(viaProxy, "bob");
+            bob.enter(viaProxy(proxy, base, "recover"), "bob");
             alice.sendMessage("before");
             awaitMessages(bob, List.of("before"));
 
@@ -85,7 +89,7 @@ class ReconnectPageIT {
         try (TcpProxy proxy = new TcpProxy(base.getHost(), base.getPort());
              Browser bob = new Browser("en-US");
              TestClient alice = TestClient.join(chatUri(base, "outbox", "alice")).client()) {
-            bob.enter("http://127.0.0.1:" + proxy.port() + base.getPath() + "?room=outbox", "bob");
+            bob.enter(viaProxy(proxy, base, "outbox"), "bob");
             proxy.cut();
             bob.awaitStatus("offline");
             WebElement input = bob.find("#message");

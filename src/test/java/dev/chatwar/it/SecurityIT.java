@@ -80,6 +80,16 @@ class SecurityIT {
     }
 
     @Test
+    void onlyTheConfiguredForwardingHeaderIsRead(@ArquillianResource @OperateOnDeployment("behind-proxy") URL base)
+            throws Exception {
+        // CHAT_FORWARDED_HEADER defaults to X-Forwarded-For: a Forwarded header a client slipped past the proxy is ignored.
+        try (TestClient client = TestClient.connectWithHeaders(chatUri(base, "xff", "dave"),
+                Map.of("Forwarded", "for=" + FORGED), true)) {
+            assertEquals("127.0.0.1", client.next("welcome").path("you").path("address").asText());
+        }
+    }
+
+    @Test
     void aFloodGetsRateLimitedThenClosedAndOthersSeeOnlyWhatWasAllowed(
             @ArquillianResource @OperateOnDeployment("default") URL base) throws Exception {
         try (TestClient flooder = TestClient.join(chatUri(base, "flood", "flooder")).client();
