@@ -1,59 +1,142 @@
 #!/usr/bin/env bash
-# Fan-out benchmark of the chat on this machine: builds the WAR and the load client, starts the chat in the Tomcat
-# version and configuration the Docker image ships (docker/server.xml, exploded WAR), pinned to CPU 1, and drives it
-# from the load client pinned to CPU 0, over loopback. Prints one RESULT line per scenario.
+# Fan-out benchmark on this machine. Every server runs pinned to CPU 1, the load client (bench/, Netty + epoll) to
+# CPU 0, over loopback. The chat runs in the Tomcat version and configuration the Docker image ships
+# (docker/server.xml, exploded WAR, CATALINA_OPTS from the Dockerfile). Prints RESULT / MAX / CONNECTIONS lines.
 #
-#   bench/run.sh small     # seconds; what CI runs to prove the benchmark works
-#   bench/run.sh full      # the README's table
-#   bench/run.sh profile   # N=100, R=1000 with Java Flight Recorder on the server: target/bench-server.jfr
+#   bench/run.sh small     # seconds, chat only: what CI runs to prove the benchmark works
+#   bench/run.sh full      # the README's tables: the chat beside the seed (Tornado), Node ws and Bun (~30 min)
+#   bench/run.sh profile   # N=100 at 100,000 deliveries/s with Java Flight Recorder: target/bench-server.jfr
+#   bench/run.sh only chat|seed|ws|bun [rounds]   # the full scenarios for one server
 #
-# The chat's abuse limits are lifted for the run (every client comes from 127.0.0.1 and sends far above 10/s).
+# The chat's abuse limits are lifted for the run (every client comes from 127.0.0.x and sends far above 10/s).
+# Peers: the seed needs Debian's python3-tornado; Node ws and Bun come from npm (bench/peers/package-lock.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-small}
+root=$PWD
 
 mvn -B -ntp -q -DskipTests package
-mvn -B -ntp -q -f bench/pom.xml package
+mvn -B -ntp -q -f bench/pom.xml clean package 2>&1 | grep -v '^\[WARNING\]' || true
 tomcat_version=$(sed -n "s:.*<tomcat.version>\(.*\)</tomcat.version>.*:\1:p" pom.xml | head -1)
-home="target/apache-tomcat-${tomcat_version}"
-base=$(mktemp -d)
-trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -rf "$base"' EXIT
+home="$root/target/apache-tomcat-${tomcat_version}"
+[ -d "$home" ] || mvn -B -ntp -q -DskipTests pre-integration-test > /dev/null # unpacks the pinned Tomcat
+scratch=$(mktemp -d)
+server_pid=""
+trap 'stop_server; rm -rf "$scratch"' EXIT
 
-mkdir -p "$base"/{conf,logs,temp,work,webapps}
-cp "$home"/conf/{catalina.properties,context.xml,web.xml} "$base/conf/"
-cp docker/server.xml docker/logging.properties "$base/conf/"
-cp -r target/chat "$base/webapps/chat"
+stop_server() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+}
 
-export CATALINA_HOME="$PWD/$home" CATALINA_BASE="$base" CATALINA_PID="$base/tomcat.pid"
-# Port 0: the kernel picks a free one, read back from Tomcat's log.
-export CATALINA_OPTS="$(sed -n 's/^ENV CATALINA_OPTS="\(.*\)"/\1/p' docker/Dockerfile) -Dchat.http.address=127.0.0.1 -Dchat.http.port=0"
-if [ "$size" = profile ]; then
-  CATALINA_OPTS="$CATALINA_OPTS -XX:StartFlightRecording=filename=$PWD/target/bench-server.jfr,settings=profile"
-fi
-export CHAT_RATE_PER_SECOND=100000 CHAT_RATE_BURST=100000 CHAT_MAX_CONNECTIONS_PER_ADDRESS=1000000
-taskset -c 1 "$CATALINA_HOME/bin/catalina.sh" run > "$base/logs/console.log" 2>&1 &
-server_pid=$!
-port=""
-for _ in $(seq 1 120); do
-  port=${port:-$(sed -n 's/.*Starting ProtocolHandler \["http-nio-127.0.0.1-auto-[0-9]*-\([0-9]*\)"\].*/\1/p' "$base/logs/console.log" | head -1)}
-  [ -n "$port" ] && curl -fs "http://127.0.0.1:$port/chat/health" > /dev/null 2>&1 && break
-  sleep 0.5
-done
-[ -n "$port" ] || { echo "the chat did not start; see $base/logs/console.log" >&2; cat "$base/logs/console.log" >&2; exit 1; }
-java_pid=$(pgrep -P "$server_pid" java || echo "$server_pid")
+# start_server NAME [extra CATALINA_OPTS]: sets $port, $pid (the process to measure), $url, $format.
+start_server() {
+  local name=$1 log="$scratch/$1.log"
+  format=text
+  case "$name" in
+    chat)
+      local base="$scratch/tomcat"
+      rm -rf "$base" && mkdir -p "$base"/{conf,logs,temp,work,webapps}
+      cp "$home"/conf/{catalina.properties,context.xml,web.xml} "$base/conf/"
+      cp docker/server.xml docker/logging.properties "$base/conf/"
+      cp -r target/chat "$base/webapps/chat"
+      # Port 0: the kernel picks a free one, read back from Tomcat's log.
+      CATALINA_HOME="$home" CATALINA_BASE="$base" \
+      CATALINA_OPTS="$(sed -n 's/^ENV CATALINA_OPTS="\(.*\)"/\1/p' docker/Dockerfile) -Dchat.http.address=127.0.0.1 -Dchat.http.port=0 ${2:-}" \
+      CHAT_RATE_PER_SECOND=100000 CHAT_RATE_BURST=100000 CHAT_MAX_CONNECTIONS_PER_ADDRESS=1000000 CHAT_MAX_CONNECTIONS=1000000 \
+        taskset -c 1 "$home/bin/catalina.sh" run > "$log" 2>&1 &
+      server_pid=$!
+      port=""
+      for _ in $(seq 1 120); do
+        port=${port:-$(sed -n 's/.*Starting ProtocolHandler \["http-nio-127.0.0.1-auto-[0-9]*-\([0-9]*\)"\].*/\1/p' "$log" | head -1)}
+        [ -n "$port" ] && curl -fs "http://127.0.0.1:$port/chat/health" > /dev/null 2>&1 && break
+        sleep 0.5
+      done
+      curl -fs "http://127.0.0.1:$port/chat/health" > /dev/null 2>&1 || port=""
+      pid=$(pgrep -P "$server_pid" java || echo "$server_pid")
+      url="ws://127.0.0.1:$port/chat/chat?room=bench&batch=${CHAT_BATCH:-1}"
+      format=chat
+      ;;
+    seed|ws|bun)
+      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+      case "$name" in
+        seed) taskset -c 1 /usr/bin/python3 bench/peers/seed.py "$port" > "$log" 2>&1 & ;;
+        ws) taskset -c 1 node bench/peers/ws-server.js "$port" > "$log" 2>&1 & ;;
+        bun) taskset -c 1 bench/peers/node_modules/.bin/bun bench/peers/bun-server.js "$port" > "$log" 2>&1 & ;;
+      esac
+      server_pid=$!
+      for _ in $(seq 1 60); do grep -q listening "$log" 2>/dev/null && break; sleep 0.25; done
+      pid=$server_pid
+      url="ws://127.0.0.1:$port/chat"
+      ;;
+  esac
+  if ! kill -0 "$server_pid" 2>/dev/null || [ -z "$port" ]; then
+    echo "$name did not start; its log:" >&2; cat "$log" >&2; exit 1
+  fi
+}
 
-# receivers senders rate seconds
-require_no_loss=false
+# bench NAME ARGS...: one load-client run against the running server.
+bench() {
+  local name=$1; shift
+  taskset -c 0 java ${BENCH_JAVA_OPTS:-} -jar bench/target/chat-bench.jar --url "$url" --format "$format" \
+    --label "$name" --server-pid "$pid" "$@"
+}
+
+peers_ready() {
+  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import tornado' 2>/dev/null \
+    || { echo "the seed needs Debian's python3-tornado: apt-get install -y python3-tornado" >&2; exit 1; }
+  (cd bench/peers && npm ci --no-audit --no-fund --loglevel=error > /dev/null)
+}
+
+# The rate scenarios of the README's tables, for one server: 100 receivers at 100,000 deliveries/s, the same with 5
+# readers that stop reading, and the highest rate 1,000 receivers take with p99 under 50 ms and nothing lost.
+rate_scenarios() {
+  local name=$1
+  start_server "$name"
+  bench "$name" --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3
+  bench "$name" --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3 --stalled 5
+  bench "$name" --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 --max-rate 10000 || true
+  stop_server
+}
+
+# Idle connections on a fresh server: memory per connection, then one broadcast to all of them.
+connection_scenario() {
+  local name=$1 connections=19000
+  [ "$name" = seed ] && connections=2000 # it announces every join to everyone; see the README
+  start_server "$name"
+  bench "$name" --mode connections --receivers "$connections" --source-addresses 4 || true
+  stop_server
+}
+
+echo "# $(date -u +%FT%TZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+  "$(java -version 2>&1 | head -1), Tomcat $tomcat_version, Bun $(bench/peers/node_modules/.bin/bun --version 2>/dev/null || echo -),"\
+  "Node $(node --version), Tornado $(/usr/bin/python3 -c 'import tornado; print(tornado.version)' 2>/dev/null || echo -)"
 case "$size" in
-  small) scenarios=("50 5 500 3"); require_no_loss=true ;;
-  full)  scenarios=("100 10 1000 10" "100 10 500 10" "1000 10 100 10" "1000 10 50 10" "1000 10 500 10") ;;
-  profile) scenarios=("100 10 1000 10") ;;
-  *) echo "usage: bench/run.sh small|full|profile" >&2; exit 2 ;;
+  small)
+    start_server chat
+    BENCH_JAVA_OPTS=-Dbench.requireNoLoss=true bench chat --mode fanout --receivers 50 --senders 5 --rate 500 --seconds 3 --warmup 1
+    bench chat --mode fanout --receivers 50 --senders 5 --rate 500 --seconds 3 --warmup 1 --stalled 2
+    bench chat --mode connections --receivers 500 --source-addresses 4
+    ;;
+  profile)
+    start_server chat "-XX:StartFlightRecording=filename=$root/target/bench-server.jfr,settings=profile"
+    bench chat --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3
+    ;;
+  full)
+    peers_ready
+    for round in 1 2 3; do # interleaved, so a slow minute of the machine does not land on one server only
+      echo "# round $round"
+      for name in chat seed ws bun; do rate_scenarios "$name"; done
+    done
+    for name in chat seed ws bun; do connection_scenario "$name"; done
+    ;;
+  only)
+    [ "${2:-chat}" = chat ] || peers_ready
+    for round in $(seq 1 "${3:-1}"); do rate_scenarios "${2:-chat}"; done
+    connection_scenario "${2:-chat}"
+    ;;
+  *) echo "usage: bench/run.sh small|full|profile|only NAME [ROUNDS]" >&2; exit 2 ;;
 esac
-echo "# $(date -u +%FT%TZ) $(nproc) cores, $(java -version 2>&1 | head -1), Tomcat $tomcat_version"
-for scenario in "${scenarios[@]}"; do
-  read -r receivers senders rate seconds <<< "$scenario"
-  taskset -c 0 java -Dbench.requireNoLoss="$require_no_loss" -jar bench/target/chat-bench.jar --url "ws://127.0.0.1:$port/chat/chat?room=bench-$receivers-$rate" \
-    --receivers "$receivers" --senders "$senders" --rate "$rate" --seconds "$seconds" --warmup 2 \
-    --server-pid "$java_pid" --format chat
-done

@@ -107,7 +107,8 @@
   // The socket lives under the page's own context path, over wss: when the page came over https:.
   function socketUrl(room, name) {
     const base = location.pathname.replace(/[^/]*$/, '');
-    const params = new URLSearchParams({ room: room });
+    // batch=1: under load the server packs several events into one frame, one JSON object per line.
+    const params = new URLSearchParams({ room: room, batch: '1' });
     if (name) {
       params.set('name', name);
     }
@@ -287,15 +288,17 @@
     socket = ws;
     setStatus('connecting');
     ws.onmessage = (frame) => {
-      let event;
-      try {
-        event = JSON.parse(frame.data);
-      } catch (e) {
-        return;
-      }
-      const handle = handlers[event.type];
-      if (handle) {
-        handle(event);
+      for (const line of frame.data.split('\n')) {
+        let event;
+        try {
+          event = JSON.parse(line);
+        } catch (e) {
+          continue;
+        }
+        const handle = handlers[event.type];
+        if (handle) {
+          handle(event);
+        }
       }
     };
     ws.onclose = (close) => {

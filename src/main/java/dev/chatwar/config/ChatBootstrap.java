@@ -3,6 +3,7 @@ package dev.chatwar.config;
 import dev.chatwar.broker.Broker;
 import dev.chatwar.broker.InMemoryBroker;
 import dev.chatwar.endpoint.HandshakeFilter;
+import dev.chatwar.endpoint.Writers;
 import dev.chatwar.ops.ChatMetrics;
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.room.ChatService;
@@ -50,11 +51,12 @@ public final class ChatBootstrap implements ServletContextListener {
         FrameCodec codec = new FrameCodec();
         ChatMetrics metrics = new ChatMetrics();
         RoomRegistry rooms = new RoomRegistry(new InMemoryHistoryStore(config.historySize(), config.historyRooms()),
-                codec, new EventIds(clock), clock, metrics);
+                codec, new EventIds(clock), clock, metrics, config.presenceLimit());
         broker = new InMemoryBroker();
         ChatService chat = new ChatService(rooms, broker, codec, clock, config.maxMessageChars(), metrics);
         metrics.watch(chat);
-        ChatRuntime.install(new ChatRuntime(config, chat, closer(), metrics));
+        ChatRuntime.install(new ChatRuntime(config, chat, closer(),
+                new Writers(Runtime.getRuntime().availableProcessors()), metrics));
 
         // Ahead of every other filter, so it also precedes the container's upgrade filter.
         context.addFilter("chat-handshake", HandshakeFilter.class)
@@ -85,6 +87,7 @@ public final class ChatBootstrap implements ServletContextListener {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        runtime.writers().close();
         broker.close();
         runtime.metrics().close();
         ChatRuntime.uninstall();

@@ -11,6 +11,7 @@ import java.util.function.UnaryOperator;
  * @param historySize       messages kept per room
  * @param historyRooms      rooms whose history outlives their last member
  * @param maxMessageChars   longest message text, in code points
+ * @param presenceLimit     members up to which a room announces joins and leaves and lists everyone
  * @param queueMaxFrames    frames waiting for one connection before it counts as slow
  * @param queueMaxBytes     bytes waiting for one connection before it counts as slow
  * @param sendTimeoutMillis how long one frame may wait for the peer to accept it
@@ -24,7 +25,7 @@ import java.util.function.UnaryOperator;
  * @param metricsToken      the bearer token {@code /metrics} requires, or empty when it is open
  */
 public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int historyRooms, int maxMessageChars,
-                         int queueMaxFrames, int queueMaxBytes, long sendTimeoutMillis, long pingMillis,
+                         int presenceLimit, int queueMaxFrames, int queueMaxBytes, long sendTimeoutMillis, long pingMillis,
                          long idleTimeoutMillis, ClientAddress clientAddress,
                          int ratePerSecond, int rateBurst, int maxConnectionsPerAddress, int maxConnections,
                          String metricsToken) {
@@ -46,6 +47,7 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 reader.integer(Setting.CHAT_HISTORY_SIZE, 0, 10_000),
                 reader.integer(Setting.CHAT_HISTORY_ROOMS, 1, 1_000_000),
                 reader.integer(Setting.CHAT_MAX_MESSAGE_CHARS, 1, 60_000),
+                reader.integer(Setting.CHAT_PRESENCE_LIMIT, 1, 1_000_000),
                 reader.integer(Setting.CHAT_QUEUE_MAX_FRAMES, 1, 1_000_000),
                 reader.integer(Setting.CHAT_QUEUE_MAX_BYTES, 1_024, 1_073_741_824),
                 reader.integer(Setting.CHAT_SEND_TIMEOUT_SECONDS, 1, 3_600) * 1000L,

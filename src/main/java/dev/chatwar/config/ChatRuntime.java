@@ -2,6 +2,7 @@ package dev.chatwar.config;
 
 import dev.chatwar.endpoint.ConnectionLimits;
 import dev.chatwar.endpoint.Heartbeat;
+import dev.chatwar.endpoint.Writers;
 import dev.chatwar.ops.ChatMetrics;
 import dev.chatwar.room.ChatService;
 import dev.chatwar.room.Telemetry;
@@ -19,6 +20,7 @@ public final class ChatRuntime {
     private final ChatConfig config;
     private final ChatService chat;
     private final ExecutorService closer;
+    private final Writers writers;
     private final ChatMetrics metrics;
     private final ConnectionLimits limits;
     private final Heartbeat heartbeat;
@@ -26,15 +28,17 @@ public final class ChatRuntime {
     private volatile boolean stopping;
 
     /**
-     * @param closer runs closes, which may wait for a slow peer, away from the threads that deliver
+     * @param closer  runs closes, which may wait for a slow peer, away from the threads that deliver
+     * @param writers the threads that write to sockets
      */
-    ChatRuntime(ChatConfig config, ChatService chat, ExecutorService closer, ChatMetrics metrics) {
+    ChatRuntime(ChatConfig config, ChatService chat, ExecutorService closer, Writers writers, ChatMetrics metrics) {
         this.config = config;
         this.chat = chat;
         this.closer = closer;
+        this.writers = writers;
         this.metrics = metrics;
         this.limits = new ConnectionLimits(config.maxConnectionsPerAddress(), config.maxConnections());
-        this.heartbeat = new Heartbeat(config.pingMillis(), config.idleTimeoutMillis());
+        this.heartbeat = new Heartbeat(config.pingMillis(), config.idleTimeoutMillis(), config.sendTimeoutMillis());
     }
 
     public static ChatRuntime get() {
@@ -68,6 +72,10 @@ public final class ChatRuntime {
 
     public ExecutorService closer() {
         return closer;
+    }
+
+    public Writers writers() {
+        return writers;
     }
 
     public ChatMetrics metrics() {

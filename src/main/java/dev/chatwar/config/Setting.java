@@ -15,6 +15,11 @@ public enum Setting {
             "Rooms whose history is kept after their last member leaves; the least recently used is forgotten first"
                     + " (1 to 1000000)."),
     CHAT_MAX_MESSAGE_CHARS("2000", "Longest message text in characters (code points); longer gets `error` `too_long` (1 to 60000)."),
+    CHAT_PRESENCE_LIMIT("1000",
+            "Rooms with up to this many members announce every `join` and `leave` to everyone and list every member in"
+                    + " `welcome`. In a larger room a newcomer's `join` goes to the newcomer only, leaves are not"
+                    + " announced, and `welcome.members` is empty; `welcome.count` always gives the total"
+                    + " (1 to 1000000)."),
     CHAT_QUEUE_MAX_FRAMES("10000",
             "Frames that may wait for one slow connection before it is closed with 4008 (1 to 1000000)."),
     CHAT_QUEUE_MAX_BYTES("1048576",

@@ -30,6 +30,12 @@ public class ChatEndpoint {
     private static final System.Logger LOG = System.getLogger(ChatEndpoint.class.getName());
     /** The largest frame accepted, in bytes of UTF-8. Not every container enforces maxMessageSize, so it is checked here. */
     static final int MAX_FRAME_BYTES = 64 * 1024;
+    /**
+     * Most bytes of events packed into one frame for a {@code batch=1} connection: a little under Tomcat's send buffer
+     * (8 KiB unless the system property below says otherwise; the image sets 2 KiB), which splits any larger message
+     * into fragments, so that a packed frame stays one frame and one write.
+     */
+    static final int PACK_BYTES = Integer.getInteger("org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE", 8192) - 64;
     /** Tomcat lets a blocking write (the close frame) wait this long for a peer that does not read. */
     private static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
 
@@ -49,8 +55,9 @@ public class ChatEndpoint {
         Telemetry telemetry = runtime.telemetry();
         telemetry.connectionOpened();
         session.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, Math.min(config.sendTimeoutMillis(), 5_000L));
-        queue = new OutboundQueue(config.queueMaxFrames(), config.queueMaxBytes(), telemetry,
-                q -> new SessionTransport(session, q, runtime.closer(), config.sendTimeoutMillis(), telemetry));
+        queue = new OutboundQueue(config.queueMaxFrames(), config.queueMaxBytes(),
+                "1".equals(parameter(session, "batch")) ? PACK_BYTES : 0, telemetry, runtime.writers().assign(),
+                q -> new SessionTransport(session, q, runtime.closer(), telemetry));
         floodGuard = new FloodGuard(config.ratePerSecond(), config.rateBurst(), openedAt);
         pulse = runtime.heartbeat().register(queue);
         handshake = (HandshakeFilter.Handshake) session.getUserProperties().get(OriginConfigurator.HANDSHAKE);

@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Pings every connection each {@code CHAT_PING_SECONDS} and closes, with {@link CloseCode#IDLE_TIMEOUT}, those from
- * which nothing has arrived (no frame, no pong) for {@code CHAT_IDLE_TIMEOUT_SECONDS}. One thread for all
- * connections, and it never writes: pings go through each connection's queue like any frame.
+ * which nothing has arrived (no frame, no pong) for {@code CHAT_IDLE_TIMEOUT_SECONDS}. Every second it also closes,
+ * with {@link CloseCode#SLOW_CONSUMER}, those whose send in flight is older than {@code CHAT_SEND_TIMEOUT_SECONDS}.
+ * One thread for all connections, and it never writes: pings go through each connection's queue like any frame.
  */
 public final class Heartbeat implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Heartbeat.class.getName());
@@ -33,6 +34,7 @@ public final class Heartbeat implements AutoCloseable {
     }
 
     private final long idleNanos;
+    private final long sendTimeoutNanos;
     private final Set<Pulse> pulses = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread thread = new Thread(task, "chat-heartbeat");
@@ -40,9 +42,22 @@ public final class Heartbeat implements AutoCloseable {
         return thread;
     });
 
-    public Heartbeat(long pingMillis, long idleTimeoutMillis) {
+    public Heartbeat(long pingMillis, long idleTimeoutMillis, long sendTimeoutMillis) {
         this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+        this.sendTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(sendTimeoutMillis);
         timer.scheduleWithFixedDelay(this::beat, pingMillis, pingMillis, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::checkSends, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private void checkSends() {
+        long now = System.nanoTime();
+        try {
+            for (Pulse pulse : pulses) {
+                pulse.queue.closeIfSendStalled(now, sendTimeoutNanos);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "send-timeout check failed; the next one runs as planned", e);
+        }
     }
 
     Pulse register(OutboundQueue queue) {

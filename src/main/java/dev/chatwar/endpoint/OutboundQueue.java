@@ -6,6 +6,10 @@ import dev.chatwar.room.Connection;
 import dev.chatwar.room.Telemetry;
 import java.net.SocketTimeoutException;
 import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -15,6 +19,10 @@ import java.util.function.Function;
  * overflow, or whose send times out, is closed with {@link CloseCode#SLOW_CONSUMER} and everything still queued for
  * it is dropped, so one slow reader never holds memory or other members back. An overflow closes at once, without
  * waiting for the send the peer is not taking.
+ *
+ * <p>The writing runs on the connection's writer thread ({@link Writers}), not on the thread that queued. A connection
+ * that asked for packed frames ({@code batch=1}) gets the frames that piled up meanwhile as one WebSocket frame, one
+ * event per line: under load one send and one socket write then carry many events.
  *
  * <p>Rules: never two sends in flight (Tomcat refuses a second one with {@code IllegalStateException}); frames leave
  * in the order queued; no lock is held while calling the transport. A completion may arrive on the sending thread
@@ -42,11 +50,17 @@ public final class OutboundQueue implements Connection {
     private final long maxBytes;
     private final Telemetry telemetry;
     private final Transport transport;
+    private final Executor writer;
+    /** Most bytes one packed send may carry; 0 when this connection takes one event per frame. */
+    private final int packBytes;
     private final ArrayDeque<Frame> frames = new ArrayDeque<>();
     /** Counts the two parties of the send in flight: its completion and the return from {@code send}. */
     private final AtomicInteger handoff = new AtomicInteger();
-    /** Size of the frame in flight; written by the writer before each send, read by its completion. */
+    /** Events and bytes of the send in flight; written by the writer before each send, read by its completion. */
+    private volatile int inFlightFrames;
     private volatile int inFlightBytes;
+    /** When the send in flight started ({@link System#nanoTime}), or 0 when none is. */
+    private volatile long inFlightSince;
 
     // Guarded by this.
     private long queuedBytes;
@@ -56,6 +70,17 @@ public final class OutboundQueue implements Connection {
 
     public OutboundQueue(int maxFrames, long maxBytes, Telemetry telemetry,
                          Function<OutboundQueue, Transport> transport) {
+        this(maxFrames, maxBytes, 0, telemetry, Runnable::run, transport);
+    }
+
+    /**
+     * @param packBytes above 0: frames that wait together leave as one, newline-separated, up to this many bytes
+     * @param writer    runs the writing; frames queued while it has not got to this queue yet leave together
+     */
+    public OutboundQueue(int maxFrames, long maxBytes, int packBytes, Telemetry telemetry, Executor writer,
+                         Function<OutboundQueue, Transport> transport) {
+        this.packBytes = packBytes;
+        this.writer = writer;
         this.maxFrames = maxFrames;
         this.maxBytes = maxBytes;
         this.telemetry = telemetry;
@@ -102,9 +127,14 @@ public final class OutboundQueue implements Connection {
         return closeRequest;
     }
 
+    /** Hands the writing to the writer; the caller (a broadcast) does not wait for any socket. */
     @Override
     public void flush() {
-        pump();
+        try {
+            writer.execute(this::pump);
+        } catch (RejectedExecutionException e) { // the chat is stopping: write on this thread
+            pump();
+        }
     }
 
     /** Queues a ping behind whatever waits; it counts against no limit. */
@@ -143,6 +173,29 @@ public final class OutboundQueue implements Connection {
         }
     }
 
+    /**
+     * Closes the connection as too slow if the send in flight started more than {@code timeoutNanos} before
+     * {@code now}: the peer is not taking it. Like an overflow, the close does not wait for that send.
+     *
+     * @return whether it was closed
+     */
+    public boolean closeIfSendStalled(long now, long timeoutNanos) {
+        long since = inFlightSince;
+        if (since == 0 || now - since <= timeoutNanos) {
+            return false;
+        }
+        CloseRequest closeNow;
+        synchronized (this) {
+            requestClose(CloseCode.SLOW_CONSUMER, "too slow: a send waited more than "
+                    + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s", true);
+            closeNow = finished ? null : takeOverClose();
+        }
+        if (closeNow != null) {
+            transport.close(closeNow.code(), closeNow.reason());
+        }
+        return closeNow != null;
+    }
+
     public synchronized int size() {
         return frames.size();
     }
@@ -153,13 +206,14 @@ public final class OutboundQueue implements Connection {
      * quietly.
      */
     public void sent(Throwable failure) {
+        inFlightSince = 0;
         if (failure == null) {
-            if (inFlightBytes > 0) {
-                telemetry.delivered(inFlightBytes);
+            if (inFlightFrames > 0) {
+                telemetry.delivered(inFlightFrames, inFlightBytes);
             }
         } else {
             synchronized (this) {
-                if (failure instanceof SocketTimeoutException) {
+                if (isTimeout(failure)) {
                     requestClose(CloseCode.SLOW_CONSUMER, "too slow: a send timed out", true);
                 } else {
                     discard();
@@ -171,15 +225,29 @@ public final class OutboundQueue implements Connection {
         }
     }
 
+    /** Containers report a timed-out write as SocketTimeoutException, or an IOException caused by a TimeoutException. */
+    private static boolean isTimeout(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SocketTimeoutException || cause instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Runs while this thread owns the writer role; gives the role up when nothing is left to write. */
     private void pump() {
         while (true) {
             Frame frame;
+            String packed = null;
             CloseRequest close = null;
             synchronized (this) {
                 frame = frames.pollFirst();
                 if (frame != null) {
                     queuedBytes -= frame.bytes();
+                    if (packBytes > 0 && frame != PING && isPackable(frames.peekFirst(), frame.bytes())) {
+                        packed = pack(frame);
+                    }
                 } else if (closeRequest != null && !finished) {
                     finished = true;
                     close = closeRequest;
@@ -192,17 +260,47 @@ public final class OutboundQueue implements Connection {
                 transport.close(close.code(), close.reason());
                 continue;
             }
-            inFlightBytes = frame.bytes();
             handoff.set(0);
+            inFlightSince = System.nanoTime() | 1; // never 0
             if (frame == PING) {
+                inFlightFrames = 0;
+                inFlightBytes = 0;
                 transport.sendPing();
-            } else {
+            } else if (packed == null) {
+                inFlightFrames = 1;
+                inFlightBytes = frame.bytes();
                 transport.send(frame.text());
+            } else {
+                transport.send(packed); // inFlightFrames and inFlightBytes were set by pack
             }
             if (handoff.incrementAndGet() == 1) {
                 return; // the completion has not come yet; it will continue the pump
             }
         }
+    }
+
+    private boolean isPackable(Frame next, int bytesSoFar) {
+        return next != null && next != PING && bytesSoFar + 1 + next.bytes() <= packBytes;
+    }
+
+    /**
+     * Must hold the lock. Joins {@code first} and the frames after it, while they fit in {@link #packBytes}, with
+     * {@code '\n'}: JSON never contains a raw newline, so the receiver splits on it.
+     */
+    private String pack(Frame first) {
+        StringBuilder text = new StringBuilder(Math.min(packBytes, first.bytes() * 4)).append(first.text());
+        int count = 1;
+        int bytes = first.bytes();
+        while (isPackable(frames.peekFirst(), bytes)) {
+            Frame next = frames.pollFirst();
+            queuedBytes -= next.bytes();
+            text.append('\n').append(next.text());
+            bytes += 1 + next.bytes();
+            count++;
+        }
+        inFlightFrames = count;
+        inFlightBytes = bytes;
+        return text.toString();
     }
 
     /** Must hold the lock. */

@@ -29,11 +29,14 @@ final class SessionTransport implements OutboundQueue.Transport {
     private final Executor closer;
     private final Telemetry telemetry;
 
-    SessionTransport(Session session, OutboundQueue queue, Executor closer, long sendTimeoutMillis,
-                     Telemetry telemetry) {
+    /**
+     * No container send timeout is set: Tomcat keeps timed sends in a set watched by a thread it starts when the set
+     * becomes non-empty and stops when it empties, so with one send at a time it started and stopped a thread for
+     * almost every frame. {@link Heartbeat} enforces {@code CHAT_SEND_TIMEOUT_SECONDS} instead.
+     */
+    SessionTransport(Session session, OutboundQueue queue, Executor closer, Telemetry telemetry) {
         this.session = session;
         this.remote = session.getAsyncRemote();
-        this.remote.setSendTimeout(sendTimeoutMillis);
         this.completion = result -> queue.sent(result.isOK() ? null : result.getException());
         this.closer = closer;
         this.telemetry = telemetry;

@@ -125,8 +125,8 @@ public final class ChatMetrics implements Telemetry, AutoCloseable {
     }
 
     @Override
-    public void delivered(int bytes) {
-        deliveries.increment();
+    public void delivered(int events, int bytes) {
+        deliveries.increment(events);
         bytesOut.increment(bytes);
     }
 

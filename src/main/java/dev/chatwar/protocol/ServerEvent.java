@@ -25,12 +25,14 @@ public sealed interface ServerEvent {
     }
 
     /**
-     * First frame of every connection: who you are, who is here, and recent messages (oldest first). With
+     * First frame of every connection: who you are, who is here ({@code members}, empty past the presence limit;
+     * {@code count} is everyone), and recent messages (oldest first). With
      * {@code since}, {@code history} holds the messages after it and {@code gap} says whether some were lost.
      */
-    @JsonPropertyOrder({"type", "room", "ts", "you", "members", "history", "gap"})
+    @JsonPropertyOrder({"type", "room", "ts", "you", "members", "count", "history", "gap"})
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Welcome(String room, String ts, User you, List<User> members, List<Message> history, Boolean gap)
+    record Welcome(String room, String ts, User you, List<User> members, int count, List<Message> history,
+                   Boolean gap)
             implements ServerEvent {
         public Welcome {
             members = List.copyOf(members);

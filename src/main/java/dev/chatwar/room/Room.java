@@ -25,6 +25,11 @@ import java.util.Set;
  * the same order and makes ids increase in delivery order. Under the lock an event is encoded once and only
  * <em>queued</em> for each member; the writes start after the lock is released ({@link Connection#flush}).
  * A room that became empty is closed for good; the registry replaces it with a new one on the next join.
+ *
+ * <p>Presence is quadratic: in a room of n, n joins send n² frames and n welcomes list n²/2 names. So only rooms of at
+ * most {@code presenceLimit} members announce joins and leaves to everyone and list everyone in {@code welcome};
+ * a larger room tells a newcomer only about itself (its own {@code join}) and the total {@code count}. Messages
+ * always reach everyone.
  */
 final class Room {
     private final String name;
@@ -40,10 +45,12 @@ final class Room {
     private final Map<String, Integer> namesInUse = new HashMap<>();
     /** Name keys of container-authenticated users seen on this node: no guest may take them. */
     private final Set<String> verifiedNames;
+    private final int presenceLimit;
     private boolean closed;
 
     Room(String name, History history, FrameCodec codec, EventIds ids, Clock clock, Telemetry telemetry,
-         Set<String> verifiedNames) {
+         Set<String> verifiedNames, int presenceLimit) {
+        this.presenceLimit = presenceLimit;
         this.name = name;
         this.history = history;
         this.codec = codec;
@@ -54,7 +61,8 @@ final class Room {
     }
 
     /**
-     * Adds a member: the newcomer gets {@code welcome}, then everyone, newcomer included, gets {@code join}.
+     * Adds a member: the newcomer gets {@code welcome}, then everyone, newcomer included, gets {@code join} (only the
+     * newcomer, past the presence limit).
      * A verified (container-authenticated) member gets exactly its name; a guest gets the requested name or, when it
      * is in use or belongs to a verified user, the first free {@code name (n)}.
      *
@@ -73,11 +81,15 @@ final class Room {
             members.add(member);
             namesInUse.merge(member.nameKey(), 1, Integer::sum);
             String ts = now();
-            List<User> present = members.stream().map(Member::user).toList();
+            List<User> present = announcesPresence() ? members.stream().map(Member::user).toList() : List.of();
             toFlush = new ArrayList<>(members.size());
             queue(connection, codec.encode(welcome(ts, member.user(), present, since)), toFlush);
             Join join = new Join(name, ts, ids.next(), member.user());
-            queueForAll(codec.encode(join), toFlush);
+            if (announcesPresence()) {
+                queueForAll(codec.encode(join), toFlush);
+            } else {
+                queue(connection, codec.encode(join), toFlush);
+            }
             admission = new Admission(member, join);
         }
         finish(toFlush, start);
@@ -88,7 +100,7 @@ final class Room {
     }
 
     /**
-     * Removes a member and tells the others.
+     * Removes a member and tells the others (unless the room was past the presence limit).
      *
      * @return the leave event, or null if the member was not here
      */
@@ -104,7 +116,9 @@ final class Room {
             closed = members.isEmpty();
             leave = new Leave(name, now(), ids.next(), member.user());
             toFlush = new ArrayList<>(members.size());
-            queueForAll(codec.encode(leave), toFlush);
+            if (members.size() < presenceLimit) { // it had at most presenceLimit members
+                queueForAll(codec.encode(leave), toFlush);
+            }
         }
         finish(toFlush, start);
         return leave;
@@ -168,7 +182,9 @@ final class Room {
                 history.append(message);
             }
             toFlush = new ArrayList<>(members.size());
-            queueForAll(codec.encode(event), toFlush);
+            if (event instanceof Message || announcesPresence()) {
+                queueForAll(codec.encode(event), toFlush);
+            }
         }
         finish(toFlush, start);
     }
@@ -188,20 +204,26 @@ final class Room {
      */
     private Welcome welcome(String ts, User you, List<User> present, String since) {
         List<Message> recent = history.recent();
+        int count = members.size();
         if (since == null) {
-            return new Welcome(name, ts, you, present, recent, null);
+            return new Welcome(name, ts, you, present, count, recent, null);
         }
         long after;
         try {
             after = Long.parseLong(since);
         } catch (NumberFormatException e) {
-            return new Welcome(name, ts, you, present, recent, true);
+            return new Welcome(name, ts, you, present, count, recent, true);
         }
         if (recent.isEmpty() || after < Long.parseLong(recent.get(0).id())) {
-            return new Welcome(name, ts, you, present, recent, true);
+            return new Welcome(name, ts, you, present, count, recent, true);
         }
         List<Message> missed = recent.stream().filter(m -> Long.parseLong(m.id()) > after).toList();
-        return new Welcome(name, ts, you, present, missed, false);
+        return new Welcome(name, ts, you, present, count, missed, false);
+    }
+
+    /** Must hold the lock. */
+    private boolean announcesPresence() {
+        return members.size() <= presenceLimit;
     }
 
     /** The requested name, or the first free {@code name (n)}; compared by {@link Names#key}. */

@@ -23,8 +23,12 @@ public final class RoomRegistry {
     private final EventIds ids;
     private final Clock clock;
     private final Telemetry telemetry;
+    private final int presenceLimit;
 
-    public RoomRegistry(HistoryStore histories, FrameCodec codec, EventIds ids, Clock clock, Telemetry telemetry) {
+    /** @param presenceLimit members up to which a room announces joins and leaves to all and lists all in welcome */
+    public RoomRegistry(HistoryStore histories, FrameCodec codec, EventIds ids, Clock clock, Telemetry telemetry,
+                        int presenceLimit) {
+        this.presenceLimit = presenceLimit;
         this.histories = histories;
         this.codec = codec;
         this.ids = ids;
@@ -92,6 +96,6 @@ public final class RoomRegistry {
     }
 
     private Room newRoom(String name) {
-        return new Room(name, histories.open(name), codec, ids, clock, telemetry, verifiedNames);
+        return new Room(name, histories.open(name), codec, ids, clock, telemetry, verifiedNames, presenceLimit);
     }
 }

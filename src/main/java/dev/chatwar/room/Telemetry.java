@@ -35,8 +35,8 @@ public interface Telemetry {
     default void errorSent(ErrorCode code) {
     }
 
-    /** A frame of this many bytes reached one connection's socket. */
-    default void delivered(int bytes) {
+    /** This many events, in one frame of this many bytes, reached one connection's socket. */
+    default void delivered(int events, int bytes) {
     }
 
     /** Frames waiting for a connection, right after one more was queued. */

@@ -1,5 +1,6 @@
 package dev.chatwar.config;
 
+import dev.chatwar.endpoint.Writers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,9 +26,10 @@ class HealthTest {
         Clock clock = Clock.systemUTC();
         FrameCodec codec = new FrameCodec();
         RoomRegistry rooms = new RoomRegistry(new InMemoryHistoryStore(1, 1), codec, new EventIds(clock), clock,
-                Telemetry.NONE);
+                Telemetry.NONE, 1000);
         ChatService chat = new ChatService(rooms, new InMemoryBroker(), codec, clock, 10, Telemetry.NONE);
-        return new ChatRuntime(ChatConfig.defaults(), chat, Executors.newSingleThreadExecutor(), new ChatMetrics());
+        return new ChatRuntime(ChatConfig.defaults(), chat, Executors.newSingleThreadExecutor(), new Writers(1),
+                new ChatMetrics());
     }
 
     private static void stop(ChatRuntime runtime) {

@@ -95,6 +95,73 @@ class OutboundQueueTest {
     }
 
     @Test
+    void flushHandsTheWritingToTheWriterAndFramesQueuedMeanwhileLeavePacked() {
+        List<Runnable> writer = new ArrayList<>();
+        List<int[]> delivered = new ArrayList<>();
+        OutboundQueue queue = new OutboundQueue(10, 1_000, 9, new Telemetry() {
+            @Override
+            public void delivered(int events, int bytes) {
+                delivered.add(new int[] {events, bytes});
+            }
+        }, writer::add, q -> transport);
+        transport.queue = queue;
+        transport.mode = ScriptedTransport.Mode.INLINE;
+        assertTrue(queue.enqueue(Frame.of("a")));
+        queue.flush();
+        assertFalse(queue.enqueue(Frame.of("bb")), "the writer has not run yet");
+        assertFalse(queue.enqueue(Frame.of("ccc")));
+        queue.enqueue(Frame.of("dddd"));
+        assertEquals(List.of(), transport.sent, "flush only hands over");
+        writer.forEach(Runnable::run);
+        assertEquals(List.of("a\nbb\nccc", "dddd"), transport.sent, "packed up to 9 bytes, newline-separated");
+        assertEquals(List.of(3, 1), delivered.stream().map(d -> d[0]).toList(), "events counted, not frames");
+        assertEquals(List.of(8, 4), delivered.stream().map(d -> d[1]).toList());
+    }
+
+    @Test
+    void aPingIsNeverPackedAndWithoutPackingEachFrameLeavesAlone() {
+        OutboundQueue packing = new OutboundQueue(10, 1_000, 1_000, Telemetry.NONE, Runnable::run, q -> transport);
+        transport.queue = packing;
+        packing.enqueue(Frame.of("1"));
+        packing.ping();
+        packing.enqueue(Frame.of("2"));
+        packing.enqueue(Frame.of("3"));
+        packing.flush();
+        transport.complete(null);
+        transport.complete(null);
+        transport.complete(null);
+        assertEquals(List.of("1", "PING", "2\n3"), transport.sent);
+
+        ScriptedTransport plain = new ScriptedTransport();
+        OutboundQueue single = new OutboundQueue(10, 1_000, Telemetry.NONE, q -> plain);
+        plain.queue = single;
+        plain.mode = ScriptedTransport.Mode.INLINE;
+        single.enqueue(Frame.of("x"));
+        single.enqueue(Frame.of("y"));
+        single.flush();
+        assertEquals(List.of("x", "y"), plain.sent);
+        plain.completer.shutdownNow();
+    }
+
+    @Test
+    void aSendInFlightLongerThanTheTimeoutClosesTheConnectionAsSlowAtOnce() {
+        OutboundQueue queue = queue(10, 1_000);
+        long timeout = 1_000_000_000L;
+        assertFalse(queue.closeIfSendStalled(System.nanoTime() + 2 * timeout, timeout), "nothing in flight");
+        queue.send(Frame.of("taken"));
+        transport.complete(null);
+        queue.send(Frame.of("stuck"));
+        queue.send(Frame.of("waiting"));
+        assertFalse(queue.closeIfSendStalled(System.nanoTime(), timeout), "in flight, but not for long");
+        assertTrue(queue.closeIfSendStalled(System.nanoTime() + 2 * timeout, timeout));
+        assertEquals(List.of(CloseCode.SLOW_CONSUMER), transport.closes, "closed without waiting for the send");
+        assertFalse(queue.enqueue(Frame.of("after")), "a closed queue takes nothing");
+        transport.complete(new java.io.IOException("the socket closed"));
+        assertEquals(List.of("taken", "stuck"), transport.sent, "what waited was dropped");
+        assertEquals(0, queue.size());
+    }
+
+    @Test
     void neverTwoSendsInFlightAndOrderIsKept() {
         OutboundQueue queue = queue(10, 1_000);
         queue.send(Frame.of("1"));
@@ -196,7 +263,7 @@ class OutboundQueueTest {
     private OutboundQueue countingQueue(int maxFrames, long maxBytes, List<Integer> delivered) {
         OutboundQueue queue = new OutboundQueue(maxFrames, maxBytes, new Telemetry() {
             @Override
-            public void delivered(int bytes) {
+            public void delivered(int events, int bytes) {
                 delivered.add(bytes);
             }
         }, q -> transport);

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatwar.support.Deployments;
+import dev.chatwar.support.RawWebSocket;
 import dev.chatwar.support.ServerLog;
 import dev.chatwar.support.TestClient;
 import java.net.URL;
@@ -90,4 +92,43 @@ class ConcurrencyIT {
             }
         }
     }
+
+    /**
+     * {@code batch=1}: a reader that fell behind gets what piled up packed into few frames, one event per line, every
+     * event whole and in order. (The raw socket's small receive buffer makes the pile-up certain.)
+     */
+    @Test
+    void aBatchingReaderThatFellBehindGetsEveryEventInOrderInFewerFrames() throws Exception {
+        int messages = 400;
+        String padding = "y".repeat(200);
+        try (TestClient sender = TestClient.join(chatUri(base, "packed", "sender")).client();
+             RawWebSocket packer = RawWebSocket.open(base, "room=packed&name=packer&batch=1", true, 2_048)) {
+            assertEquals(101, packer.status());
+            sender.nextMatching(f -> f.path("type").asText().equals("join")
+                    && f.path("user").path("name").asText().equals("packer"));
+            for (int i = 0; i < messages; i++) {
+                sender.sendMessage(i + " " + padding);
+            }
+            String last = (messages - 1) + " ";
+            sender.nextMatching(f -> f.path("text").asText().startsWith(last)); // all broadcast; packer read nothing
+
+            int received = 0;
+            int frames = 0;
+            while (received < messages) {
+                RawWebSocket.Frame frame = packer.read();
+                assertEquals(RawWebSocket.TEXT, frame.opcode());
+                frames++;
+                for (String line : frame.text().split("\n")) {
+                    JsonNode event = JSON.readTree(line);
+                    if (event.path("type").asText().equals("message")) {
+                        assertEquals(received + " " + padding, event.path("text").asText(), "whole, in order");
+                        received++;
+                    }
+                }
+            }
+            assertTrue(frames < messages, "what piled up came packed: " + frames + " frames for " + messages);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 }

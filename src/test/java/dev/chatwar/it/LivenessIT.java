@@ -63,6 +63,34 @@ class LivenessIT {
         }
     }
 
+    /** A one-second send timeout and a queue so big that only the timeout can catch a reader that stopped. */
+    @Deployment(name = "sendTimeout", testable = false)
+    static WebArchive shortSendTimeout() {
+        return Deployments.chatWarWithSettings("chat-send-timeout.war", "CHAT_SEND_TIMEOUT_SECONDS", "1",
+                "CHAT_QUEUE_MAX_BYTES", "67108864", "CHAT_RATE_PER_SECOND", "100000", "CHAT_RATE_BURST", "100000");
+    }
+
+    @Test
+    void aReaderWhoseSendStallsPastTheSendTimeoutIsClosedThoughItsQueueHasRoom(
+            @ArquillianResource @OperateOnDeployment("sendTimeout") URL base) throws Exception {
+        String padding = "z".repeat(1_900);
+        int messages = 3_000; // about 6 MB: more than the socket buffers hold, far less than the 64 MiB queue
+        try (TestClient sender = TestClient.join(chatUri(base, "timeout", "sender")).client();
+             RawWebSocket stalled = RawWebSocket.open(base, "room=timeout&name=stalled", true, 4_096)) {
+            assertEquals(101, stalled.status());
+            sender.nextMatching(f -> f.path("type").asText().equals("join")
+                    && f.path("user").path("name").asText().equals("stalled"));
+            for (int i = 0; i < messages; i++) {
+                sender.sendMessage(i + " " + padding);
+                sender.next("message"); // the sender keeps up, so only the stalled reader falls behind
+            }
+            sender.nextMatching(f -> f.path("type").asText().equals("leave")
+                    && f.path("user").path("name").asText().equals("stalled"));
+            String metrics = Http.get(URI.create(base + "metrics")).body();
+            assertTrue(metrics.contains("chat_slow_consumer_disconnects_total 1.0"), "closed as a slow consumer");
+        }
+    }
+
     @Test
     void aReaderThatStopsReadingIsClosedAndTheOthersGetEverything(
             @ArquillianResource @OperateOnDeployment("slow") URL base) throws Exception {

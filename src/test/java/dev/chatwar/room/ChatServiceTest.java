@@ -20,10 +20,14 @@ class ChatServiceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static ChatService newChat(InMemoryBroker broker, int historySize) {
+        return newChat(broker, historySize, 1000);
+    }
+
+    static ChatService newChat(InMemoryBroker broker, int historySize, int presenceLimit) {
         Clock clock = Clock.systemUTC();
         FrameCodec codec = new FrameCodec();
         RoomRegistry rooms = new RoomRegistry(new InMemoryHistoryStore(historySize, 100), codec, new EventIds(clock), clock,
-                Telemetry.NONE);
+                Telemetry.NONE, presenceLimit);
         return new ChatService(rooms, broker, codec, clock, 20, Telemetry.NONE);
     }
 
@@ -88,6 +92,34 @@ class ChatServiceTest {
         assertEquals(0, chat.rooms().roomCount());
         chat.leave(a);
         assertEquals(0, chat.rooms().roomCount(), "leaving twice is harmless");
+    }
+
+    @Test
+    void pastThePresenceLimitOnlyMessagesReachEveryone() throws Exception {
+        ChatService small = newChat(new InMemoryBroker(), 3, 2);
+        RecordingConnection alice = new RecordingConnection();
+        RecordingConnection bob = new RecordingConnection();
+        RecordingConnection carol = new RecordingConnection();
+        small.join("r", "alice", "10.0.0.1", alice);
+        Member b = small.join("r", "bob", "10.0.0.2", bob);
+        Member c = small.join("r", "carol", "10.0.0.3", carol);
+
+        assertEquals(List.of("welcome", "join", "join"), types(alice), "alice hears bob, not carol (the third)");
+        assertEquals(List.of("welcome", "join"), types(carol), "carol hears only her own join");
+        JsonNode welcome = frames(carol).get(0);
+        assertEquals(0, welcome.get("members").size(), "past the limit nobody is listed");
+        assertEquals(3, welcome.get("count").asInt());
+
+        small.receive(b, "{\"type\":\"message\",\"text\":\"to all three\"}");
+        for (RecordingConnection member : List.of(alice, bob, carol)) {
+            assertEquals("to all three", last(member).get("text").asText());
+        }
+
+        small.leave(c); // three → two: the room was past the limit, nobody hears it
+        assertEquals("message", last(alice).get("type").asText());
+        small.leave(b); // two → one: announced again
+        assertEquals("leave", last(alice).get("type").asText());
+        assertEquals("bob", last(alice).get("user").get("name").asText());
     }
 
     @Test

@@ -53,7 +53,7 @@ public final class TestClient implements AutoCloseable {
                 session.setMaxTextMessageBufferSize(4 * 1024 * 1024);
                 session.addMessageHandler(String.class, (MessageHandler.Whole<String>) frame -> {
                     bytesReceived.addAndGet(frame.getBytes(StandardCharsets.UTF_8).length);
-                    frames.add(frame);
+                    frames.addAll(List.of(frame.split("\n"))); // batch=1 packs events one per line
                 });
             }
 

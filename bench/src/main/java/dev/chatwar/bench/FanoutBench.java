@@ -1,30 +1,25 @@
 package dev.chatwar.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.OperatingSystemMXBean;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,216 +27,407 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
 
 /**
- * Fan-out load: N connections in one room, S of them sending at an aggregate rate R for T seconds after a warm-up.
- * Every message carries its sequence number and send time ({@code ~B~seq~nanos~}); each receipt is timed against it
- * (one JVM, one clock), so latency is send → receipt over all receivers. Reports messages sent, deliveries expected,
- * made and lost, deliveries per second, latency percentiles, and the CPU and RSS of the server process and the CPU of
- * this client. One event-loop thread does everything, so the numbers need no locks.
+ * The fan-out benchmark's load client. One room, N receivers; S of them send at an aggregate rate R. Every message
+ * carries its sequence number and send time ({@code ~B~seq~nanos~}); each receipt is timed against it (one JVM, one
+ * clock), so latency is send → receipt over all receivers. One event-loop thread does all the network work and all
+ * the counting, so the counters need no locks; the main thread only schedules and waits.
  *
- * <p>Usage: {@code java -jar chat-bench.jar --url ws://127.0.0.1:8080/chat/chat?room=bench --receivers 100
- * --senders 10 --rate 1000 --seconds 10 --warmup 3 --server-pid 1234 [--format chat|text]}. {@code chat} wraps the
- * payload in this project's protocol; {@code text} sends it bare (the seed, Node ws, Bun). With
- * {@code -Dbench.requireNoLoss=true} the exit status is 1 when any delivery is missing (CI's small run).
+ * <p>Modes ({@code --mode}):
+ * <ul>
+ *   <li>{@code fanout}: warm-up, then T seconds at rate R; with {@code --stalled K}, K more members join and never
+ *       read, so their effect on everyone else's latency shows;</li>
+ *   <li>{@code max}: the highest rate with p99 under {@code --p99-limit-ms} and nothing lost, found by doubling from
+ *       R and then bisecting; after a failed step every connection is replaced, so a backlog does not carry over;</li>
+ *   <li>{@code connections}: C idle connections (from {@code --source-addresses} loopback addresses), the connect
+ *       rate and the server's resident memory per connection, then one message that must reach all C.</li>
+ * </ul>
+ * {@code --format chat} wraps the payload in this project's protocol; {@code text} sends it bare (the seed, Node ws,
+ * Bun). With {@code -Dbench.requireNoLoss=true} the exit status is 1 when a delivery is missing (CI's small run).
  */
-public final class FanoutBench {
+public final class FanoutBench implements WsConnection.Listener {
     private static final byte[] MARKER = {'~', 'B', '~'};
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Options options;
     private final long base = System.nanoTime();
+    private final MultiThreadIoEventLoopGroup group;
+    private final EventLoop loop;
+    private final boolean epoll;
+
+    // Touched only on the event loop.
     private final Histogram latencyMicros = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+    private final Map<Integer, Integer> closeCodes = new TreeMap<>();
     private long measureFrom = Long.MAX_VALUE;
     private long measureTo = Long.MAX_VALUE;
     private long delivered;
     private long sent;
+    private int opened;
+    private int ready;
+    private long lastFrameNanos;
 
-    record Options(URI url, int receivers, int senders, int rate, int seconds, int warmup, long serverPid,
-                   String format) {
+    record Options(URI url, String mode, String label, int receivers, int senders, int rate, int seconds, int warmup,
+                   long serverPid, String format, int stalled, int sourceAddresses, double p99LimitMs, int maxRate) {
         static Options parse(String[] args) {
             Map<String, String> values = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) {
                 values.put(args[i].replaceFirst("^--", ""), args[i + 1]);
             }
             return new Options(URI.create(values.getOrDefault("url", "ws://127.0.0.1:8080/chat/chat?room=bench")),
+                    values.getOrDefault("mode", "fanout"), values.getOrDefault("label", "chat"),
                     Integer.parseInt(values.getOrDefault("receivers", "100")),
                     Integer.parseInt(values.getOrDefault("senders", "10")),
                     Integer.parseInt(values.getOrDefault("rate", "1000")),
                     Integer.parseInt(values.getOrDefault("seconds", "10")),
                     Integer.parseInt(values.getOrDefault("warmup", "3")),
                     Long.parseLong(values.getOrDefault("server-pid", "-1")),
-                    values.getOrDefault("format", "chat"));
+                    values.getOrDefault("format", "chat"),
+                    Integer.parseInt(values.getOrDefault("stalled", "0")),
+                    Integer.parseInt(values.getOrDefault("source-addresses", "1")),
+                    Double.parseDouble(values.getOrDefault("p99-limit-ms", "50")),
+                    Integer.parseInt(values.getOrDefault("max-rate", "100000")));
+        }
+    }
+
+    /** What one measured window saw. */
+    record Window(int rate, double seconds, long sent, long expected, long delivered, Histogram latency,
+                  Sample from, Sample to, int closed) {
+        long lost() {
+            return Math.max(0, expected - delivered);
+        }
+
+        double p99Ms() {
+            return latency.getValueAtPercentile(99) / 1000.0;
         }
     }
 
     private FanoutBench(Options options) {
         this.options = options;
+        this.epoll = Epoll.isAvailable();
+        this.group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this.loop = group.next();
     }
 
     public static void main(String[] args) throws Exception {
-        System.exit(new FanoutBench(Options.parse(args)).run());
-    }
-
-    private int run() throws Exception {
-        boolean epoll = Epoll.isAvailable();
-        EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1,
-                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        FanoutBench bench = new FanoutBench(Options.parse(args));
+        int status;
         try {
-            List<Channel> channels = connect(loop, epoll);
-            if (channels.size() < options.receivers()) {
-                System.err.println("only " + channels.size() + " of " + options.receivers() + " connected");
-                return 2;
-            }
-            List<Channel> senders = channels.subList(0, Math.min(options.senders(), channels.size()));
-            long start = System.nanoTime();
-            long warmupEnd = start + TimeUnit.SECONDS.toNanos(options.warmup());
-            long end = warmupEnd + TimeUnit.SECONDS.toNanos(options.seconds());
-            CountDownLatch done = new CountDownLatch(1);
-            Sample[] window = new Sample[2];
-            loop.next().scheduleAtFixedRate(() -> tick(senders, start, warmupEnd, end, window, done),
-                    0, 1, TimeUnit.MILLISECONDS);
-            done.await();
-            long expected = (measureTo - measureFrom) * options.receivers();
-            long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (System.nanoTime() < drainDeadline && countDelivered(loop) < expected) {
-                Thread.sleep(50); // the run is over; this only bounds how long stragglers may take
-            }
-            long made = countDelivered(loop);
-            report(expected, made, window[0], window[1], epoll);
-            if (Boolean.parseBoolean(System.getProperty("bench.requireNoLoss", "false")) && made < expected) {
-                System.err.println("lost " + (expected - made) + " deliveries");
-                return 1;
-            }
-            return 0;
+            status = switch (bench.options.mode()) {
+                case "fanout" -> bench.fanout();
+                case "max" -> bench.max();
+                case "connections" -> bench.connections();
+                default -> throw new IllegalArgumentException("--mode fanout|max|connections");
+            };
         } finally {
-            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            bench.group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
+        System.exit(status);
     }
 
-    private long countDelivered(EventLoopGroup loop) throws Exception {
-        return loop.next().submit(() -> delivered).get();
+    private int fanout() throws Exception {
+        List<WsConnection> members = connect(options.receivers(), false);
+        if (members == null) {
+            return 2;
+        }
+        if (options.stalled() > 0 && connect(options.stalled(), true) == null) {
+            return 2;
+        }
+        Window window = measure(members, options.rate(), options.warmup(), options.seconds());
+        report("fanout", window);
+        if (Boolean.getBoolean("bench.requireNoLoss") && window.lost() > 0) {
+            System.err.println("lost " + window.lost() + " deliveries");
+            return 1;
+        }
+        return 0;
     }
 
-    /** Runs on the event loop each millisecond: sends what the rate says is due, round-robin over the senders. */
-    private void tick(List<Channel> senders, long start, long warmupEnd, long end, Sample[] window,
-                      CountDownLatch done) {
-        long now = System.nanoTime();
-        if (measureFrom == Long.MAX_VALUE && now >= warmupEnd) {
-            measureFrom = sent;
-            window[0] = Sample.take(options.serverPid());
+    private int max() throws Exception {
+        List<WsConnection> members = connect(options.receivers(), false);
+        if (members == null) {
+            return 2;
         }
-        if (now >= end) {
-            if (measureTo == Long.MAX_VALUE) {
-                measureTo = sent;
-                window[1] = Sample.take(options.serverPid());
-                done.countDown();
-            }
-            return;
-        }
-        long due = (long) ((now - start) / 1e9 * options.rate());
-        while (sent < due) {
-            Channel channel = senders.get((int) (sent % senders.size()));
-            String payload = "~B~" + sent + "~" + (System.nanoTime() - base) + "~";
-            String text = options.format().equals("chat") ? "{\"type\":\"message\",\"text\":\"" + payload + "\"}" : payload;
-            channel.write(new TextWebSocketFrame(text));
-            sent++;
-        }
-        senders.forEach(Channel::flush);
-    }
-
-    /** Runs on the event loop for every frame any connection receives. */
-    private void received(ByteBuf content) {
-        int at = indexOf(content);
-        if (at < 0) {
-            return;
-        }
-        int i = at + MARKER.length;
-        long seq = 0;
-        for (byte b; (b = content.getByte(i)) != '~'; i++) {
-            seq = seq * 10 + (b - '0');
-        }
-        long sentAt = 0;
-        for (byte b; (b = content.getByte(++i)) != '~'; ) {
-            sentAt = sentAt * 10 + (b - '0');
-        }
-        if (seq >= measureFrom && seq < measureTo) {
-            delivered++;
-            latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(),
-                    (System.nanoTime() - base - sentAt) / 1_000));
-        }
-    }
-
-    private static int indexOf(ByteBuf content) {
-        int end = content.writerIndex() - MARKER.length;
-        outer:
-        for (int i = content.readerIndex(); i <= end; i++) {
-            for (int j = 0; j < MARKER.length; j++) {
-                if (content.getByte(i + j) != MARKER[j]) {
-                    continue outer;
+        Window best = null;
+        int passed = 0;
+        int failed = 0;
+        int rate = options.rate();
+        for (int step = 0; step < 12 && rate > 0; step++) {
+            Window window = measure(members, rate, 1, options.seconds());
+            boolean pass = window.lost() == 0 && window.closed() == 0 && window.p99Ms() < options.p99LimitMs();
+            report(pass ? "max-step-pass" : "max-step-fail", window);
+            if (pass) {
+                passed = rate;
+                best = window;
+            } else {
+                failed = rate;
+                closeAll(members);
+                members = connect(options.receivers(), false);
+                if (members == null) {
+                    return 2;
                 }
             }
-            return i;
+            if (failed == 0) {
+                if (rate >= options.maxRate()) {
+                    break;
+                }
+                rate = Math.min(options.maxRate(), rate * 2);
+            } else if (failed - passed <= Math.max(1, failed / 16)) {
+                break; // within about 6 %
+            } else {
+                rate = (passed + failed) / 2;
+            }
         }
-        return -1;
+        if (best == null) {
+            System.out.printf(Locale.ROOT, "MAX server=%s receivers=%d none passed%n", options.label(),
+                    options.receivers());
+        } else {
+            System.out.printf(Locale.ROOT, "MAX server=%s receivers=%d senders=%d rate=%d deliveries_per_s=%.0f"
+                            + " p99_ms=%.2f server_cpu_pct=%.0f client_cpu_pct=%.0f capped=%s%n", options.label(),
+                    options.receivers(), options.senders(), passed, best.delivered() / best.seconds(), best.p99Ms(),
+                    serverCpu(best), clientCpu(best), passed >= options.maxRate());
+        }
+        return 0;
     }
 
-    private List<Channel> connect(EventLoopGroup loop, boolean epoll) throws InterruptedException {
+    private int connections() throws Exception {
+        Sample before = Sample.take(options.serverPid());
+        long start = System.nanoTime();
+        List<WsConnection> members = connect(options.receivers(), false);
+        double connectSeconds = (System.nanoTime() - start) / 1e9;
+        if (members == null) {
+            return 2;
+        }
+        if (System.getenv("BENCH_PAUSE") != null) {
+            System.err.println("connected; press enter");
+            System.in.read();
+        }
+        Sample after = Sample.take(options.serverPid());
+        // Three broadcasts, a second apart: the first also pays for cold code paths; each is reported.
+        boolean all = true;
+        for (int round = 1; round <= 3; round++) {
+            long seq = onLoop(() -> {
+                latencyMicros.reset();
+                measureFrom = sent;
+                measureTo = sent + 1;
+                delivered = 0;
+                send(members.get(0));
+                members.get(0).channel().flush();
+                return measureFrom;
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline && onLoop(() -> delivered) < members.size()) {
+                Thread.sleep(5);
+            }
+            long reached = onLoop(() -> delivered);
+            Histogram latency = onLoop(latencyMicros::copy);
+            all &= reached == members.size();
+            System.out.printf(Locale.ROOT, "CONNECTIONS server=%s connections=%d connect_s=%.1f connects_per_s=%.0f"
+                            + " server_rss_mb_before=%.0f server_rss_mb_after=%.0f rss_kib_per_connection=%.1f"
+                            + " broadcast=%d reached=%d broadcast_p50_ms=%.1f broadcast_p99_ms=%.1f"
+                            + " broadcast_all_ms=%.1f%n",
+                    options.label(), members.size(), connectSeconds, members.size() / connectSeconds,
+                    before.serverRssKb() / 1024.0, after.serverRssKb() / 1024.0,
+                    (after.serverRssKb() - before.serverRssKb()) / (double) members.size(), round, reached,
+                    latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
+                    reached == members.size() ? latency.getMaxValue() / 1000.0 : Double.NaN);
+            Thread.sleep(1000);
+        }
+        return all ? 0 : 1;
+    }
+
+    /**
+     * Sends at {@code rate} for a warm-up and a measured window, then waits (at most 5 s) for stragglers. The senders
+     * are the first {@code --senders} members.
+     */
+    private Window measure(List<WsConnection> members, int rate, int warmupSeconds, int seconds) throws Exception {
+        List<WsConnection> senders = members.subList(0, Math.min(options.senders(), members.size()));
+        int closedBefore = onLoop(this::closedCount);
+        onLoop(() -> {
+            latencyMicros.reset();
+            measureFrom = Long.MAX_VALUE;
+            measureTo = Long.MAX_VALUE;
+            delivered = 0;
+            return null;
+        });
+        long start = System.nanoTime();
+        long firstSent = onLoop(() -> sent);
+        long warmupEnd = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
+        long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
+        Sample[] window = new Sample[2];
+        var ticker = loop.scheduleAtFixedRate(() -> {
+            long now = System.nanoTime();
+            if (measureFrom == Long.MAX_VALUE && now >= warmupEnd) {
+                measureFrom = sent;
+                window[0] = Sample.take(options.serverPid());
+            }
+            if (now >= end) {
+                if (measureTo == Long.MAX_VALUE) {
+                    measureTo = sent;
+                    window[1] = Sample.take(options.serverPid());
+                }
+                return;
+            }
+            long due = firstSent + (long) ((now - start) / 1e9 * rate);
+            while (sent < due) {
+                send(senders.get((int) (sent % senders.size())));
+            }
+            senders.forEach(sender -> sender.channel().flush());
+        }, 0, 1, TimeUnit.MILLISECONDS);
+        while (onLoop(() -> measureTo) == Long.MAX_VALUE) {
+            Thread.sleep(10);
+        }
+        ticker.cancel(false);
+        long expected = onLoop(() -> (measureTo - measureFrom) * members.size());
+        long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < drainDeadline && onLoop(() -> delivered) < expected) {
+            Thread.sleep(20); // the window is over; this only bounds how long stragglers may take
+        }
+        return onLoop(() -> new Window(rate, (window[1].nanos() - window[0].nanos()) / 1e9, measureTo - measureFrom,
+                expected, delivered, latencyMicros.copy(), window[0], window[1], closedCount() - closedBefore));
+    }
+
+    /** On the event loop: one message from {@code sender}, not flushed. */
+    private void send(WsConnection sender) {
+        String payload = "~B~" + sent + "~" + (System.nanoTime() - base) + "~";
+        try {
+            sender.write(options.format().equals("chat")
+                    ? JSON.writeValueAsBytes(Map.of("type", "message", "text", payload))
+                    : payload.getBytes(StandardCharsets.US_ASCII));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        sent++;
+    }
+
+    @Override
+    public void opened(WsConnection connection) {
+        opened++;
+    }
+
+    @Override
+    public void text(ByteBuf buffer, int from, int to) {
+        long now = System.nanoTime();
+        lastFrameNanos = now;
+        int at = WsConnection.indexOf(buffer, from, to, MARKER);
+        while (at >= 0) { // a packed frame (batch=1) carries several messages
+            int i = at + MARKER.length;
+            long seq = 0;
+            for (byte b; (b = buffer.getByte(i)) != '~'; i++) {
+                seq = seq * 10 + (b - '0');
+            }
+            long sentAt = 0;
+            for (byte b; (b = buffer.getByte(++i)) != '~'; ) {
+                sentAt = sentAt * 10 + (b - '0');
+            }
+            if (seq >= measureFrom && seq < measureTo) {
+                delivered++;
+                latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(),
+                        (now - base - sentAt) / 1_000));
+            }
+            at = WsConnection.indexOf(buffer, i + 1, to, MARKER);
+        }
+    }
+
+    @Override
+    public void joined(WsConnection connection) {
+        ready++;
+    }
+
+    @Override
+    public void closed(WsConnection connection, int code) {
+        closeCodes.merge(code, 1, Integer::sum);
+    }
+
+    private int closedCount() {
+        return closeCodes.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /**
+     * Opens {@code count} connections, at most 500 handshakes at a time, and waits until each has received its first
+     * frame (the server's welcome or join): only then is it surely a member. Null if they did not all make it in
+     * time. A stalled connection stops reading once it is a member and has a small receive buffer, so the server
+     * feels it at once.
+     */
+    private List<WsConnection> connect(int count, boolean stalled) throws Exception {
         URI url = options.url();
         int port = url.getPort() > 0 ? url.getPort() : 80;
-        List<Channel> channels = new ArrayList<>();
-        int batch = 100;
-        for (int first = 0; first < options.receivers(); first += batch) {
-            int count = Math.min(batch, options.receivers() - first);
-            CountDownLatch ready = new CountDownLatch(count);
-            List<Channel> pending = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                URI uri = URI.create(url + (url.getQuery() == null ? "?" : "&") + "name=b" + (first + i));
-                Bootstrap bootstrap = new Bootstrap().group(loop)
-                        .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
-                        .handler(new ChannelInitializer<SocketChannel>() {
-                            @Override
-                            protected void initChannel(SocketChannel channel) {
-                                channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65_536),
-                                        new WebSocketClientProtocolHandler(WebSocketClientHandshakerFactory.newHandshaker(
-                                                uri, WebSocketVersion.V13, null, false, new DefaultHttpHeaders(),
-                                                1 << 20)),
-                                        new Receiver(ready));
-                            }
-                        });
-                pending.add(bootstrap.connect(url.getHost(), port).sync().channel());
+        List<WsConnection> connections = new ArrayList<>(count);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(30, count / 200));
+        int readyBefore = onLoop(() -> ready);
+        AtomicInteger failed = new AtomicInteger();
+        for (int i = 0; i < count; i++) {
+            while (i - (onLoop(() -> ready) - readyBefore) >= 500) {
+                if (System.nanoTime() > deadline) {
+                    System.err.println("only " + connections.size() + " of " + count + " connected in time");
+                    return null;
+                }
+                Thread.sleep(1);
             }
-            if (!ready.await(30, TimeUnit.SECONDS)) {
-                return channels;
+            String name = (stalled ? "stalled" : "b") + i;
+            URI uri = URI.create(url + (url.getQuery() == null ? "?" : "&") + "name=" + name);
+            WsConnection connection = new WsConnection(uri, this);
+            Bootstrap bootstrap = new Bootstrap().group(loop)
+                    .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            channel.pipeline().addLast(connection);
+                        }
+                    });
+            if (stalled) {
+                bootstrap.option(ChannelOption.SO_RCVBUF, 4096);
             }
-            channels.addAll(pending);
+            InetSocketAddress source = new InetSocketAddress("127.0.0." + (1 + i % options.sourceAddresses()), 0);
+            ChannelFuture future = bootstrap.connect(new InetSocketAddress(url.getHost(), port), source);
+            future.addListener(f -> {
+                if (!f.isSuccess()) {
+                    failed.incrementAndGet();
+                }
+            });
+            connections.add(connection);
         }
-        return channels;
+        while (onLoop(() -> ready) - readyBefore < count) {
+            if (System.nanoTime() > deadline || failed.get() > 0) {
+                System.err.println("only " + (onLoop(() -> ready) - readyBefore) + " of " + count
+                        + " connections became members (" + failed.get() + " connects failed); closes: "
+                        + onLoop(() -> new TreeMap<>(closeCodes)));
+                return null;
+            }
+            Thread.sleep(5);
+        }
+        if (stalled) {
+            onLoop(() -> {
+                connections.forEach(connection -> connection.channel().config().setAutoRead(false));
+                return null;
+            });
+        }
+        // Join announcements keep the server busy after the last welcome (n joins are n² frames in a room within
+        // the presence limit); measuring starts once nothing has arrived for a second.
+        long quietDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() - onLoop(() -> lastFrameNanos) < TimeUnit.SECONDS.toNanos(1)
+                && System.nanoTime() < quietDeadline) {
+            Thread.sleep(100);
+        }
+        return connections;
     }
 
-    private final class Receiver extends SimpleChannelInboundHandler<WebSocketFrame> {
-        private final CountDownLatch ready;
-
-        Receiver(CountDownLatch ready) {
-            this.ready = ready;
+    private void closeAll(List<WsConnection> connections) throws Exception {
+        for (WsConnection connection : connections) {
+            connection.channel().close();
         }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext context, Object event) throws Exception {
-            if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-                ready.countDown();
-            }
-            super.userEventTriggered(context, event);
+        for (WsConnection connection : connections) {
+            connection.channel().closeFuture().await(5, TimeUnit.SECONDS);
         }
+    }
 
-        @Override
-        protected void channelRead0(ChannelHandlerContext context, WebSocketFrame frame) {
-            if (frame instanceof TextWebSocketFrame) {
-                received(frame.content());
-            }
-        }
+    private <T> T onLoop(Callable<T> task) throws Exception {
+        return loop.submit(task).get();
     }
 
     /** CPU time and resident memory of the server process, and CPU time of this client, at one moment. */
@@ -268,18 +454,26 @@ public final class FanoutBench {
         }
     }
 
-    private void report(long expected, long made, Sample from, Sample to, boolean epoll) {
-        double seconds = (to.nanos() - from.nanos()) / 1e9;
-        double serverCpu = from.serverCpuTicks() < 0 ? Double.NaN
-                : (to.serverCpuTicks() - from.serverCpuTicks()) / 100.0 / seconds * 100;
-        double clientCpu = (to.clientCpuNanos() - from.clientCpuNanos()) / 1e9 / seconds * 100;
-        System.out.printf(Locale.ROOT, "RESULT receivers=%d senders=%d rate=%d seconds=%.1f sent=%d expected=%d"
-                        + " delivered=%d lost=%d deliveries_per_s=%.0f p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f"
-                        + " server_cpu_pct=%.0f server_rss_mb=%.0f client_cpu_pct=%.0f transport=%s%n",
-                options.receivers(), options.senders(), options.rate(), seconds, measureTo - measureFrom, expected,
-                made, Math.max(0, expected - made), made / seconds,
-                latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
-                latencyMicros.getValueAtPercentile(99.9) / 1000.0, latencyMicros.getMaxValue() / 1000.0,
-                serverCpu, to.serverRssKb() / 1024.0, clientCpu, epoll ? "epoll" : "nio");
+    private static double serverCpu(Window window) {
+        return window.from().serverCpuTicks() < 0 ? Double.NaN
+                : (window.to().serverCpuTicks() - window.from().serverCpuTicks()) / 100.0 / window.seconds() * 100;
+    }
+
+    private static double clientCpu(Window window) {
+        return (window.to().clientCpuNanos() - window.from().clientCpuNanos()) / 1e9 / window.seconds() * 100;
+    }
+
+    private void report(String mode, Window window) {
+        Histogram latency = window.latency();
+        System.out.printf(Locale.ROOT, "RESULT mode=%s server=%s receivers=%d senders=%d stalled=%d rate=%d"
+                        + " seconds=%.1f sent=%d expected=%d delivered=%d lost=%d closed=%d deliveries_per_s=%.0f"
+                        + " p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f server_cpu_pct=%.0f server_rss_mb=%.0f"
+                        + " client_cpu_pct=%.0f transport=%s%n",
+                mode, options.label(), options.receivers(), options.senders(), options.stalled(), window.rate(),
+                window.seconds(), window.sent(), window.expected(), window.delivered(), window.lost(),
+                window.closed(), window.delivered() / window.seconds(),
+                latency.getValueAtPercentile(50) / 1000.0, window.p99Ms(),
+                latency.getValueAtPercentile(99.9) / 1000.0, latency.getMaxValue() / 1000.0,
+                serverCpu(window), window.to().serverRssKb() / 1024.0, clientCpu(window), epoll ? "epoll" : "nio");
     }
 }

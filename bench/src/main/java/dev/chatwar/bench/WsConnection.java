@@ -1,0 +1,182 @@
+package dev.chatwar.bench;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * One WebSocket client connection reduced to what a load client needs: the opening handshake, then a frame parser
+ * that allocates nothing per frame and hands each text payload's bytes to a {@link Listener}. Pings are answered.
+ *
+ * <p>Frames this client sends are masked with the all-zero key, so the payload goes out unchanged. RFC 6455 wants an
+ * unpredictable key to protect proxies' caches; on loopback, with no proxy, it only costs time, and servers do not
+ * check it.
+ */
+final class WsConnection extends ByteToMessageDecoder {
+    /** Called on the connection's event loop. */
+    interface Listener {
+        void opened(WsConnection connection);
+
+        /** The first frame arrived (the server's welcome or join): the connection is a member now. */
+        void joined(WsConnection connection);
+
+        void text(ByteBuf buffer, int from, int to);
+
+        void closed(WsConnection connection, int code);
+    }
+
+    private static final byte[] HEADER_END = {'\r', '\n', '\r', '\n'};
+    private static final int OPCODE_CONTINUATION = 0;
+    private static final int OPCODE_TEXT = 1;
+    private static final int OPCODE_CLOSE = 8;
+    private static final int OPCODE_PING = 9;
+    private static final int OPCODE_PONG = 10;
+
+    private final URI uri;
+    private final Listener listener;
+    private Channel channel;
+    private boolean open;
+    private boolean joined;
+    private boolean closed;
+
+    WsConnection(URI uri, Listener listener) {
+        this.uri = uri;
+        this.listener = listener;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    boolean isOpen() {
+        return open && !closed;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext context) throws Exception {
+        channel = context.channel();
+        String path = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        String request = "GET " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n";
+        context.writeAndFlush(context.alloc().buffer().writeBytes(request.getBytes(StandardCharsets.US_ASCII)));
+        super.channelActive(context);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) throws Exception {
+        if (!closed) {
+            closed = true;
+            listener.closed(this, 1006);
+        }
+        super.channelInactive(context);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext context, ByteBuf in, List<Object> out) {
+        if (!open) {
+            int end = indexOf(in, HEADER_END);
+            if (end < 0) {
+                return;
+            }
+            String response = in.toString(in.readerIndex(), end - in.readerIndex(), StandardCharsets.US_ASCII);
+            in.readerIndex(end + HEADER_END.length);
+            if (!response.startsWith("HTTP/1.1 101")) {
+                System.err.println("handshake refused: " + response.lines().findFirst().orElse(""));
+                closed = true;
+                listener.closed(this, -1);
+                context.close();
+                return;
+            }
+            open = true;
+            listener.opened(this);
+        }
+        while (in.readableBytes() >= 2) {
+            int start = in.readerIndex();
+            int first = in.getUnsignedByte(start);
+            int second = in.getUnsignedByte(start + 1);
+            long length = second & 0x7f;
+            int header = 2;
+            if (length == 126) {
+                if (in.readableBytes() < 4) {
+                    return;
+                }
+                length = in.getUnsignedShort(start + 2);
+                header = 4;
+            } else if (length == 127) {
+                if (in.readableBytes() < 10) {
+                    return;
+                }
+                length = in.getLong(start + 2);
+                header = 10;
+            }
+            if (in.readableBytes() < header + length) {
+                return;
+            }
+            int from = start + header;
+            int to = (int) (from + length);
+            int opcode = first & 0x0f;
+            if (opcode == OPCODE_TEXT || opcode == OPCODE_CONTINUATION) {
+                if (!joined) {
+                    joined = true;
+                    listener.joined(this);
+                }
+                listener.text(in, from, to);
+            } else if (opcode == OPCODE_PING) {
+                send(OPCODE_PONG, in.slice(from, to - from));
+                channel.flush();
+            } else if (opcode == OPCODE_CLOSE && !closed) {
+                closed = true;
+                listener.closed(this, length >= 2 ? in.getUnsignedShort(from) : 1005);
+            }
+            in.readerIndex(to);
+        }
+    }
+
+    /** Writes one text frame without flushing. */
+    void write(byte[] payload) {
+        ByteBuf frame = header(OPCODE_TEXT, payload.length);
+        channel.write(frame.writeBytes(payload));
+    }
+
+    private void send(int opcode, ByteBuf payload) {
+        channel.write(header(opcode, payload.readableBytes()).writeBytes(payload));
+    }
+
+    private ByteBuf header(int opcode, int length) {
+        ByteBuf frame = channel.alloc().buffer(length + 8);
+        frame.writeByte(0x80 | opcode);
+        if (length < 126) {
+            frame.writeByte(0x80 | length);
+        } else {
+            frame.writeByte(0x80 | 126).writeShort(length);
+        }
+        return frame.writeInt(0); // the masking key
+    }
+
+    static int indexOf(ByteBuf buffer, byte[] needle) {
+        return indexOf(buffer, buffer.readerIndex(), buffer.writerIndex(), needle);
+    }
+
+    static int indexOf(ByteBuf buffer, int from, int to, byte[] needle) {
+        int last = to - needle.length;
+        for (int i = from; i <= last; i++) {
+            i = buffer.indexOf(i, last + 1, needle[0]);
+            if (i < 0) {
+                return -1;
+            }
+            boolean match = true;
+            for (int j = 1; j < needle.length && match; j++) {
+                match = buffer.getByte(i + j) == needle[j];
+            }
+            if (match) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
