@@ -71,6 +71,7 @@ public final class FanoutBench implements WsConnection.Listener {
     private int opened;
     private int ready;
     private long lastFrameNanos;
+    private long malformed;
 
     record Options(URI url, String mode, String label, int receivers, int senders, int rate, int seconds, int warmup,
                    long serverPid, String format, int stalled, int sourceAddresses, double p99LimitMs, int maxRate) {
@@ -97,7 +98,7 @@ public final class FanoutBench implements WsConnection.Listener {
 
     /** What one measured window saw. */
     record Window(int rate, double seconds, long sent, long expected, long delivered, Histogram latency,
-                  Sample from, Sample to, int closed) {
+                  Sample from, Sample to, int closed, long fragmented, long malformed) {
         long lost() {
             return Math.max(0, expected - delivered);
         }
@@ -288,7 +289,8 @@ public final class FanoutBench implements WsConnection.Listener {
             Thread.sleep(20); // the window is over; this only bounds how long stragglers may take
         }
         return onLoop(() -> new Window(rate, (window[1].nanos() - window[0].nanos()) / 1e9, measureTo - measureFrom,
-                expected, delivered, latencyMicros.copy(), window[0], window[1], closedCount() - closedBefore));
+                expected, delivered, latencyMicros.copy(), window[0], window[1], closedCount() - closedBefore,
+                members.stream().mapToLong(WsConnection::fragmentedMessages).sum(), malformed));
     }
 
     /** On the event loop: one message from {@code sender}, not flushed. */
@@ -317,12 +319,16 @@ public final class FanoutBench implements WsConnection.Listener {
         while (at >= 0) { // a packed frame (batch=1) carries several messages
             int i = at + MARKER.length;
             long seq = 0;
-            for (byte b; (b = buffer.getByte(i)) != '~'; i++) {
+            for (byte b; i < to && (b = buffer.getByte(i)) != '~'; i++) {
                 seq = seq * 10 + (b - '0');
             }
             long sentAt = 0;
-            for (byte b; (b = buffer.getByte(++i)) != '~'; ) {
+            for (byte b; ++i < to && (b = buffer.getByte(i)) != '~'; ) {
                 sentAt = sentAt * 10 + (b - '0');
+            }
+            if (i >= to) {
+                malformed++;
+                return;
             }
             if (seq >= measureFrom && seq < measureTo) {
                 delivered++;
@@ -468,12 +474,13 @@ public final class FanoutBench implements WsConnection.Listener {
         System.out.printf(Locale.ROOT, "RESULT mode=%s server=%s receivers=%d senders=%d stalled=%d rate=%d"
                         + " seconds=%.1f sent=%d expected=%d delivered=%d lost=%d closed=%d deliveries_per_s=%.0f"
                         + " p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f server_cpu_pct=%.0f server_rss_mb=%.0f"
-                        + " client_cpu_pct=%.0f transport=%s%n",
+                        + " client_cpu_pct=%.0f fragmented=%d malformed=%d transport=%s%n",
                 mode, options.label(), options.receivers(), options.senders(), options.stalled(), window.rate(),
                 window.seconds(), window.sent(), window.expected(), window.delivered(), window.lost(),
                 window.closed(), window.delivered() / window.seconds(),
                 latency.getValueAtPercentile(50) / 1000.0, window.p99Ms(),
                 latency.getValueAtPercentile(99.9) / 1000.0, latency.getMaxValue() / 1000.0,
-                serverCpu(window), window.to().serverRssKb() / 1024.0, clientCpu(window), epoll ? "epoll" : "nio");
+                serverCpu(window), window.to().serverRssKb() / 1024.0, clientCpu(window), window.fragmented(),
+                window.malformed(), epoll ? "epoll" : "nio");
     }
 }

@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * One WebSocket client connection reduced to what a load client needs: the opening handshake, then a frame parser
- * that allocates nothing per frame and hands each text payload's bytes to a {@link Listener}. Pings are answered.
+ * that allocates nothing per whole frame and hands each text message's bytes to a {@link Listener}. A message the
+ * server split into fragments is put together first. Pings are answered.
  *
  * <p>Frames this client sends are masked with the all-zero key, so the payload goes out unchanged. RFC 6455 wants an
  * unpredictable key to protect proxies' caches; on loopback, with no proxy, it only costs time, and servers do not
@@ -41,6 +42,9 @@ final class WsConnection extends ByteToMessageDecoder {
     private Channel channel;
     private boolean open;
     private boolean joined;
+    /** The fragments so far of a message that came in several frames, or null. */
+    private ByteBuf fragments;
+    private int fragmentedMessages;
     private boolean closed;
 
     WsConnection(URI uri, Listener listener) {
@@ -50,6 +54,11 @@ final class WsConnection extends ByteToMessageDecoder {
 
     Channel channel() {
         return channel;
+    }
+
+    /** Messages that arrived split into several frames. */
+    int fragmentedMessages() {
+        return fragmentedMessages;
     }
 
     boolean isOpen() {
@@ -120,12 +129,26 @@ final class WsConnection extends ByteToMessageDecoder {
             int from = start + header;
             int to = (int) (from + length);
             int opcode = first & 0x0f;
+            boolean fin = (first & 0x80) != 0;
             if (opcode == OPCODE_TEXT || opcode == OPCODE_CONTINUATION) {
                 if (!joined) {
                     joined = true;
                     listener.joined(this);
                 }
-                listener.text(in, from, to);
+                if (fin && fragments == null) {
+                    listener.text(in, from, to);
+                } else {
+                    if (fragments == null) {
+                        fragments = context.alloc().buffer();
+                        fragmentedMessages++;
+                    }
+                    fragments.writeBytes(in, from, to - from);
+                    if (fin) {
+                        listener.text(fragments, fragments.readerIndex(), fragments.writerIndex());
+                        fragments.release();
+                        fragments = null;
+                    }
+                }
             } else if (opcode == OPCODE_PING) {
                 send(OPCODE_PONG, in.slice(from, to - from));
                 channel.flush();
