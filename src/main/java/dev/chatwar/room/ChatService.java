@@ -63,8 +63,8 @@ public final class ChatService {
         String roomName = Names.room(room);
         boolean verified = principal != null && !principal.isBlank();
         String memberName = verified ? principal.strip() : Names.member(name, address);
+        members.incrementAndGet(); // before the welcome can leave: whoever holds it must see the member counted
         Room.Admission admission = rooms.join(roomName, memberName, address, verified, since, connection);
-        members.incrementAndGet();
         publish(admission.join());
         return admission.member();
     }
