@@ -51,6 +51,8 @@ public final class OutboundQueue implements Connection {
     private final Telemetry telemetry;
     private final Transport transport;
     private final Executor writer;
+    /** One task object for every hand-off to the writer, so a broadcast allocates none per member. */
+    private final Runnable pumpTask = this::pump;
     /** Most bytes one packed send may carry; 0 when this connection takes one event per frame. */
     private final int packBytes;
     private final ArrayDeque<Frame> frames = new ArrayDeque<>();
@@ -131,7 +133,7 @@ public final class OutboundQueue implements Connection {
     @Override
     public void flush() {
         try {
-            writer.execute(this::pump);
+            writer.execute(pumpTask);
         } catch (RejectedExecutionException e) { // the chat is stopping: write on this thread
             pump();
         }
