@@ -15,11 +15,10 @@ cd "$(dirname "$0")/.."
 size=${1:-small}
 root=$PWD
 
-mvn -B -ntp -q -DskipTests package
+mvn -B -ntp -q -DskipTests package # also unpacks the pinned Tomcat into target/ (process-test-resources)
 mvn -B -ntp -q -f bench/pom.xml clean package 2>&1 | grep -v '^\[WARNING\]' || true
 tomcat_version=$(sed -n "s:.*<tomcat.version>\(.*\)</tomcat.version>.*:\1:p" pom.xml | head -1)
 home="$root/target/apache-tomcat-${tomcat_version}"
-[ -d "$home" ] || mvn -B -ntp -q -DskipTests pre-integration-test > /dev/null # unpacks the pinned Tomcat
 scratch=$(mktemp -d)
 server_pid=""
 trap 'stop_server; rm -rf "$scratch"' EXIT

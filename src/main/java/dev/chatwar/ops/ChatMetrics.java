@@ -47,7 +47,7 @@ public final class ChatMetrics implements Telemetry, AutoCloseable {
                 .register(registry);
         messagesReceived = Counter.builder("chat.messages.received")
                 .description("Client messages accepted for a room").register(registry);
-        deliveries = Counter.builder("chat.deliveries").description("Frames written to a connection's socket")
+        deliveries = Counter.builder("chat.deliveries").description("Events written to a connection's socket")
                 .register(registry);
         bytesOut = Counter.builder("chat.sent.bytes").baseUnit("bytes")
                 .description("UTF-8 bytes of the frames written to sockets").register(registry);

@@ -203,10 +203,6 @@ public final class FanoutBench implements WsConnection.Listener {
         if (members == null) {
             return 2;
         }
-        if (System.getenv("BENCH_PAUSE") != null) {
-            System.err.println("connected; press enter");
-            System.in.read();
-        }
         Sample after = Sample.take(options.serverPid());
         // Three broadcasts, a second apart: the first also pays for cold code paths; each is reported.
         boolean all = true;
