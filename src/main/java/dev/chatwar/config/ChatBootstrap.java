@@ -3,6 +3,7 @@ package dev.chatwar.config;
 import dev.chatwar.broker.Broker;
 import dev.chatwar.broker.InMemoryBroker;
 import dev.chatwar.endpoint.HandshakeFilter;
+import dev.chatwar.endpoint.OwnedThreads;
 import dev.chatwar.endpoint.Writers;
 import dev.chatwar.ops.ChatMetrics;
 import dev.chatwar.protocol.FrameCodec;
@@ -22,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The composition root: reads the configuration (a bad value stops the deployment here, naming the setting), builds
@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ChatBootstrap implements ServletContextListener {
     private static final System.Logger LOG = System.getLogger(ChatBootstrap.class.getName());
 
+    private final OwnedThreads closerThreads = new OwnedThreads("chat-closer-");
     private Broker broker;
 
     @Override
@@ -84,6 +85,7 @@ public final class ChatBootstrap implements ServletContextListener {
             if (!runtime.closer().awaitTermination(10, TimeUnit.SECONDS)) {
                 runtime.closer().shutdownNow();
             }
+            closerThreads.awaitEnded(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -104,13 +106,9 @@ public final class ChatBootstrap implements ServletContextListener {
     }
 
     /** Few threads, created on demand and gone when idle, so an idle chat holds none. */
-    private static ExecutorService closer() {
-        AtomicInteger count = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
-            Thread thread = new Thread(task, "chat-closer-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+    private ExecutorService closer() {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                closerThreads);
         pool.allowCoreThreadTimeOut(true);
         return pool;
     }

@@ -36,11 +36,8 @@ public final class Heartbeat implements AutoCloseable {
     private final long idleNanos;
     private final long sendTimeoutNanos;
     private final Set<Pulse> pulses = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread thread = new Thread(task, "chat-heartbeat");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final OwnedThreads owned = new OwnedThreads("chat-heartbeat-");
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(owned);
 
     public Heartbeat(long pingMillis, long idleTimeoutMillis, long sendTimeoutMillis) {
         this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
@@ -86,9 +83,15 @@ public final class Heartbeat implements AutoCloseable {
         }
     }
 
+    /** Stops the rounds and returns once the thread has ended (or a second has passed). */
     @Override
     public void close() {
         timer.shutdownNow();
         pulses.clear();
+        try {
+            owned.awaitEnded(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

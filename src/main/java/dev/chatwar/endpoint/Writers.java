@@ -14,18 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * delivery. The number of threads does not depend on the number of connections.
  */
 public final class Writers implements AutoCloseable {
+    private final OwnedThreads owned = new OwnedThreads("chat-writer-");
     private final ExecutorService[] threads;
     private final AtomicInteger next = new AtomicInteger();
 
     public Writers(int count) {
         threads = new ExecutorService[count];
         for (int i = 0; i < count; i++) {
-            String name = "chat-writer-" + i;
-            threads[i] = Executors.newSingleThreadExecutor(task -> {
-                Thread thread = new Thread(task, name);
-                thread.setDaemon(true);
-                return thread;
-            });
+            threads[i] = Executors.newSingleThreadExecutor(owned);
         }
     }
 
@@ -34,7 +30,7 @@ public final class Writers implements AutoCloseable {
         return threads[Math.floorMod(next.getAndIncrement(), threads.length)];
     }
 
-    /** Lets queued writes finish (at most a few seconds), then stops the threads. */
+    /** Lets queued writes finish (at most a few seconds), then stops the threads and returns once they have ended. */
     @Override
     public void close() {
         for (ExecutorService thread : threads) {
@@ -46,6 +42,7 @@ public final class Writers implements AutoCloseable {
                     thread.shutdownNow();
                 }
             }
+            owned.awaitEnded(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

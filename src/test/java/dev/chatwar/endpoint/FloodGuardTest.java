@@ -56,4 +56,14 @@ class FloodGuardTest {
         assertEquals(Verdict.REFUSE, guard.check(SECOND));
         assertEquals(Verdict.CLOSE, guard.check(SECOND));
     }
+
+    @Test
+    void aClosedConnectionStaysClosedWhateverItsBucketEarnsMeanwhile() {
+        FloodGuard guard = new FloodGuard(10, 1, 0);
+        guard.check(0);
+        guard.check(0);
+        assertEquals(Verdict.CLOSE, guard.check(0));
+
+        assertEquals(Verdict.CLOSE, guard.check(60 * SECOND), "a frame sent while the close is under way");
+    }
 }

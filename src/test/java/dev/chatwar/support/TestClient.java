@@ -125,7 +125,7 @@ public final class TestClient implements AutoCloseable {
     /** The next frame, which must arrive within {@link #TIMEOUT}. */
     public JsonNode next() throws InterruptedException {
         String frame = frames.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        assertNotNull(frame, "no frame within " + TIMEOUT);
+        assertNotNull(frame, () -> "no frame within " + TIMEOUT + stateForFailure());
         try {
             return JSON.readTree(frame);
         } catch (JsonProcessingException e) {
@@ -145,7 +145,7 @@ public final class TestClient implements AutoCloseable {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {
             String frame = frames.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            assertNotNull(frame, "no matching frame within " + TIMEOUT);
+            assertNotNull(frame, () -> "no matching frame within " + TIMEOUT + stateForFailure());
             try {
                 JsonNode node = JSON.readTree(frame);
                 if (wanted.test(node)) {
@@ -155,6 +155,12 @@ public final class TestClient implements AutoCloseable {
                 fail("the server sent a frame that is not JSON: " + frame);
             }
         }
+    }
+
+    /** Whether this client is still connected, and what the server's threads are doing. */
+    private String stateForFailure() {
+        return "; client session " + (session.isOpen() ? "open" : "closed: " + closed.getNow(null))
+                + ServerThreads.describe();
     }
 
     /** Every frame received so far without waiting. */
