@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 public final class ChatBootstrap implements ServletContextListener {
     private static final System.Logger LOG = System.getLogger(ChatBootstrap.class.getName());
 
-    private final OwnedThreads closerThreads = new OwnedThreads("chat-closer-");
+    private final OwnedThreads controlThreads = new OwnedThreads("chat-control-");
     private Broker broker;
 
     @Override
@@ -56,7 +56,7 @@ public final class ChatBootstrap implements ServletContextListener {
         broker = new InMemoryBroker();
         ChatService chat = new ChatService(rooms, broker, codec, clock, config.maxMessageChars(), metrics);
         metrics.watch(chat);
-        ChatRuntime.install(new ChatRuntime(config, chat, closer(),
+        ChatRuntime.install(new ChatRuntime(config, chat, controlFrames(),
                 new Writers(Runtime.getRuntime().availableProcessors()), metrics));
 
         // Ahead of every other filter, so it also precedes the container's upgrade filter.
@@ -80,12 +80,12 @@ public final class ChatBootstrap implements ServletContextListener {
         runtime.beginStopping();
         runtime.heartbeat().close();
         runtime.chat().shutdown();
-        runtime.closer().shutdown();
+        runtime.controlFrames().shutdown();
         try {
-            if (!runtime.closer().awaitTermination(10, TimeUnit.SECONDS)) {
-                runtime.closer().shutdownNow();
+            if (!runtime.controlFrames().awaitTermination(10, TimeUnit.SECONDS)) {
+                runtime.controlFrames().shutdownNow();
             }
-            closerThreads.awaitEnded(1, TimeUnit.SECONDS);
+            controlThreads.awaitEnded(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -105,10 +105,10 @@ public final class ChatBootstrap implements ServletContextListener {
         return value != null ? value : context.getInitParameter(name);
     }
 
-    /** Few threads, created on demand and gone when idle, so an idle chat holds none. */
-    private ExecutorService closer() {
+    /** Closes and pings. Few threads, created on demand and gone when idle, so an idle chat holds none. */
+    private ExecutorService controlFrames() {
         ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                closerThreads);
+                controlThreads);
         pool.allowCoreThreadTimeOut(true);
         return pool;
     }

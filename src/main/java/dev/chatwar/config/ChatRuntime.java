@@ -19,7 +19,7 @@ public final class ChatRuntime {
 
     private final ChatConfig config;
     private final ChatService chat;
-    private final ExecutorService closer;
+    private final ExecutorService controlFrames;
     private final Writers writers;
     private final ChatMetrics metrics;
     private final ConnectionLimits limits;
@@ -28,13 +28,15 @@ public final class ChatRuntime {
     private volatile boolean stopping;
 
     /**
-     * @param closer  runs closes, which may wait for a slow peer, away from the threads that deliver
-     * @param writers the threads that write to sockets
+     * @param controlFrames runs the writes the API only offers blocking, closes and pings, which may wait for a slow
+     *                      peer, away from the threads that deliver
+     * @param writers       the threads that write to sockets
      */
-    ChatRuntime(ChatConfig config, ChatService chat, ExecutorService closer, Writers writers, ChatMetrics metrics) {
+    ChatRuntime(ChatConfig config, ChatService chat, ExecutorService controlFrames, Writers writers,
+                ChatMetrics metrics) {
         this.config = config;
         this.chat = chat;
-        this.closer = closer;
+        this.controlFrames = controlFrames;
         this.writers = writers;
         this.metrics = metrics;
         this.limits = new ConnectionLimits(config.maxConnectionsPerAddress(), config.maxConnections());
@@ -70,8 +72,8 @@ public final class ChatRuntime {
         return chat;
     }
 
-    public ExecutorService closer() {
-        return closer;
+    public ExecutorService controlFrames() {
+        return controlFrames;
     }
 
     public Writers writers() {

@@ -57,7 +57,7 @@ public class ChatEndpoint {
         session.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, Math.min(config.sendTimeoutMillis(), 5_000L));
         queue = new OutboundQueue(config.queueMaxFrames(), config.queueMaxBytes(),
                 "1".equals(parameter(session, "batch")) ? PACK_BYTES : 0, telemetry, runtime.writers().assign(),
-                q -> new SessionTransport(session, q, runtime.closer(), telemetry));
+                q -> new SessionTransport(session, q, runtime.controlFrames(), telemetry));
         floodGuard = new FloodGuard(config.ratePerSecond(), config.rateBurst(), openedAt);
         pulse = runtime.heartbeat().register(queue);
         handshake = (HandshakeFilter.Handshake) session.getUserProperties().get(OriginConfigurator.HANDSHAKE);

@@ -31,7 +31,11 @@ import java.util.function.Function;
  */
 public final class OutboundQueue implements Connection {
 
-    /** Where frames go. {@code send} and {@code sendPing} must report their outcome exactly once through {@link #sent}. */
+    /**
+     * Where frames go. {@code send} and {@code sendPing} only start a write and must not block (the caller may be a
+     * writer thread that other connections share); each reports its outcome exactly once through {@link #sent},
+     * possibly before it returns.
+     */
     public interface Transport {
         void send(String frame);
 

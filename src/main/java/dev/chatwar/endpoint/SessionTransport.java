@@ -14,9 +14,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * An {@link OutboundQueue}'s way to one WebSocket session: asynchronous sends with one reused completion handler,
- * and closes run on a separate executor, because a close waits for the peer to accept the close frame and must not
- * hold up the thread that happened to notice the need to close.
+ * An {@link OutboundQueue}'s way to one WebSocket session: asynchronous sends with one reused completion handler.
+ * Closes and pings run on a separate executor: the API offers them only as blocking calls, which wait for a peer
+ * that does not read (up to the container's blocking-send timeout), and they must not hold up a writer thread, whose
+ * other connections would wait too, nor the heartbeat.
  */
 final class SessionTransport implements OutboundQueue.Transport {
     private static final System.Logger LOG = System.getLogger(SessionTransport.class.getName());
@@ -26,7 +27,7 @@ final class SessionTransport implements OutboundQueue.Transport {
     private final Session session;
     private final RemoteEndpoint.Async remote;
     private final SendHandler completion;
-    private final Executor closer;
+    private final Executor controlFrames;
     private final Telemetry telemetry;
 
     /**
@@ -34,11 +35,11 @@ final class SessionTransport implements OutboundQueue.Transport {
      * becomes non-empty and stops when it empties, so with one send at a time it started and stopped a thread for
      * almost every frame. {@link Heartbeat} enforces {@code CHAT_SEND_TIMEOUT_SECONDS} instead.
      */
-    SessionTransport(Session session, OutboundQueue queue, Executor closer, Telemetry telemetry) {
+    SessionTransport(Session session, OutboundQueue queue, Executor controlFrames, Telemetry telemetry) {
         this.session = session;
         this.remote = session.getAsyncRemote();
         this.completion = result -> queue.sent(result.isOK() ? null : result.getException());
-        this.closer = closer;
+        this.controlFrames = controlFrames;
         this.telemetry = telemetry;
     }
 
@@ -51,11 +52,19 @@ final class SessionTransport implements OutboundQueue.Transport {
         }
     }
 
-    /** Blocking in the API, but only ever called by the queue's writer when no other frame is in flight. */
+    /** Called by the queue's writer when no other frame is in flight; the ping itself is written elsewhere. */
     @Override
     public void sendPing() {
         try {
-            remote.sendPing(ByteBuffer.allocate(0));
+            controlFrames.execute(this::pingNow);
+        } catch (RejectedExecutionException e) { // shutting down
+            completion.onResult(new jakarta.websocket.SendResult(new IOException("the chat is stopping", e)));
+        }
+    }
+
+    private void pingNow() {
+        try {
+            remote.sendPing(ByteBuffer.allocate(0)); // blocking in every container we know
         } catch (IOException | RuntimeException e) {
             completion.onResult(new jakarta.websocket.SendResult(e));
             return;
@@ -67,7 +76,7 @@ final class SessionTransport implements OutboundQueue.Transport {
     public void close(CloseCode code, String reason) {
         Runnable close = () -> closeNow(session, code, reason, telemetry);
         try {
-            closer.execute(close);
+            controlFrames.execute(close);
         } catch (RejectedExecutionException e) { // shutting down: close on this thread
             close.run();
         }

@@ -34,7 +34,7 @@ class HealthTest {
 
     private static void stop(ChatRuntime runtime) {
         runtime.heartbeat().close();
-        runtime.closer().shutdown();
+        runtime.controlFrames().shutdown();
         runtime.metrics().close();
     }
 

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What the chat's own threads in the container are doing, for a failure message: when an expected frame does not
- * come, the writer, heartbeat and closer threads' top frames tell a stuck server from a lost frame, even from a CI
+ * come, the writer, heartbeat and control-frame threads' top frames tell a stuck server from a lost frame, even from a CI
  * log that keeps only the test summary. Read with {@code jcmd Thread.print} from the container's JVM (the one whose
  * command line starts Tomcat or WildFly); an empty note when that is not possible.
  */
