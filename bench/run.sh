@@ -34,6 +34,7 @@ stop_server() {
 # start_server NAME [extra CATALINA_OPTS]: sets $port, $pid (the process to measure), $url, $format.
 start_server() {
   local name=$1 log="$scratch/$1.log"
+  : > "$log" # exists before the server writes it, so polling it below cannot fail (set -e) on a slow start
   format=text
   case "$name" in
     chat)
