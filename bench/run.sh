@@ -7,6 +7,7 @@
 #   bench/run.sh full      # the README's tables: the chat beside the seed (Tornado), Node ws and Bun (~30 min)
 #   bench/run.sh profile   # N=100 at 100,000 deliveries/s with Java Flight Recorder: target/bench-server.jfr
 #   bench/run.sh only chat|seed|ws|bun [rounds]   # the full scenarios for one server
+#   bench/run.sh connections chat|seed|ws|bun     # only the idle-connections scenario for one server
 #
 # The chat's abuse limits are lifted for the run (every client comes from 127.0.0.x and sends far above 10/s).
 # Peers: the seed needs Debian's python3-tornado; Node ws and Bun come from npm (bench/peers/package-lock.json).
@@ -109,6 +110,11 @@ connection_scenario() {
   start_server "$name"
   bench "$name" --mode connections --receivers "$connections" --source-addresses 4 || true
   stop_server
+  if [ "$name" = chat ]; then # the same after each member said something (the peers would broadcast it to all)
+    start_server chat
+    bench chat --mode connections --receivers "$connections" --source-addresses 4 --spoken true || true
+    stop_server
+  fi
 }
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
@@ -119,7 +125,7 @@ case "$size" in
     start_server chat
     BENCH_JAVA_OPTS=-Dbench.requireNoLoss=true bench chat --mode fanout --receivers 50 --senders 5 --rate 500 --seconds 3 --warmup 1
     bench chat --mode fanout --receivers 50 --senders 5 --rate 500 --seconds 3 --warmup 1 --stalled 2
-    bench chat --mode connections --receivers 500 --source-addresses 4
+    bench chat --mode connections --receivers 500 --source-addresses 4 --spoken true
     ;;
   profile)
     start_server chat "-XX:StartFlightRecording=filename=$root/target/bench-server.jfr,settings=profile"
@@ -138,5 +144,9 @@ case "$size" in
     for round in $(seq 1 "${3:-1}"); do rate_scenarios "${2:-chat}"; done
     connection_scenario "${2:-chat}"
     ;;
-  *) echo "usage: bench/run.sh small|full|profile|only NAME [ROUNDS]" >&2; exit 2 ;;
+  connections)
+    [ "${2:-chat}" = chat ] || peers_ready
+    connection_scenario "${2:-chat}"
+    ;;
+  *) echo "usage: bench/run.sh small|full|profile|only NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
 esac

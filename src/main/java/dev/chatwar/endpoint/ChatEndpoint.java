@@ -4,7 +4,6 @@ import dev.chatwar.config.ChatConfig;
 import dev.chatwar.config.ChatRuntime;
 import dev.chatwar.protocol.CloseCode;
 import dev.chatwar.protocol.ErrorCode;
-import dev.chatwar.protocol.Frame;
 import dev.chatwar.room.JoinRefusedException;
 import dev.chatwar.room.Member;
 import dev.chatwar.room.Telemetry;
@@ -28,7 +27,7 @@ import java.util.List;
 @ServerEndpoint(value = "/chat", configurator = OriginConfigurator.class)
 public class ChatEndpoint {
     private static final System.Logger LOG = System.getLogger(ChatEndpoint.class.getName());
-    /** The largest frame accepted, in bytes of UTF-8. Not every container enforces maxMessageSize, so it is checked here. */
+    /** The largest frame accepted, in bytes of UTF-8; checked here ({@link TextAssembler}) on every container. */
     static final int MAX_FRAME_BYTES = 64 * 1024;
     /**
      * Most bytes of events packed into one frame for a {@code batch=1} connection: a little under Tomcat's send buffer
@@ -42,6 +41,7 @@ public class ChatEndpoint {
     private ChatRuntime runtime;
     private OutboundQueue queue;
     private FloodGuard floodGuard;
+    private final TextAssembler text = new TextAssembler(MAX_FRAME_BYTES);
     private Heartbeat.Pulse pulse;
     private HandshakeFilter.Handshake handshake;
     private Member member;
@@ -78,13 +78,24 @@ public class ChatEndpoint {
         }
     }
 
-    @OnMessage(maxMessageSize = MAX_FRAME_BYTES)
-    public void onText(String frame) {
+    /** Text comes in parts (see {@link TextAssembler} for why); a chat frame is nearly always one part. */
+    @OnMessage
+    public void onText(String part, boolean last) {
         if (member == null) {
             return;
         }
         long now = System.nanoTime();
         pulse.touch(now);
+        switch (text.add(part, last)) {
+            case MORE -> {
+                // wait for the rest
+            }
+            case TOO_BIG -> queue.close(CloseCode.TOO_BIG, "frame over " + MAX_FRAME_BYTES + " bytes");
+            case WHOLE -> onFrame(text.take(), now);
+        }
+    }
+
+    private void onFrame(String frame, long now) {
         switch (floodGuard.check(now)) {
             case REFUSE -> {
                 runtime.chat().refuse(member, ErrorCode.RATE_LIMITED,
@@ -98,11 +109,6 @@ public class ChatEndpoint {
             case ALLOW -> {
                 // carry on
             }
-        }
-        if (frame.length() > MAX_FRAME_BYTES
-                || (long) frame.length() * 3 > MAX_FRAME_BYTES && Frame.utf8Length(frame) > MAX_FRAME_BYTES) {
-            queue.close(CloseCode.TOO_BIG, "frame over " + MAX_FRAME_BYTES + " bytes");
-            return;
         }
         runtime.chat().receive(member, frame);
     }

@@ -46,7 +46,10 @@ import org.HdrHistogram.Histogram;
  *   <li>{@code max}: the highest rate with p99 under {@code --p99-limit-ms} and nothing lost, found by doubling from
  *       R and then bisecting; after a failed step every connection is replaced, so a backlog does not carry over;</li>
  *   <li>{@code connections}: C idle connections (from {@code --source-addresses} loopback addresses), the connect
- *       rate and the server's resident memory per connection, then one message that must reach all C.</li>
+ *       rate and the server's resident memory per connection, then one message that must reach all C. With
+ *       {@code --spoken true} every connection first sends one frame (an empty message, which the chat answers
+ *       with an error to the sender alone, so it costs no broadcast): the memory of members who have said
+ *       something, not only of silent ones.</li>
  * </ul>
  * {@code --format chat} wraps the payload in this project's protocol; {@code text} sends it bare (the seed, Node ws,
  * Bun). With {@code -Dbench.requireNoLoss=true} the exit status is 1 when a delivery is missing (CI's small run).
@@ -54,6 +57,8 @@ import org.HdrHistogram.Histogram;
 public final class FanoutBench implements WsConnection.Listener {
     private static final byte[] MARKER = {'~', 'B', '~'};
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** What a member "says" in {@code --spoken} runs: answered with an {@code empty} error to the sender only. */
+    private static final byte[] SPOKEN = "{\"type\":\"message\",\"text\":\"\"}".getBytes(StandardCharsets.US_ASCII);
 
     private final Options options;
     private final long base = System.nanoTime();
@@ -74,7 +79,8 @@ public final class FanoutBench implements WsConnection.Listener {
     private long malformed;
 
     record Options(URI url, String mode, String label, int receivers, int senders, int rate, int seconds, int warmup,
-                   long serverPid, String format, int stalled, int sourceAddresses, double p99LimitMs, int maxRate) {
+                   long serverPid, String format, int stalled, int sourceAddresses, double p99LimitMs, int maxRate,
+                   boolean spoken) {
         static Options parse(String[] args) {
             Map<String, String> values = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) {
@@ -92,7 +98,8 @@ public final class FanoutBench implements WsConnection.Listener {
                     Integer.parseInt(values.getOrDefault("stalled", "0")),
                     Integer.parseInt(values.getOrDefault("source-addresses", "1")),
                     Double.parseDouble(values.getOrDefault("p99-limit-ms", "50")),
-                    Integer.parseInt(values.getOrDefault("max-rate", "100000")));
+                    Integer.parseInt(values.getOrDefault("max-rate", "100000")),
+                    Boolean.parseBoolean(values.getOrDefault("spoken", "false")));
         }
     }
 
@@ -203,6 +210,16 @@ public final class FanoutBench implements WsConnection.Listener {
         if (members == null) {
             return 2;
         }
+        if (options.spoken()) {
+            onLoop(() -> {
+                for (WsConnection member : members) {
+                    member.write(SPOKEN);
+                    member.channel().flush();
+                }
+                return null;
+            });
+            awaitQuiet();
+        }
         Sample after = Sample.take(options.serverPid());
         // Three broadcasts, a second apart: the first also pays for cold code paths; each is reported.
         boolean all = true;
@@ -223,11 +240,12 @@ public final class FanoutBench implements WsConnection.Listener {
             long reached = onLoop(() -> delivered);
             Histogram latency = onLoop(latencyMicros::copy);
             all &= reached == members.size();
-            System.out.printf(Locale.ROOT, "CONNECTIONS server=%s connections=%d connect_s=%.1f connects_per_s=%.0f"
+            System.out.printf(Locale.ROOT, "CONNECTIONS server=%s connections=%d spoken=%b connect_s=%.1f"
+                            + " connects_per_s=%.0f"
                             + " server_rss_mb_before=%.0f server_rss_mb_after=%.0f rss_kib_per_connection=%.1f"
                             + " broadcast=%d reached=%d broadcast_p50_ms=%.1f broadcast_p99_ms=%.1f"
                             + " broadcast_all_ms=%.1f%n",
-                    options.label(), members.size(), connectSeconds, members.size() / connectSeconds,
+                    options.label(), members.size(), options.spoken(), connectSeconds, members.size() / connectSeconds,
                     before.serverRssKb() / 1024.0, after.serverRssKb() / 1024.0,
                     (after.serverRssKb() - before.serverRssKb()) / (double) members.size(), round, reached,
                     latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
@@ -411,12 +429,17 @@ public final class FanoutBench implements WsConnection.Listener {
         }
         // Join announcements keep the server busy after the last welcome (n joins are n² frames in a room within
         // the presence limit); measuring starts once nothing has arrived for a second.
+        awaitQuiet();
+        return connections;
+    }
+
+    /** Returns once nothing has arrived for a second (at most two minutes). */
+    private void awaitQuiet() throws Exception {
         long quietDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() - onLoop(() -> lastFrameNanos) < TimeUnit.SECONDS.toNanos(1)
                 && System.nanoTime() < quietDeadline) {
             Thread.sleep(100);
         }
-        return connections;
     }
 
     private void closeAll(List<WsConnection> connections) throws Exception {
