@@ -26,7 +26,7 @@ public final class OwnedThreads implements ThreadFactory {
 
     @Override
     public synchronized Thread newThread(Runnable task) {
-        threads.removeIf(thread -> !thread.isAlive() && thread.getState() != Thread.State.NEW);
+        threads.removeIf(thread -> thread.getState() == Thread.State.TERMINATED);
         Thread thread = new Thread(task, prefix + count.incrementAndGet());
         thread.setDaemon(true);
         threads.add(thread);

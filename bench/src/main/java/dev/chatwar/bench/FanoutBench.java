@@ -220,7 +220,6 @@ public final class FanoutBench implements WsConnection.Listener {
             });
             awaitQuiet();
         }
-        Sample after = Sample.take(options.serverPid());
         // Three broadcasts, a second apart: the first also pays for cold code paths; each is reported.
         boolean all = true;
         for (int round = 1; round <= 3; round++) {
@@ -238,6 +237,9 @@ public final class FanoutBench implements WsConnection.Listener {
                 Thread.sleep(5);
             }
             long reached = onLoop(() -> delivered);
+            // Sampled at every round, not once after connecting: a server still digesting the joins (or, with
+            // --spoken, the frames) may not have grown its heap yet; by the last round it has.
+            Sample after = Sample.take(options.serverPid());
             Histogram latency = onLoop(latencyMicros::copy);
             all &= reached == members.size();
             System.out.printf(Locale.ROOT, "CONNECTIONS server=%s connections=%d spoken=%b connect_s=%.1f"
