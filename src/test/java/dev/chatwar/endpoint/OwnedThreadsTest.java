@@ -42,6 +42,7 @@ class OwnedThreadsTest {
         assertFalse(owned.awaitEnded(50, TimeUnit.MILLISECONDS));
         release.countDown();
         assertTrue(owned.awaitEnded(5, TimeUnit.SECONDS));
+        assertFalse(stuck.isAlive(), "ended, not merely released, when awaitEnded returns");
     }
 
     @Test
