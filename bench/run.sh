@@ -8,6 +8,7 @@
 #   bench/run.sh profile   # N=100 at 100,000 deliveries/s with Java Flight Recorder: target/bench-server.jfr
 #   bench/run.sh only chat|seed|ws|bun [rounds]   # the full scenarios for one server
 #   bench/run.sh connections chat|seed|ws|bun     # only the idle-connections scenario for one server
+#   bench/run.sh churn     # the chat only: 5 rounds of 2,000 members who vanish, 3 waves of 2,000 polite closes
 #
 # The chat's abuse limits are lifted for the run (every client comes from 127.0.0.x and sends far above 10/s).
 # Peers: the seed needs Debian's python3-tornado; Node ws and Bun come from npm (bench/peers/package-lock.json).
@@ -148,5 +149,12 @@ case "$size" in
     [ "${2:-chat}" = chat ] || peers_ready
     connection_scenario "${2:-chat}"
     ;;
-  *) echo "usage: bench/run.sh small|full|profile|only NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
+  churn) # at the default heartbeat (30 s): ghosts must be gone within two pings, so settling may take up to 70 s
+    start_server chat
+    taskset -c 0 java -cp bench/target/chat-bench.jar dev.chatwar.bench.ChurnBench \
+      --base "http://127.0.0.1:$port/chat/" --server-pid "$pid" --abrupt-rounds 5 --graceful-rounds 3 \
+      --size 2000 --rooms 50 --settle-seconds 70
+    stop_server
+    ;;
+  *) echo "usage: bench/run.sh small|full|profile|churn|only NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
 esac

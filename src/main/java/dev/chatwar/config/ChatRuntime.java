@@ -40,7 +40,8 @@ public final class ChatRuntime {
         this.writers = writers;
         this.metrics = metrics;
         this.limits = new ConnectionLimits(config.maxConnectionsPerAddress(), config.maxConnections());
-        this.heartbeat = new Heartbeat(config.pingMillis(), config.idleTimeoutMillis(), config.sendTimeoutMillis());
+        this.heartbeat = new Heartbeat(config.pingMillis(), config.idleTimeoutMillis(), config.sendTimeoutMillis(),
+                metrics);
     }
 
     public static ChatRuntime get() {

@@ -19,10 +19,13 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The WebSocket face of the chat: turns a session into a {@link Member} and its frames into calls on the chat
  * service. One instance per connection; its fields are that connection's state and nothing is shared through them.
+ * How it ends, whoever notices first, is a {@link Departure}.
  */
 @ServerEndpoint(value = "/chat", configurator = OriginConfigurator.class)
 public class ChatEndpoint {
@@ -35,16 +38,17 @@ public class ChatEndpoint {
      * into fragments, so that a packed frame stays one frame and one write.
      */
     static final int PACK_BYTES = Integer.getInteger("org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE", 8192) - 64;
-    /** Tomcat lets a blocking write (the close frame) wait this long for a peer that does not read. */
-    private static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
 
     private ChatRuntime runtime;
     private OutboundQueue queue;
+    private Executor writer;
     private FloodGuard floodGuard;
     private final TextAssembler text = new TextAssembler(MAX_FRAME_BYTES);
     private Heartbeat.Pulse pulse;
-    private HandshakeFilter.Handshake handshake;
-    private Member member;
+    /** Read by {@link #leave}, which may run on a control-frame thread. */
+    private volatile HandshakeFilter.Handshake handshake;
+    private volatile Member member;
+    private final Departure departure = new Departure(this::leaveRoom, this::forget);
     private long openedAt;
 
     @OnOpen
@@ -54,13 +58,14 @@ public class ChatEndpoint {
         ChatConfig config = runtime.config();
         Telemetry telemetry = runtime.telemetry();
         telemetry.connectionOpened();
-        session.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, Math.min(config.sendTimeoutMillis(), 5_000L));
+        writer = runtime.writers().assign();
         queue = new OutboundQueue(config.queueMaxFrames(), config.queueMaxBytes(),
-                "1".equals(parameter(session, "batch")) ? PACK_BYTES : 0, telemetry, runtime.writers().assign(),
-                q -> new SessionTransport(session, q, runtime.controlFrames(), telemetry));
+                "1".equals(parameter(session, "batch")) ? PACK_BYTES : 0, telemetry, writer, this::leaveSoon,
+                q -> new SessionTransport(session, q, runtime.controlFrames(), telemetry,
+                        Math.min(config.sendTimeoutMillis(), 5_000L)));
         floodGuard = new FloodGuard(config.ratePerSecond(), config.rateBurst(), openedAt);
-        pulse = runtime.heartbeat().register(queue);
         handshake = (HandshakeFilter.Handshake) session.getUserProperties().get(OriginConfigurator.HANDSHAKE);
+        pulse = runtime.heartbeat().register(queue, session::isOpen, () -> reap(session));
         if (handshake == null) {
             LOG.log(Level.ERROR, "no client address for a handshake: is HandshakeFilter mapped to /chat?");
             SessionTransport.closeNow(session, CloseCode.SERVER_ERROR, "client address unknown", telemetry);
@@ -68,10 +73,14 @@ public class ChatEndpoint {
         }
         String principal = (String) session.getUserProperties().get(OriginConfigurator.PRINCIPAL);
         try {
-            member = runtime.chat().join(parameter(session, "room"), parameter(session, "name"), handshake.address(),
-                    principal, parameter(session, "since"), queue);
-            LOG.log(Level.INFO, "open {0} room={1} name={2}{3}", handshake.address(), member.room(),
-                    member.user().name(), principal == null ? "" : " (authenticated)");
+            Member joined = runtime.chat().join(parameter(session, "room"), parameter(session, "name"),
+                    handshake.address(), principal, parameter(session, "since"), queue);
+            member = joined;
+            if (departure.hasLeft()) { // the connection ended while joining (its welcome overflowed the queue): leave again
+                runtime.chat().leave(joined);
+            }
+            LOG.log(Level.INFO, "open {0} room={1} name={2}{3}", handshake.address(), joined.room(),
+                    joined.user().name(), principal == null ? "" : " (authenticated)");
         } catch (JoinRefusedException e) {
             LOG.log(Level.INFO, "refused {0}: {1}", handshake.address(), e.getMessage());
             SessionTransport.closeNow(session, CloseCode.POLICY_VIOLATION, e.getMessage(), telemetry);
@@ -129,30 +138,67 @@ public class ChatEndpoint {
 
     @OnClose
     public void onClose(CloseReason reason) {
-        if (queue != null) {
-            queue.discard();
-            runtime.heartbeat().unregister(pulse);
-        }
-        if (handshake != null) {
-            handshake.reservation().release();
-        }
-        if (member != null) {
-            runtime.chat().leave(member);
-            LOG.log(Level.INFO, "close {0} room={1} name={2} after {3} s, code {4}", handshake.address(), member.room(),
-                    member.user().name(), String.format("%.1f", (System.nanoTime() - openedAt) / 1e9),
+        Member gone = member;
+        if (queue != null && departure.end() && gone != null) {
+            LOG.log(Level.INFO, "close {0} room={1} name={2} after {3} s, code {4}", handshake.address(), gone.room(),
+                    gone.user().name(), String.format("%.1f", (System.nanoTime() - openedAt) / 1e9),
                     String.valueOf(reason.getCloseCode().getCode()));
-            member = null;
         }
     }
 
-    /** A peer that went away is routine; anything else is a fault worth a warning with its cause. */
+    /**
+     * A close was requested. The queue says so holding no lock of its own, but possibly a room's (an overflow is
+     * found while a room queues a broadcast), so the leaving itself runs on the connection's writer thread (not on a
+     * control-frame thread, where it could wait behind blocking pings).
+     */
+    private void leaveSoon() {
+        try {
+            writer.execute(departure::leave);
+        } catch (RejectedExecutionException e) { // the chat is stopping; no room is being written to any more
+            departure.leave();
+        }
+    }
+
+    private void leaveRoom() {
+        HandshakeFilter.Handshake admitted = handshake;
+        if (admitted != null) {
+            admitted.reservation().release();
+        }
+        Member gone = member;
+        if (gone != null) {
+            runtime.chat().leave(gone);
+        }
+    }
+
+    private void forget() {
+        queue.discard();
+        runtime.heartbeat().unregister(pulse);
+    }
+
+    /** The reaper's way: end it, and close the session the container forgot, so it lets go of its socket too. */
+    private boolean reap(Session session) {
+        if (!departure.end()) {
+            return false;
+        }
+        try {
+            runtime.controlFrames().execute(() -> SessionTransport.abandonNow(session, "reaped"));
+        } catch (RejectedExecutionException e) {
+            SessionTransport.abandonNow(session, "reaped");
+        }
+        return true;
+    }
+
+    /**
+     * A peer that went away is routine, and so is anything on a connection that is already ending; anything else is a
+     * fault worth a warning with its cause.
+     */
     @OnError
     public void onError(Throwable error) {
         Throwable root = error;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        if (root instanceof IOException) {
+        if (root instanceof IOException || departure.hasLeft()) {
             LOG.log(Level.DEBUG, "connection of {0} ended: {1}", member, root.toString());
         } else {
             LOG.log(Level.WARNING, "fault on the connection of " + member, error);

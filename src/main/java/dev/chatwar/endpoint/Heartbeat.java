@@ -1,18 +1,25 @@
 package dev.chatwar.endpoint;
 
 import dev.chatwar.protocol.CloseCode;
+import dev.chatwar.room.Telemetry;
 import java.lang.System.Logger.Level;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Pings every connection each {@code CHAT_PING_SECONDS} and closes, with {@link CloseCode#IDLE_TIMEOUT}, those from
  * which nothing has arrived (no frame, no pong) for {@code CHAT_IDLE_TIMEOUT_SECONDS}. Every second it also closes,
  * with {@link CloseCode#SLOW_CONSUMER}, those whose send in flight is older than {@code CHAT_SEND_TIMEOUT_SECONDS}.
  * One thread for all connections, and it never writes: pings go through each connection's queue like any frame.
+ *
+ * <p>It is also the last line of defence against members who stay behind (the reaper). A connection stays registered
+ * until it has really ended, and each round ends, and counts, any whose session the container reports closed
+ * without having told the endpoint, or whose close was requested longer ago than the idle or the send timeout,
+ * whichever is longer (a close still draining its queue is bounded by the send timeout, so by then it is stuck).
  */
 public final class Heartbeat implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Heartbeat.class.getName());
@@ -20,10 +27,14 @@ public final class Heartbeat implements AutoCloseable {
     /** One connection's side of the heartbeat. */
     public static final class Pulse {
         private final OutboundQueue queue;
+        private final BooleanSupplier open;
+        private final BooleanSupplier end;
         private volatile long lastInbound;
 
-        Pulse(OutboundQueue queue, long now) {
+        Pulse(OutboundQueue queue, BooleanSupplier open, BooleanSupplier end, long now) {
             this.queue = queue;
+            this.open = open;
+            this.end = end;
             this.lastInbound = now;
         }
 
@@ -35,13 +46,17 @@ public final class Heartbeat implements AutoCloseable {
 
     private final long idleNanos;
     private final long sendTimeoutNanos;
+    private final long stuckCloseNanos;
+    private final Telemetry telemetry;
     private final Set<Pulse> pulses = ConcurrentHashMap.newKeySet();
     private final OwnedThreads owned = new OwnedThreads("chat-heartbeat-");
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(owned);
 
-    public Heartbeat(long pingMillis, long idleTimeoutMillis, long sendTimeoutMillis) {
+    public Heartbeat(long pingMillis, long idleTimeoutMillis, long sendTimeoutMillis, Telemetry telemetry) {
         this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
         this.sendTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(sendTimeoutMillis);
+        this.stuckCloseNanos = Math.max(idleNanos, sendTimeoutNanos);
+        this.telemetry = telemetry;
         timer.scheduleWithFixedDelay(this::beat, pingMillis, pingMillis, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::checkSends, 1, 1, TimeUnit.SECONDS);
     }
@@ -57,8 +72,13 @@ public final class Heartbeat implements AutoCloseable {
         }
     }
 
-    Pulse register(OutboundQueue queue) {
-        Pulse pulse = new Pulse(queue, System.nanoTime());
+    /**
+     * @param open whether the container still reports the connection's session open
+     * @param end  ends the connection now (the member leaves, the session is closed, {@link #unregister} follows);
+     *             returns false when it had ended already
+     */
+    Pulse register(OutboundQueue queue, BooleanSupplier open, BooleanSupplier end) {
+        Pulse pulse = new Pulse(queue, open, end, System.nanoTime());
         pulses.add(pulse);
         return pulse;
     }
@@ -67,12 +87,18 @@ public final class Heartbeat implements AutoCloseable {
         pulses.remove(pulse);
     }
 
+    /** Connections registered: every one the container opened and has not been seen to end. */
+    public int size() {
+        return pulses.size();
+    }
+
     private void beat() {
         long now = System.nanoTime();
         try {
             for (Pulse pulse : pulses) {
-                if (now - pulse.lastInbound > idleNanos) {
-                    pulses.remove(pulse);
+                if (!pulse.open.getAsBoolean() || pulse.queue.closeRequestedBefore(now - stuckCloseNanos)) {
+                    reap(pulse);
+                } else if (now - pulse.lastInbound > idleNanos) {
                     pulse.queue.close(CloseCode.IDLE_TIMEOUT, "idle: nothing received, not even a pong");
                 } else {
                     pulse.queue.ping();
@@ -80,6 +106,14 @@ public final class Heartbeat implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "heartbeat round failed; the next one runs as planned", e);
+        }
+    }
+
+    private void reap(Pulse pulse) {
+        pulses.remove(pulse);
+        if (pulse.end.getAsBoolean()) {
+            telemetry.connectionReaped();
+            LOG.log(Level.WARNING, "reaped a connection the container never reported closed");
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -28,6 +29,11 @@ import java.util.function.Function;
  * in the order queued; no lock is held while calling the transport. A completion may arrive on the sending thread
  * before {@code send} returns; the two-party {@link #handoff} counter then lets the sending loop continue instead
  * of recursing, so the stack never grows with the queue.
+ *
+ * <p>Ending: the first close request, whoever makes it (the chat, an overflow, a stalled or failed send), is announced
+ * once to the {@code closing} listener, so the member can leave at once rather than when the close completes. A send
+ * that fails for any reason but a timeout means the connection is gone; the queue then hands the transport an
+ * {@linkplain Transport#abandon abandon} instead of a close, because nothing can be written any more.
  */
 public final class OutboundQueue implements Connection {
 
@@ -42,8 +48,12 @@ public final class OutboundQueue implements Connection {
         void sendPing();
 
         void close(CloseCode code, String reason);
+
+        /** The connection is gone (a send failed): release the container's session, with no close code of ours. */
+        void abandon(String reason);
     }
 
+    /** {@code code} null: the connection was lost and is abandoned, not closed. */
     private record CloseRequest(CloseCode code, String reason) {
     }
 
@@ -67,6 +77,11 @@ public final class OutboundQueue implements Connection {
     private volatile int inFlightBytes;
     /** When the send in flight started ({@link System#nanoTime}), or 0 when none is. */
     private volatile long inFlightSince;
+    /** When the close was first requested ({@link System#nanoTime}, never 0), or 0 while none is. */
+    private volatile long closeRequestedAt;
+    /** Told once, on no lock, of the first close request; must not block (an overflow is found under a room's lock). */
+    private final Runnable closing;
+    private final AtomicBoolean closingAnnounced = new AtomicBoolean();
 
     // Guarded by this.
     private long queuedBytes;
@@ -76,16 +91,18 @@ public final class OutboundQueue implements Connection {
 
     public OutboundQueue(int maxFrames, long maxBytes, Telemetry telemetry,
                          Function<OutboundQueue, Transport> transport) {
-        this(maxFrames, maxBytes, 0, telemetry, Runnable::run, transport);
+        this(maxFrames, maxBytes, 0, telemetry, Runnable::run, () -> { }, transport);
     }
 
     /**
      * @param packBytes above 0: frames that wait together leave as one, newline-separated, up to this many bytes
      * @param writer    runs the writing; frames queued while it has not got to this queue yet leave together
+     * @param closing   told once when the first close is requested, on no lock; must not block
      */
     public OutboundQueue(int maxFrames, long maxBytes, int packBytes, Telemetry telemetry, Executor writer,
-                         Function<OutboundQueue, Transport> transport) {
+                         Runnable closing, Function<OutboundQueue, Transport> transport) {
         this.packBytes = packBytes;
+        this.closing = closing;
         this.writer = writer;
         this.maxFrames = maxFrames;
         this.maxBytes = maxBytes;
@@ -117,6 +134,8 @@ public final class OutboundQueue implements Connection {
         }
         if (depth > 0) {
             telemetry.queueDepth(depth);
+        } else {
+            announceClosing();
         }
         if (closeNow != null) {
             transport.close(closeNow.code(), closeNow.reason());
@@ -164,19 +183,30 @@ public final class OutboundQueue implements Connection {
         synchronized (this) {
             mustFlush = requestClose(code, reason, false);
         }
+        announceClosing();
         if (mustFlush) {
             pump();
         }
     }
 
-    /** The connection is gone: drop what waits and refuse what comes. */
+    /** The container closed the connection: drop what waits and refuse what comes. */
     public synchronized void discard() {
         frames.clear();
         queuedBytes = 0;
         finished = true;
         if (closeRequest == null) {
             closeRequest = new CloseRequest(CloseCode.GOING_AWAY, "closed");
+            closeRequestedAt = System.nanoTime() | 1;
         }
+    }
+
+    /**
+     * Whether a close was requested before {@code moment} ({@link System#nanoTime}) and this queue is still in use:
+     * the heartbeat's sign of a close that never completed.
+     */
+    public boolean closeRequestedBefore(long moment) {
+        long at = closeRequestedAt;
+        return at != 0 && at - moment < 0;
     }
 
     /**
@@ -196,6 +226,7 @@ public final class OutboundQueue implements Connection {
                     + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s", true);
             closeNow = finished ? null : takeOverClose();
         }
+        announceClosing();
         if (closeNow != null) {
             transport.close(closeNow.code(), closeNow.reason());
         }
@@ -208,8 +239,9 @@ public final class OutboundQueue implements Connection {
 
     /**
      * The transport's report on the last {@link Transport#send}; {@code failure} is null when it succeeded. A timed
-     * out send means a peer that does not read; any other failure a connection already gone, which is closed
-     * quietly.
+     * out send means a peer that does not read; any other failure a connection already gone, which is abandoned.
+     * (Tomcat closes the socket of a failed asynchronous write without ever calling {@code @OnClose}; without the
+     * abandon such a member stayed in its room forever.)
      */
     public void sent(Throwable failure) {
         inFlightSince = 0;
@@ -222,9 +254,10 @@ public final class OutboundQueue implements Connection {
                 if (isTimeout(failure)) {
                     requestClose(CloseCode.SLOW_CONSUMER, "too slow: a send timed out", true);
                 } else {
-                    discard();
+                    requestClose(null, "connection lost: " + failure, true);
                 }
             }
+            announceClosing();
         }
         if (handoff.incrementAndGet() == 2) {
             pump();
@@ -263,7 +296,11 @@ public final class OutboundQueue implements Connection {
                 }
             }
             if (close != null) {
-                transport.close(close.code(), close.reason());
+                if (close.code() == null) {
+                    transport.abandon(close.reason());
+                } else {
+                    transport.close(close.code(), close.reason());
+                }
                 continue;
             }
             handoff.set(0);
@@ -315,11 +352,19 @@ public final class OutboundQueue implements Connection {
             return false;
         }
         closeRequest = new CloseRequest(code, reason);
+        closeRequestedAt = System.nanoTime() | 1; // never 0
         if (dropQueued) {
             frames.clear();
             queuedBytes = 0;
         }
         return claimWriter();
+    }
+
+    /** Tells the listener of the first close request; call holding no lock. */
+    private void announceClosing() {
+        if (closeRequestedAt != 0 && closingAnnounced.compareAndSet(false, true)) {
+            closing.run();
+        }
     }
 
     /** Must hold the lock. True when the caller became the writer and must pump. */

@@ -36,6 +36,7 @@ public final class ChatMetrics implements Telemetry, AutoCloseable {
     private final Counter deliveries;
     private final Counter bytesOut;
     private final Counter slowConsumers;
+    private final Counter reaped;
     private final DistributionSummary queueDepth;
     private final Timer broadcastDuration;
     private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
@@ -53,6 +54,9 @@ public final class ChatMetrics implements Telemetry, AutoCloseable {
                 .description("UTF-8 bytes of the frames written to sockets").register(registry);
         slowConsumers = Counter.builder("chat.slow.consumer.disconnects")
                 .description("Connections closed because they did not read fast enough").register(registry);
+        reaped = Counter.builder("chat.connections.reaped")
+                .description("Connections the heartbeat ended because the container never reported them closed")
+                .register(registry);
         queueDepth = DistributionSummary.builder("chat.outbound.queue.depth").baseUnit("frames")
                 .description("Frames waiting for a connection when one more is queued")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 64, 256, 1024, 4096).register(registry);
@@ -112,6 +116,11 @@ public final class ChatMetrics implements Telemetry, AutoCloseable {
         if (code == CloseCode.SLOW_CONSUMER) {
             slowConsumers.increment();
         }
+    }
+
+    @Override
+    public void connectionReaped() {
+        reaped.increment();
     }
 
     @Override

@@ -28,6 +28,13 @@ public interface Telemetry {
     default void serverClosed(CloseCode code) {
     }
 
+    /**
+     * The heartbeat ended a connection that the container never reported closed (or whose close never completed):
+     * each one is a member who would otherwise have stayed behind.
+     */
+    default void connectionReaped() {
+    }
+
     /** A client frame became a message for its room. */
     default void messageReceived() {
     }

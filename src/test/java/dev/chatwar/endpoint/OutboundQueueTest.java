@@ -26,6 +26,7 @@ class OutboundQueueTest {
 
         final List<String> sent = new ArrayList<>();
         final List<CloseCode> closes = new ArrayList<>();
+        final List<String> abandons = new ArrayList<>();
         final ExecutorService completer = Executors.newSingleThreadExecutor();
         Mode mode = Mode.MANUAL;
         OutboundQueue queue;
@@ -69,6 +70,11 @@ class OutboundQueueTest {
         public synchronized void close(CloseCode code, String reason) {
             closes.add(code);
         }
+
+        @Override
+        public synchronized void abandon(String reason) {
+            abandons.add(reason);
+        }
     }
 
     private final ScriptedTransport transport = new ScriptedTransport();
@@ -103,7 +109,7 @@ class OutboundQueueTest {
             public void delivered(int events, int bytes) {
                 delivered.add(new int[] {events, bytes});
             }
-        }, writer::add, q -> transport);
+        }, writer::add, () -> { }, q -> transport);
         transport.queue = queue;
         transport.mode = ScriptedTransport.Mode.INLINE;
         assertTrue(queue.enqueue(Frame.of("a")));
@@ -120,7 +126,7 @@ class OutboundQueueTest {
 
     @Test
     void aPingIsNeverPackedAndWithoutPackingEachFrameLeavesAlone() {
-        OutboundQueue packing = new OutboundQueue(10, 1_000, 1_000, Telemetry.NONE, Runnable::run, q -> transport);
+        OutboundQueue packing = new OutboundQueue(10, 1_000, 1_000, Telemetry.NONE, Runnable::run, () -> { }, q -> transport);
         transport.queue = packing;
         packing.enqueue(Frame.of("1"));
         packing.ping();
@@ -332,14 +338,70 @@ class OutboundQueueTest {
     }
 
     @Test
-    void aFailedSendOnAGoneConnectionStopsQuietly() {
+    void aFailedSendAbandonsTheConnectionOnceAndSendsNothingMore() {
         OutboundQueue queue = queue(10, 1_000);
         queue.send(Frame.of("1"));
         queue.send(Frame.of("2"));
         transport.complete(new IOException("broken pipe"));
         assertEquals(List.of("1"), transport.sent);
-        assertEquals(List.of(), transport.closes);
+        assertEquals(List.of(), transport.closes, "no close frame of ours: nothing can reach the peer");
+        assertEquals(1, transport.abandons.size(), "the container's session is released");
+        assertTrue(transport.abandons.get(0).contains("broken pipe"), transport.abandons.toString());
         assertFalse(queue.enqueue(Frame.of("3")));
+        queue.close(CloseCode.IDLE_TIMEOUT, "later");
+        assertEquals(List.of(), transport.closes, "a later close does nothing more");
+        assertEquals(1, transport.abandons.size());
+    }
+
+    @Test
+    void theFirstCloseRequestIsAnnouncedOnceWhoeverMakesIt() {
+        assertEquals(List.of("closing"), announcements((queue, peer) -> {
+            queue.send(Frame.of("1")); // in flight, never completes
+            queue.send(Frame.of("2"));
+            queue.send(Frame.of("3")); // over the bound of 2
+            queue.close(CloseCode.IDLE_TIMEOUT, "again");
+        }), "overflow");
+        assertEquals(List.of("closing"), announcements((queue, peer) -> {
+            queue.send(Frame.of("1"));
+            peer.complete(new IOException("connection reset"));
+            queue.close(CloseCode.IDLE_TIMEOUT, "again");
+        }), "failed send");
+        assertEquals(List.of("closing"), announcements((queue, peer) -> {
+            queue.send(Frame.of("1"));
+            queue.closeIfSendStalled(System.nanoTime() + 10_000_000_000L, 1_000_000_000L);
+            queue.closeIfSendStalled(System.nanoTime() + 20_000_000_000L, 1_000_000_000L);
+        }), "stalled send");
+        assertEquals(List.of("closing"), announcements((queue, peer) -> {
+            queue.close(CloseCode.POLICY_VIOLATION, "flooding");
+            queue.close(CloseCode.IDLE_TIMEOUT, "again");
+        }), "a close asked for");
+        assertEquals(List.of(), announcements((queue, peer) -> {
+            queue.send(Frame.of("1"));
+            peer.complete(null);
+            queue.discard();
+        }), "writing announces nothing, nor does the container's own close");
+    }
+
+    /** What a fresh queue (bound: 2 frames) announced while the script drove it and its scripted peer. */
+    private static List<String> announcements(java.util.function.BiConsumer<OutboundQueue, ScriptedTransport> script) {
+        List<String> told = new ArrayList<>();
+        ScriptedTransport peer = new ScriptedTransport();
+        OutboundQueue queue = new OutboundQueue(2, 1_000, 0, Telemetry.NONE, Runnable::run, () -> told.add("closing"),
+                q -> peer);
+        peer.queue = queue;
+        script.accept(queue, peer);
+        return told;
+    }
+
+    @Test
+    void aCloseRequestIsDatedSoAStuckOneCanBeFound() {
+        OutboundQueue queue = queue(10, 1_000);
+        queue.send(Frame.of("1")); // in flight, never completes: the close waits behind it
+        long before = System.nanoTime();
+        assertFalse(queue.closeRequestedBefore(before), "no close requested yet");
+        queue.close(CloseCode.IDLE_TIMEOUT, "idle");
+        assertFalse(queue.closeRequestedBefore(before));
+        assertTrue(queue.closeRequestedBefore(System.nanoTime() + 1));
     }
 
     @Test

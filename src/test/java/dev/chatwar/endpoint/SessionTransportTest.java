@@ -33,9 +33,12 @@ class SessionTransportTest {
     void aPingThatWaitsForThePeerHoldsUpNeitherTheWriterNorTheFramesBehindIt() throws Exception {
         CountDownLatch peerTakesPing = new CountDownLatch(1);
         BlockingQueue<String> written = new LinkedBlockingQueue<>();
+        java.util.Map<String, Object> properties = new java.util.concurrent.ConcurrentHashMap<>();
+        BlockingQueue<Object> budgetDuringPing = new LinkedBlockingQueue<>();
         RemoteEndpoint.Async remote = proxy(RemoteEndpoint.Async.class, (method, args) -> {
             switch (method.getName()) {
                 case "sendPing" -> {
+                    budgetDuringPing.add(properties.get(SessionTransport.TOMCAT_BLOCKING_SEND_TIMEOUT));
                     peerTakesPing.await();
                     written.add("ping");
                 }
@@ -48,11 +51,15 @@ class SessionTransportTest {
             }
             return null;
         });
-        Session session = proxy(Session.class, (method, args) -> method.getName().equals("getAsyncRemote") ? remote : null);
+        Session session = proxy(Session.class, (method, args) -> switch (method.getName()) {
+            case "getAsyncRemote" -> remote;
+            case "getUserProperties" -> properties;
+            default -> null;
+        });
         ExecutorService controlFrames = Executors.newSingleThreadExecutor();
         try {
             OutboundQueue queue = new OutboundQueue(10, 10_000, Telemetry.NONE,
-                    q -> new SessionTransport(session, q, controlFrames, Telemetry.NONE));
+                    q -> new SessionTransport(session, q, controlFrames, Telemetry.NONE, 5_000));
 
             assertTimeoutPreemptively(Duration.ofSeconds(10), queue::ping, "the writer came back while the ping waits");
             queue.send(new Frame("{\"type\":\"message\"}", 18));
@@ -61,6 +68,9 @@ class SessionTransportTest {
             peerTakesPing.countDown();
             assertEquals("ping", written.poll(10, TimeUnit.SECONDS));
             assertEquals("{\"type\":\"message\"}", written.poll(10, TimeUnit.SECONDS));
+            assertEquals(5_000L, budgetDuringPing.poll(10, TimeUnit.SECONDS), "a ping may wait its own budget");
+            assertEquals(SessionTransport.CLOSE_REPLY_MILLIS, properties.get(SessionTransport.TOMCAT_BLOCKING_SEND_TIMEOUT),
+                    "outside a ping, the container's reply to a close gets only the short budget");
         } finally {
             controlFrames.shutdownNow();
         }

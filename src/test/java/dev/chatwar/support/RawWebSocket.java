@@ -62,9 +62,21 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** As {@link #open(URL, String, boolean)}, with a small socket receive buffer (bytes) for a reader that lags. */
     public static RawWebSocket open(URL base, String query, boolean withKey, int receiveBuffer) throws IOException {
+        return open(base, query, withKey, receiveBuffer, null);
+    }
+
+    /**
+     * As {@link #open(URL, String, boolean, int)}, from a chosen local address: any of 127.0.0.0/8 works on Linux,
+     * so a test can be many clients (the server counts connections per address).
+     */
+    public static RawWebSocket open(URL base, String query, boolean withKey, int receiveBuffer, String localAddress)
+            throws IOException {
         Socket socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
+        }
+        if (localAddress != null) {
+            socket.bind(new java.net.InetSocketAddress(localAddress, 0));
         }
         socket.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()));
         socket.setSoTimeout((int) TestClient.TIMEOUT.toMillis());
@@ -122,16 +134,63 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** The next frame from the server (unmasked, as servers send). */
     public Frame read() throws IOException {
+        return readFrame(false);
+    }
+
+    /**
+     * The next whole message: a text or binary frame together with its continuation frames (a server splits a long
+     * message into fragments at its buffer size), or the next control frame.
+     */
+    public Frame readMessage() throws IOException {
+        return readFrame(true);
+    }
+
+    private Frame readFrame(boolean whole) throws IOException {
         try {
             int head = in.readUnsignedByte();
-            int length = in.readUnsignedByte() & 0x7f;
-            long size = length == 126 ? in.readUnsignedShort() : length == 127 ? in.readLong() : length;
-            byte[] payload = new byte[(int) size];
-            in.readFully(payload);
-            return new Frame(head & 0x0f, payload);
+            byte[] payload = readPayload();
+            int opcode = head & 0x0f;
+            if (!whole || (head & 0x80) != 0 || opcode >= CLOSE) {
+                return new Frame(opcode, payload);
+            }
+            ByteArrayOutputStream message = new ByteArrayOutputStream();
+            message.write(payload);
+            while (true) {
+                int next = in.readUnsignedByte();
+                byte[] part = readPayload();
+                if ((next & 0x0f) >= CLOSE) {
+                    continue; // a control frame between fragments (a ping): not part of the message
+                }
+                message.write(part);
+                if ((next & 0x80) != 0) {
+                    return new Frame(opcode, message.toByteArray());
+                }
+            }
         } catch (EOFException e) {
             return new Frame(-1, new byte[0]);
         }
+    }
+
+    private byte[] readPayload() throws IOException {
+        int length = in.readUnsignedByte() & 0x7f;
+        long size = length == 126 ? in.readUnsignedShort() : length == 127 ? in.readLong() : length;
+        byte[] payload = new byte[(int) size];
+        in.readFully(payload);
+        return payload;
+    }
+
+    /** Sends a close frame with this status code, as a client that leaves politely does. */
+    public void sendClose(int code) throws IOException {
+        send(CLOSE, new byte[] {(byte) (code >>> 8), (byte) code});
+    }
+
+    /**
+     * Drops the connection the hardest way: no close frame, and a TCP reset instead of a FIN ({@code SO_LINGER} 0),
+     * as when a phone loses its network and the carrier's middlebox resets the flow.
+     */
+    public void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
     }
 
     /** Reads until the server's close frame (or the end of the connection) and returns its code. */
