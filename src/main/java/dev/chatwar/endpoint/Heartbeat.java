@@ -87,11 +87,6 @@ public final class Heartbeat implements AutoCloseable {
         pulses.remove(pulse);
     }
 
-    /** Connections registered: every one the container opened and has not been seen to end. */
-    public int size() {
-        return pulses.size();
-    }
-
     private void beat() {
         long now = System.nanoTime();
         try {
@@ -110,10 +105,12 @@ public final class Heartbeat implements AutoCloseable {
     }
 
     private void reap(Pulse pulse) {
+        boolean closedUnseen = !pulse.open.getAsBoolean();
         pulses.remove(pulse);
         if (pulse.end.getAsBoolean()) {
             telemetry.connectionReaped();
-            LOG.log(Level.WARNING, "reaped a connection the container never reported closed");
+            LOG.log(Level.WARNING, closedUnseen ? "reaped a connection the container closed without calling @OnClose"
+                    : "reaped a connection whose close never completed");
         }
     }
 
