@@ -47,6 +47,10 @@ public final class ChurnBench {
     private static final int READ_TIMEOUT_MILLIS = 30_000;
     private static final int STEADY_MEMBERS = 10;
     private static final int PER_ADDRESS = 10;
+    /** Longer than Tomcat's 60 s idle timeout for its executor's spare threads and its 30 s session close wait. */
+    private static final int QUIET_SECONDS = 65;
+    /** Where each sample's class histogram is kept, to see what the live heap holds. */
+    private static final Path HISTOGRAMS = Path.of(System.getProperty("churn.histograms", "target"));
 
     private final URI base;
     private final long pid;
@@ -72,7 +76,7 @@ public final class ChurnBench {
 
     private int run(int abruptRounds, int gracefulRounds, int size, int rooms, int settleSeconds) throws Exception {
         Steady steady = new Steady();
-        Server before = Server.sample(pid);
+        Server before = Server.sample(pid, "before");
         for (int round = 1; round <= abruptRounds; round++) {
             long start = System.nanoTime();
             List<Member> crowd = join(size, rooms, "vanish", 40 + round);
@@ -112,11 +116,15 @@ public final class ChurnBench {
                     goodbyes[2], settled.seconds(), settled.ghostConnections(), settled.ghostRooms());
         }
         Steady.Outcome chat = steady.stop();
-        Server after = Server.sample(pid);
+        Server after = Server.sample(pid, "after");
+        Thread.sleep(TimeUnit.SECONDS.toMillis(QUIET_SECONDS));
+        Server quiet = Server.sample(pid, "after-quiet");
         System.out.printf(Locale.ROOT, "CHURN kind=server live_heap_mb_before=%.1f live_heap_mb_after=%.1f"
-                        + " rss_mb_before=%.0f rss_mb_after=%.0f threads_before=%d threads_after=%d%n",
-                before.liveHeapBytes() / 1048576.0, after.liveHeapBytes() / 1048576.0, before.rssKb() / 1024.0,
-                after.rssKb() / 1024.0, before.threads(), after.threads());
+                        + " live_heap_mb_after_quiet=%.1f rss_mb_before=%.0f rss_mb_after=%.0f threads_before=%d"
+                        + " threads_after=%d threads_after_quiet=%d%n",
+                before.liveHeapBytes() / 1048576.0, after.liveHeapBytes() / 1048576.0,
+                quiet.liveHeapBytes() / 1048576.0, before.rssKb() / 1024.0, after.rssKb() / 1024.0,
+                before.threads(), after.threads(), quiet.threads());
         System.out.printf(Locale.ROOT, "CHURN kind=steady members=%d sent=%d received_each_min=%d in_order=%b%n",
                 STEADY_MEMBERS, chat.sent(), chat.receivedEachMin(), chat.inOrder());
         return ghosts == 0 && chat.inOrder() && chat.receivedEachMin() == chat.sent() ? 0 : 1;
@@ -255,14 +263,17 @@ public final class ChurnBench {
 
     /** The server process: live heap after a full collection (jcmd's class histogram), RSS, threads. */
     private record Server(long liveHeapBytes, long rssKb, int threads) {
-        static Server sample(long pid) throws Exception {
+        static Server sample(long pid, String label) throws Exception {
             if (pid <= 0) {
                 return new Server(-1, -1, -1);
             }
             Process jcmd = new ProcessBuilder("jcmd", String.valueOf(pid), "GC.class_histogram")
                     .redirectErrorStream(true).start(); // the histogram runs a full collection first
             long live = -1;
-            for (String line : new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+            String histogram = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            Files.createDirectories(HISTOGRAMS);
+            Files.writeString(HISTOGRAMS.resolve("churn-histogram-" + label + ".txt"), histogram);
+            for (String line : histogram.split("\n")) {
                 if (line.startsWith("Total")) {
                     String[] fields = line.trim().split("\\s+");
                     live = Long.parseLong(fields[2]);
