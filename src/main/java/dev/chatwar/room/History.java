@@ -11,6 +11,10 @@ public interface History {
     /** The kept messages, oldest first. */
     List<Message> recent();
 
-    /** The kept message that carried this client id, or null. */
-    Message byCid(String cid);
+    /**
+     * The kept message that this sender sent with this client id, or null. The sender is the name, compared by
+     * {@link Names#key}: a member who comes back under the same name is the same sender, and two members who both
+     * number their messages 1, 2, 3 never match each other's.
+     */
+    Message resent(String senderName, String cid);
 }

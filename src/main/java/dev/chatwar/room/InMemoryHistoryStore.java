@@ -33,7 +33,8 @@ public final class InMemoryHistoryStore implements HistoryStore {
     private static final class Ring implements History {
         private final int capacity;
         private final ArrayDeque<Message> messages;
-        private final Map<String, Message> byCid = new HashMap<>();
+        /** By {@link #sentKey}: one sender's client id. */
+        private final Map<String, Message> bySentKey = new HashMap<>();
 
         Ring(int capacity) {
             this.capacity = capacity;
@@ -48,12 +49,12 @@ public final class InMemoryHistoryStore implements HistoryStore {
             if (messages.size() == capacity) {
                 Message evicted = messages.removeFirst();
                 if (evicted.cid() != null) {
-                    byCid.remove(evicted.cid(), evicted);
+                    bySentKey.remove(sentKey(evicted.user().name(), evicted.cid()), evicted);
                 }
             }
             messages.addLast(message);
             if (message.cid() != null) {
-                byCid.put(message.cid(), message);
+                bySentKey.put(sentKey(message.user().name(), message.cid()), message);
             }
         }
 
@@ -63,8 +64,13 @@ public final class InMemoryHistoryStore implements HistoryStore {
         }
 
         @Override
-        public synchronized Message byCid(String cid) {
-            return byCid.get(cid);
+        public synchronized Message resent(String senderName, String cid) {
+            return bySentKey.get(sentKey(senderName, cid));
+        }
+
+        /** NUL cannot occur in a name ({@link Names#member}), so no two pairs share a key. */
+        private static String sentKey(String senderName, String cid) {
+            return Names.key(senderName) + '\0' + cid;
         }
     }
 }

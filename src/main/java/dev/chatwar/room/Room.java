@@ -126,7 +126,7 @@ final class Room {
 
     /**
      * Delivers a member's message to everyone here, the sender included, and keeps it in history. A message whose
-     * {@code cid} the history already holds is a resend: only the sender gets the original again.
+     * {@code cid} the history already holds from the same sender is a resend: only the sender gets the original again.
      *
      * @return the message, or null when nothing new was delivered (the sender left, or a resend)
      */
@@ -138,7 +138,7 @@ final class Room {
             if (!members.contains(sender)) {
                 return null;
             }
-            Message original = cid == null ? null : history.byCid(cid);
+            Message original = cid == null ? null : history.resent(sender.user().name(), cid);
             if (original != null) {
                 toFlush = new ArrayList<>(1);
                 queue(sender.connection(), codec.encode(original), toFlush);

@@ -284,6 +284,20 @@ class ChatServiceTest {
     }
 
     @Test
+    void aCidMatchesOnlyTheSameSendersEarlierMessage() throws Exception {
+        RecordingConnection alice = new RecordingConnection();
+        RecordingConnection bob = new RecordingConnection();
+        Member a = chat.join("r", "ann", "10.0.0.1", alice);
+        Member b = chat.join("r", "bob", "10.0.0.2", bob);
+        chat.receive(a, "{\"type\":\"message\",\"text\":\"from ann\",\"cid\":\"1\"}");
+        chat.receive(b, "{\"type\":\"message\",\"text\":\"from bob\",\"cid\":\"1\"}");
+        List<String> seenByAnn = frames(alice).stream().filter(f -> f.get("type").asText().equals("message"))
+                .map(f -> f.get("text").asText()).toList();
+        assertEquals(List.of("from ann", "from bob"), seenByAnn, "bob's message is his own, not a resend of ann's");
+        assertEquals("from bob", last(bob).get("text").asText());
+    }
+
+    @Test
     void typingReachesTheOthersOnlyAndAtMostOnceASecond() throws Exception {
         RecordingConnection alice = new RecordingConnection();
         RecordingConnection bob = new RecordingConnection();

@@ -28,6 +28,25 @@ class InMemoryHistoryStoreTest {
     }
 
     @Test
+    void aResendIsFoundBySenderAndCidWithNamesComparedAsKeys() {
+        History history = new InMemoryHistoryStore(3, 10).open("r");
+        Message fromAnn = new Message("r", "t", "1", new User("Ann", "b"), "x", "1");
+        history.append(fromAnn);
+        assertSame(fromAnn, history.resent("ann", "1"), "Ann and ann are one name");
+        assertEquals(null, history.resent("bob", "1"), "bob's cid 1 is not Ann's");
+        assertEquals(null, history.resent("ann", "2"));
+    }
+
+    @Test
+    void aResendIsForgottenWithItsMessage() {
+        History history = new InMemoryHistoryStore(1, 10).open("r");
+        history.append(new Message("r", "t", "1", new User("ann", "b"), "x", "1"));
+        history.append(new Message("r", "t", "2", new User("bob", "b"), "y", "1"));
+        assertEquals(null, history.resent("ann", "1"));
+        assertEquals("y", history.resent("bob", "1").text());
+    }
+
+    @Test
     void sizeZeroKeepsNothing() {
         History history = new InMemoryHistoryStore(0, 10).open("r");
         history.append(message("r", 1));
