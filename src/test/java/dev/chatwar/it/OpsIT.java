@@ -140,7 +140,10 @@ class OpsIT {
                 client.sendText(i % 2 == 0 ? "hi" : " ");
                 client.read(); // the message, or an empty error
                 client.send(RawWebSocket.CLOSE, new byte[] {0x03, (byte) 0xE8});
-                assertEquals(1000, client.awaitClose());
+                // The server has let go of it either way: Tomcat echoes the close, or cuts a reply that would have
+                // waited for a send still completing (see README, "When many leave at once").
+                int closed = client.awaitClose();
+                assertTrue(closed == 1000 || closed == -1, "closed with " + closed);
             }
         }
         Set<String> after = chatSeries(scrape(base));
