@@ -5,12 +5,16 @@
 //   what was missed, or says there is a gap;
 // - it shows every message id once, however often it arrives (history after a reconnect, a resend's echo);
 // - text sent while disconnected waits in an outbox, shown as pending, and is sent after reconnecting with the same
-//   client id (cid); the server delivers a cid once, and the message is marked delivered when its cid comes back.
+//   client id (cid); the server delivers a cid once, and the message is marked delivered when its cid comes back;
+// - it keeps the resume token of its last welcome in memory only (a copied tab or a stored page must not carry it)
+//   and reconnects with ?resume=<token>, so it takes its own place back even while the server still holds the old
+//   connection: the same name, and the others see no leave and join.
 'use strict';
 
 (function () {
   // Close codes after which reconnecting cannot help (README, "Close codes"): the page says why and stops.
-  const TERMINAL_CLOSE_CODES = new Set([1003, 1007, 1008, 1009]);
+  const TERMINAL_CLOSE_CODES = new Set([1003, 1007, 1008, 1009, 4009]);
+  const REPLACED = 4009;
   const BACKOFF_FIRST_MS = 500;
   const BACKOFF_MAX_MS = 15000;
   const TYPING_SEND_INTERVAL_MS = 2000;
@@ -29,6 +33,7 @@
       typing: (names) => names.join(', ') + (names.length > 1 ? ' are typing…' : ' is typing…'),
       error: (reason) => 'Not sent: ' + reason,
       closed: (code, reason) => 'Disconnected (' + code + (reason ? ': ' + reason : '') + ').',
+      replaced: 'This chat continues in another window or tab; this one stopped.',
       retrying: (seconds) => 'Connection lost; retrying in ' + seconds + ' s.',
       recovered: 'Reconnected; nothing was missed.',
       gap: 'Reconnected, but some messages may be missing: the server no longer has them.',
@@ -46,6 +51,7 @@
       typing: (names) => names.join('、') + ' 正在输入…',
       error: (reason) => '未发送：' + reason,
       closed: (code, reason) => '连接已关闭（' + code + (reason ? '：' + reason : '') + '）。',
+      replaced: '聊天已在另一个窗口或标签页中继续，这里已停止。',
       retrying: (seconds) => '连接中断，' + seconds + ' 秒后重试。',
       recovered: '已重新连接，没有遗漏消息。',
       gap: '已重新连接，但可能缺少部分消息：服务器已不再保存它们。',
@@ -76,6 +82,7 @@
   let reconnecting = false;
   let seenIds = new Set();
   let lastMessageId = null;
+  let resumeToken = null;     // from the last welcome; lets a reconnect take this member's place back
   let memberList = [];
   let outbox = [];            // {cid, text, item}: typed, not yet confirmed by the server
   const typists = new Map();  // name -> timer that expires the notice
@@ -114,6 +121,9 @@
     }
     if (lastMessageId) {
       params.set('since', lastMessageId);
+    }
+    if (resumeToken) {
+      params.set('resume', resumeToken);
     }
     return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + base + 'chat?' + params;
   }
@@ -245,6 +255,7 @@
     welcome(event) {
       me = event.you;
       myNames.add(me.name);
+      resumeToken = event.resume || null;
       backoffMs = BACKOFF_FIRST_MS;
       setStatus('online');
       memberList = event.members.slice();
@@ -312,7 +323,7 @@
       typists.clear();
       renderTyping();
       if (TERMINAL_CLOSE_CODES.has(close.code)) {
-        showNotice('error', text.closed(close.code, close.reason));
+        showNotice('error', close.code === REPLACED ? text.replaced : text.closed(close.code, close.reason));
         return;
       }
       // Backoff with jitter, so a restarted server is not hit by every page at once.
@@ -343,6 +354,7 @@
     outbox = [];
     seenIds = new Set();
     lastMessageId = null;
+    resumeToken = null;
     me = null;
     reconnecting = false;
     backoffMs = BACKOFF_FIRST_MS;

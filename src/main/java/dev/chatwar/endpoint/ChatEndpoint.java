@@ -74,7 +74,7 @@ public class ChatEndpoint {
         String principal = (String) session.getUserProperties().get(OriginConfigurator.PRINCIPAL);
         try {
             Member joined = runtime.chat().join(parameter(session, "room"), parameter(session, "name"),
-                    handshake.address(), principal, parameter(session, "since"), queue);
+                    handshake.address(), principal, parameter(session, "since"), parameter(session, "resume"), queue);
             member = joined;
             if (departure.hasLeft()) { // the connection ended while joining (its welcome overflowed the queue): leave again
                 runtime.chat().leave(joined);

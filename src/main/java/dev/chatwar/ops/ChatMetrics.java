@@ -37,6 +37,7 @@ public final class ChatMetrics implements Telemetry, AutoCloseable {
     private final Counter bytesOut;
     private final Counter slowConsumers;
     private final Counter reaped;
+    private final Counter resumes;
     private final DistributionSummary queueDepth;
     private final Timer broadcastDuration;
     private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
@@ -57,6 +58,8 @@ public final class ChatMetrics implements Telemetry, AutoCloseable {
         reaped = Counter.builder("chat.connections.reaped")
                 .description("Connections the heartbeat ended because the container never reported them closed")
                 .register(registry);
+        resumes = Counter.builder("chat.resumes")
+                .description("Reconnects that took over their member's place with its resume token").register(registry);
         queueDepth = DistributionSummary.builder("chat.outbound.queue.depth").baseUnit("frames")
                 .description("Frames waiting for a connection when one more is queued")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 64, 256, 1024, 4096).register(registry);
@@ -121,6 +124,11 @@ public final class ChatMetrics implements Telemetry, AutoCloseable {
     @Override
     public void connectionReaped() {
         reaped.increment();
+    }
+
+    @Override
+    public void resumed() {
+        resumes.increment();
     }
 
     @Override

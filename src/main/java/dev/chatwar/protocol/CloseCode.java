@@ -18,7 +18,12 @@ public enum CloseCode {
     /** Nothing, not even a pong, arrived from the client for {@code CHAT_IDLE_TIMEOUT_SECONDS}. */
     IDLE_TIMEOUT(4001, true),
     /** The client did not read fast enough: its outbound queue overflowed or a send timed out. */
-    SLOW_CONSUMER(4008, true);
+    SLOW_CONSUMER(4008, true),
+    /**
+     * A newer connection presented this member's resume token and took over its place; retrying would only take it
+     * back, so a page that gets this stops and says so.
+     */
+    REPLACED(4009, false);
 
     private final int code;
     private final boolean retry;

@@ -28,11 +28,12 @@ public sealed interface ServerEvent {
      * First frame of every connection: who you are, who is here ({@code members}, empty past the presence limit;
      * {@code count} is everyone), and recent messages (oldest first). With
      * {@code since}, {@code history} holds the messages after it and {@code gap} says whether some were lost.
+     * {@code resume} is this member's secret: a reconnect that presents it takes over the member's place.
      */
-    @JsonPropertyOrder({"type", "room", "ts", "you", "members", "count", "history", "gap"})
+    @JsonPropertyOrder({"type", "room", "ts", "you", "members", "count", "history", "gap", "resume"})
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Welcome(String room, String ts, User you, List<User> members, int count, List<Message> history,
-                   Boolean gap)
+                   Boolean gap, String resume)
             implements ServerEvent {
         public Welcome {
             members = List.copyOf(members);

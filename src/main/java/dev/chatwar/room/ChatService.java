@@ -47,7 +47,13 @@ public final class ChatService {
 
     /** Joins as a guest, without recovery. */
     public Member join(String room, String name, String address, Connection connection) throws JoinRefusedException {
-        return join(room, name, address, null, null, connection);
+        return join(room, name, address, null, null, null, connection);
+    }
+
+    /** Joins without taking over a place. */
+    public Member join(String room, String name, String address, String principal, String since,
+                       Connection connection) throws JoinRefusedException {
+        return join(room, name, address, principal, since, null, connection);
     }
 
     /**
@@ -56,15 +62,24 @@ public final class ChatService {
      * @param address   the client's address as the server saw it
      * @param principal the name of the user the container authenticated, or null for a guest
      * @param since     the {@code since} parameter: the last message id the client saw, or null
+     * @param resume    the {@code resume} parameter: the token of the member whose place to take over, or null
      * @throws JoinRefusedException when {@code room} or {@code name} breaks the rules of {@link Names}
      */
-    public Member join(String room, String name, String address, String principal, String since,
+    public Member join(String room, String name, String address, String principal, String since, String resume,
                        Connection connection) throws JoinRefusedException {
         String roomName = Names.room(room);
         boolean verified = principal != null && !principal.isBlank();
         String memberName = verified ? principal.strip() : Names.member(name, address);
         members.incrementAndGet(); // before the welcome can leave: whoever holds it must see the member counted
-        Room.Admission admission = rooms.join(roomName, memberName, address, verified, since, connection);
+        Room.Admission admission = rooms.join(roomName, memberName, address, verified, since, resume, connection);
+        Member replaced = admission.replaced();
+        if (replaced != null) { // its place is taken: its own leave will find nothing, so it is uncounted here
+            members.decrementAndGet();
+            telemetry.resumed();
+            LOG.log(Level.INFO, "resume room={0} name={1}: {2} took over from {3}", roomName, replaced.user().name(),
+                    address, replaced.user().address());
+            replaced.connection().close(CloseCode.REPLACED, "a newer connection resumed this member");
+        }
         publish(admission.join());
         return admission.member();
     }

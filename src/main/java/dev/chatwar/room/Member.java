@@ -9,6 +9,9 @@ public final class Member {
     private final User user;
     private final Connection connection;
     private final String nameKey;
+    /** What this member's client presents to take over its place after a reconnect; see {@link ResumeTokens}. */
+    private final String resumeToken;
+    private final String resumeKey;
     /** When this member's last typing notice went out; only the member's own message handler touches it. */
     private long lastTypingAt = Long.MIN_VALUE / 2;
 
@@ -17,6 +20,17 @@ public final class Member {
         this.user = user;
         this.connection = connection;
         this.nameKey = Names.key(user.name());
+        this.resumeToken = ResumeTokens.next();
+        this.resumeKey = ResumeTokens.key(resumeToken);
+    }
+
+    String resumeToken() {
+        return resumeToken;
+    }
+
+    /** What the room files this member under for a takeover: {@link ResumeTokens#key} of its token. */
+    String resumeKey() {
+        return resumeKey;
     }
 
     String nameKey() {

@@ -41,6 +41,8 @@ final class Room {
 
     /** Iteration order is join order; membership checks are by identity. */
     private final Set<Member> members = new LinkedHashSet<>();
+    /** Every member here by {@link Member#resumeKey}. */
+    private final Map<String, Member> byResumeKey = new HashMap<>();
     /** How many members use each name key; a guest may not take a key in use or reserved. */
     private final Map<String, Integer> namesInUse = new HashMap<>();
     /** Name keys of container-authenticated users seen on this node: no guest may take them. */
@@ -66,9 +68,16 @@ final class Room {
      * A verified (container-authenticated) member gets exactly its name; a guest gets the requested name or, when it
      * is in use or belongs to a verified user, the first free {@code name (n)}.
      *
+     * <p>A {@code resume} token of a member still here is a <em>takeover</em> instead: the newcomer takes that
+     * member's place under its name (a guest's token serves only a guest, a verified user's only the same user), gets
+     * its {@code welcome}, and nobody else hears of it: no {@code join}, no {@code leave}. The replaced member is out
+     * of the room at once; its connection is the caller's to close ({@link Admission#replaced}). Any other token
+     * (unknown, of a member who left, of another room) is ignored and the newcomer joins as usual.
+     *
      * @return the member and its join event, or null if this room has closed meanwhile (join a fresh one instead)
      */
-    Admission admit(String requestedName, String address, boolean verified, String since, Connection connection) {
+    Admission admit(String requestedName, String address, boolean verified, String since, String resume,
+                    Connection connection) {
         long start = System.nanoTime();
         List<Connection> toFlush;
         Admission admission;
@@ -76,27 +85,55 @@ final class Room {
             if (closed) {
                 return null;
             }
-            String given = verified ? requestedName : guestName(requestedName);
+            Member replaced = resumable(resume, requestedName, verified);
+            String given = replaced != null ? replaced.user().name()
+                    : verified ? requestedName : guestName(requestedName);
             Member member = new Member(name, new User(given, address, verified ? Boolean.TRUE : null), connection);
+            if (replaced != null) {
+                members.remove(replaced);
+                byResumeKey.remove(replaced.resumeKey());
+            } else {
+                namesInUse.merge(member.nameKey(), 1, Integer::sum);
+            }
             members.add(member);
-            namesInUse.merge(member.nameKey(), 1, Integer::sum);
+            byResumeKey.put(member.resumeKey(), member);
             String ts = now();
             List<User> present = announcesPresence() ? members.stream().map(Member::user).toList() : List.of();
             toFlush = new ArrayList<>(members.size());
-            queue(connection, codec.encode(welcome(ts, member.user(), present, since)), toFlush);
-            Join join = new Join(name, ts, ids.next(), member.user());
-            if (announcesPresence()) {
-                queueForAll(codec.encode(join), toFlush);
-            } else {
-                queue(connection, codec.encode(join), toFlush);
+            queue(connection, codec.encode(welcome(ts, member, present, since)), toFlush);
+            Join join = null;
+            if (replaced == null) {
+                join = new Join(name, ts, ids.next(), member.user());
+                if (announcesPresence()) {
+                    queueForAll(codec.encode(join), toFlush);
+                } else {
+                    queue(connection, codec.encode(join), toFlush);
+                }
             }
-            admission = new Admission(member, join);
+            admission = new Admission(member, join, replaced);
         }
         finish(toFlush, start);
         return admission;
     }
 
-    record Admission(Member member, Join join) {
+    /**
+     * @param join     the newcomer's join event, null for a takeover (nobody is told)
+     * @param replaced the member whose place a takeover took, else null
+     */
+    record Admission(Member member, Join join, Member replaced) {
+    }
+
+    /** The member here whose token this is, if the newcomer may take its place; must hold the lock. */
+    private Member resumable(String resume, String requestedName, boolean verified) {
+        Member holder = resume == null ? null : byResumeKey.get(ResumeTokens.key(resume));
+        if (holder == null) {
+            return null;
+        }
+        boolean heldByVerified = Boolean.TRUE.equals(holder.user().verified());
+        if (heldByVerified != verified || verified && !holder.user().name().equals(requestedName)) {
+            return null;
+        }
+        return holder;
     }
 
     /**
@@ -112,6 +149,7 @@ final class Room {
             if (!members.remove(member)) {
                 return null;
             }
+            byResumeKey.remove(member.resumeKey());
             namesInUse.computeIfPresent(member.nameKey(), (key, count) -> count == 1 ? null : count - 1);
             closed = members.isEmpty();
             leave = new Leave(name, now(), ids.next(), member.user());
@@ -202,23 +240,25 @@ final class Room {
      * and {@code gap: false} when the history still reaches back to it (ids only grow, and the history loses only its
      * oldest), else the recent history and {@code gap: true} (evicted, lost in a restart, or an unknown id).
      */
-    private Welcome welcome(String ts, User you, List<User> present, String since) {
+    private Welcome welcome(String ts, Member newcomer, List<User> present, String since) {
         List<Message> recent = history.recent();
         int count = members.size();
+        User you = newcomer.user();
+        String resume = newcomer.resumeToken();
         if (since == null) {
-            return new Welcome(name, ts, you, present, count, recent, null);
+            return new Welcome(name, ts, you, present, count, recent, null, resume);
         }
         long after;
         try {
             after = Long.parseLong(since);
         } catch (NumberFormatException e) {
-            return new Welcome(name, ts, you, present, count, recent, true);
+            return new Welcome(name, ts, you, present, count, recent, true, resume);
         }
         if (recent.isEmpty() || after < Long.parseLong(recent.get(0).id())) {
-            return new Welcome(name, ts, you, present, count, recent, true);
+            return new Welcome(name, ts, you, present, count, recent, true, resume);
         }
         List<Message> missed = recent.stream().filter(m -> Long.parseLong(m.id()) > after).toList();
-        return new Welcome(name, ts, you, present, count, missed, false);
+        return new Welcome(name, ts, you, present, count, missed, false, resume);
     }
 
     /** Must hold the lock. */

@@ -36,14 +36,14 @@ public final class RoomRegistry {
         this.telemetry = telemetry;
     }
 
-    Room.Admission join(String room, String name, String address, boolean verified, String since,
+    Room.Admission join(String room, String name, String address, boolean verified, String since, String resume,
                         Connection connection) {
         if (verified) {
             verifiedNames.add(Names.key(name));
         }
         while (true) {
             Room candidate = rooms.computeIfAbsent(room, this::newRoom);
-            Room.Admission admission = candidate.admit(name, address, verified, since, connection);
+            Room.Admission admission = candidate.admit(name, address, verified, since, resume, connection);
             if (admission != null) {
                 return admission;
             }

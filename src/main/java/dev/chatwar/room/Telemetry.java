@@ -35,6 +35,10 @@ public interface Telemetry {
     default void connectionReaped() {
     }
 
+    /** A reconnecting client presented its resume token and took over its member's place. */
+    default void resumed() {
+    }
+
     /** A client frame became a message for its room. */
     default void messageReceived() {
     }

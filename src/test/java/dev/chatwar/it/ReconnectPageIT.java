@@ -4,11 +4,13 @@ import static dev.chatwar.support.Deployments.chatUri;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatwar.support.Browser;
 import dev.chatwar.support.Deployments;
 import dev.chatwar.support.TcpProxy;
 import dev.chatwar.support.TestClient;
 import java.net.URL;
+import java.util.ArrayList;
 import java.util.List;
 import org.jboss.arquillian.container.test.api.Deployer;
 import org.jboss.arquillian.container.test.api.Deployment;
@@ -80,6 +82,37 @@ class ReconnectPageIT {
 
             alice.sendMessage("after");
             awaitMessages(bob, List.of("before", "while away 1", "while away 2", "while away 3", "after"));
+        }
+    }
+
+    @Test
+    void aPageWhoseOldConnectionLingersComesBackUnderItsOwnNameUnannounced(
+            @ArquillianResource @OperateOnDeployment("chat") URL base) throws Exception {
+        try (TcpProxy proxy = new TcpProxy(base.getHost(), base.getPort());
+             Browser bob = new Browser("en-US");
+             TestClient alice = TestClient.join(chatUri(base, "resume-page", "alice")).client()) {
+            alice.next("join");
+            bob.enter(viaProxy(proxy, base, "resume-page"), "bob");
+            alice.nextMatching(f -> f.path("type").asText().equals("join")
+                    && f.path("user").path("name").asText().equals("bob")); // the page first joined unnamed
+            alice.sendMessage("before");
+            awaitMessages(bob, List.of("before"));
+
+            proxy.strand(); // bob's network is gone; the server still holds his old connection, alive to it
+            bob.awaitText("#messages li.notice", "nothing was missed");
+            alice.sendMessage("after");
+            awaitMessages(bob, List.of("before", "after"));
+
+            List<String> aliceSawOfBob = new ArrayList<>();
+            for (JsonNode event = alice.next(); !event.path("text").asText().equals("after"); event = alice.next()) {
+                if (event.path("user").path("name").asText().equals("bob")) {
+                    aliceSawOfBob.add(event.path("type").asText());
+                }
+            }
+            assertEquals(List.of(), aliceSawOfBob, "alice saw bob neither leave nor join again");
+            List<String> listed = bob.findAll("#members li .name").stream().map(WebElement::getText).toList();
+            assertEquals(List.of("alice", "bob (you)"), listed.stream().sorted().toList(),
+                    "bob is back as bob, listed once");
         }
     }
 

@@ -109,4 +109,35 @@ class RecoveryIT {
             assertEquals(List.of("exactly once"), seen, "bob got it once");
         }
     }
+
+    @Test
+    void aReconnectWithTheResumeTokenTakesOverWhileTheOldConnectionStillLooksAlive() throws Exception {
+        try (TestClient bob = TestClient.join(chatUri(base, "resume", "bob")).client()) {
+            bob.next("join");
+            TestClient.Joined stale = TestClient.join(chatUri(base, "resume", "alice"));
+            try (TestClient old = stale.client()) {
+                bob.next("join");
+                String token = stale.welcome().path("resume").asText();
+                assertEquals(22, token.length(), "128 random bits in base64url");
+                URI resume = URI.create(chatUri(base, "resume", "alice") + "&resume=" + token);
+                try (TestClient back = TestClient.connect(resume)) {
+                    JsonNode welcome = back.next("welcome");
+                    assertEquals("alice", welcome.path("you").path("name").asText(), "her own name, not alice (2)");
+                    assertEquals(2, welcome.path("count").asInt(), "alice counted once");
+                    assertEquals(4009, old.awaitClose().getCloseCode().getCode(), "the replaced connection");
+                    back.sendMessage("still alice");
+                    JsonNode next = bob.next();
+                    assertEquals("message", next.path("type").asText(), "bob heard no leave or join: " + next);
+                    assertEquals("alice", next.path("user").path("name").asText());
+                }
+                bob.next("leave"); // the member leaves once, when its last connection does
+            }
+            try (TestClient carol = TestClient.join(chatUri(base, "resume", "carol")).client()) {
+                bob.next("join");
+                carol.sendMessage("sentinel");
+                assertEquals("sentinel", bob.next("message").path("text").asText(),
+                        "the replaced connection's close announced nothing");
+            }
+        }
+    }
 }

@@ -95,7 +95,7 @@ class FrameCodecTest {
         User bob = new User("bob", "::1");
         Message said = new Message("r", "t0", "1", bob, "earlier");
         JsonNode welcome = json.readTree(
-                codec.encode(new ServerEvent.Welcome("r", "t1", bob, List.of(bob), 1, List.of(said), null)).text());
+                codec.encode(new ServerEvent.Welcome("r", "t1", bob, List.of(bob), 1, List.of(said), null, null)).text());
         assertEquals("welcome", welcome.get("type").asText());
         assertEquals("bob", welcome.get("you").get("name").asText());
         assertEquals("::1", welcome.get("members").get(0).get("address").asText());

@@ -45,6 +45,12 @@ class ChatServiceTest {
         return frames(connection).stream().map(f -> f.get("type").asText()).toList();
     }
 
+    private static List<String> names(JsonNode users) {
+        List<String> names = new ArrayList<>();
+        users.forEach(user -> names.add(user.get("name").asText()));
+        return names;
+    }
+
     private static JsonNode last(RecordingConnection connection) throws Exception {
         List<JsonNode> frames = frames(connection);
         return frames.get(frames.size() - 1);
@@ -295,6 +301,88 @@ class ChatServiceTest {
                 .map(f -> f.get("text").asText()).toList();
         assertEquals(List.of("from ann", "from bob"), seenByAnn, "bob's message is his own, not a resend of ann's");
         assertEquals("from bob", last(bob).get("text").asText());
+    }
+
+    @Test
+    void aReconnectWithTheResumeTokenTakesOverTheMembersPlaceUnannounced() throws Exception {
+        RecordingConnection stale = new RecordingConnection();
+        RecordingConnection bob = new RecordingConnection();
+        Member old = chat.join("r", "alice", "10.0.0.1", stale);
+        chat.join("r", "bob", "10.0.0.2", bob);
+        String token = frames(stale).get(0).get("resume").asText();
+        int bobBefore = bob.sent().size();
+        RecordingConnection fresh = new RecordingConnection();
+        Member back = chat.join("r", "alice", "10.0.0.7", null, null, token, fresh);
+
+        assertEquals("alice", back.user().name(), "the same name, not alice (2)");
+        assertEquals("10.0.0.7", back.user().address(), "the address the new connection came from");
+        assertEquals(CloseCode.REPLACED, stale.closedWith(), "the replaced connection is closed");
+        assertEquals(List.of("welcome"), types(fresh), "a takeover gets its welcome and no join of its own");
+        JsonNode welcome = frames(fresh).get(0);
+        assertEquals(List.of("alice", "bob"), names(welcome.get("members")).stream().sorted().toList(),
+                "alice is listed once");
+        assertEquals(2, welcome.get("count").asInt());
+        assertTrue(!welcome.get("resume").asText().equals(token), "every welcome carries a new token");
+        assertEquals(bobBefore, bob.sent().size(), "bob hears no leave and no join");
+        assertEquals(2, chat.memberCount());
+
+        chat.leave(old); // the replaced connection's own departure, when its close completes
+        assertEquals(bobBefore, bob.sent().size(), "the replaced member's departure announces nothing");
+        assertEquals(2, chat.memberCount());
+        chat.receive(back, "{\"type\":\"message\",\"text\":\"still me\"}");
+        assertEquals("still me", last(bob).get("text").asText());
+        chat.leave(back);
+        assertEquals(List.of("leave"), types(bob).subList(types(bob).size() - 1, types(bob).size()));
+        assertEquals(1, chat.memberCount());
+    }
+
+    @Test
+    void aTakeoverKeepsTheSendersCidsAsItsOwn() throws Exception {
+        RecordingConnection stale = new RecordingConnection();
+        RecordingConnection bob = new RecordingConnection();
+        Member old = chat.join("r", "alice", "10.0.0.1", stale);
+        chat.join("r", "bob", "10.0.0.2", bob);
+        chat.receive(old, "{\"type\":\"message\",\"text\":\"once\",\"cid\":\"c-1\"}");
+        String token = frames(stale).get(0).get("resume").asText();
+        RecordingConnection fresh = new RecordingConnection();
+        Member back = chat.join("r", "alice", "10.0.0.1", null, null, token, fresh);
+        chat.receive(back, "{\"type\":\"message\",\"text\":\"once\",\"cid\":\"c-1\"}");
+        assertEquals(1, messageIds(bob).size(), "the outbox's resend after the takeover is not delivered again");
+        assertEquals("c-1", last(fresh).get("cid").asText(), "the resender gets the original back");
+    }
+
+    @Test
+    void aTokenThatIsWrongOrOfAnotherRoomOrOfAMemberWhoLeftJoinsAsUsual() throws Exception {
+        RecordingConnection alice = new RecordingConnection();
+        Member a = chat.join("r", "alice", "10.0.0.1", alice);
+        String token = frames(alice).get(0).get("resume").asText();
+        RecordingConnection guess = new RecordingConnection();
+        assertEquals("alice (2)", chat.join("r", "alice", "10.0.0.9", null, null, token + "x", guess).user().name());
+        assertEquals(List.of("welcome", "join"), types(guess));
+        RecordingConnection elsewhere = new RecordingConnection();
+        assertEquals("alice", chat.join("other", "alice", "10.0.0.9", null, null, token, elsewhere).user().name());
+        assertEquals(List.of("welcome", "join"), types(elsewhere), "a joiner in another room, not a takeover");
+        assertEquals(null, alice.closedWith(), "neither closed the member the token belongs to");
+        chat.leave(a);
+        RecordingConnection late = new RecordingConnection();
+        assertEquals("alice", chat.join("r", "alice", "10.0.0.1", null, null, token, late).user().name());
+        assertEquals(List.of("welcome", "join"), types(late), "after a leave the token is void: a plain join");
+    }
+
+    @Test
+    void aGuestsTokenDoesNotMakeAVerifiedUserOfItsHolderNorTheReverse() throws Exception {
+        RecordingConnection guest = new RecordingConnection();
+        chat.join("r", "carol", "10.0.0.1", guest);
+        String guestToken = frames(guest).get(0).get("resume").asText();
+        RecordingConnection verified = new RecordingConnection();
+        Member carol = chat.join("r", null, "10.0.0.2", "dave", null, guestToken, verified);
+        assertEquals("dave", carol.user().name(), "an authenticated user keeps its own name");
+        assertEquals(null, guest.closedWith());
+        String daveToken = frames(verified).get(0).get("resume").asText();
+        RecordingConnection impostor = new RecordingConnection();
+        Member guestWithDavesToken = chat.join("r", "dave", "10.0.0.3", null, null, daveToken, impostor);
+        assertEquals("dave (2)", guestWithDavesToken.user().name(), "a guest cannot take a verified user's place");
+        assertEquals(null, verified.closedWith());
     }
 
     @Test

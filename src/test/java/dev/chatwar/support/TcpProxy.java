@@ -6,19 +6,26 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A TCP relay on a loopback port that a test can cut: {@link #cut()} drops every connection through it and refuses
- * new ones until {@link #restore()}, which is how a flaky network looks to a browser. Daemon threads only; closing the
- * proxy ends them all.
+ * new ones until {@link #restore()}, which is how a flaky network looks to a browser. {@link #strand()} drops only
+ * the clients' side, which is how a phone that lost its network looks to the server. Daemon threads only; closing
+ * the proxy ends them all.
  */
 public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final String targetHost;
     private final int targetPort;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    /** Each relayed client's socket and the upstream socket it is relayed to. */
+    private final Map<Socket, Socket> relays = new ConcurrentHashMap<>();
+    /** Upstream sockets left open and silent by {@link #strand()}; only {@link #close()} closes them. */
+    private final Set<Socket> stranded = ConcurrentHashMap.newKeySet();
     private volatile boolean up = true;
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -41,6 +48,19 @@ public final class TcpProxy implements AutoCloseable {
         open.clear();
     }
 
+    /**
+     * Drops the clients' side of every relayed connection and leaves the server's side open, with nothing more sent
+     * on it: the client sees its connection end, the server sees a connection that looks alive until its idle timeout.
+     * New connections are relayed as usual.
+     */
+    public void strand() {
+        relays.forEach((client, upstream) -> {
+            stranded.add(upstream);
+            closeQuietly(client);
+        });
+        relays.clear();
+    }
+
     public void restore() {
         up = true;
     }
@@ -48,6 +68,7 @@ public final class TcpProxy implements AutoCloseable {
     @Override
     public void close() {
         cut();
+        stranded.forEach(TcpProxy::closeQuietly);
         closeQuietly(server);
     }
 
@@ -62,6 +83,7 @@ public final class TcpProxy implements AutoCloseable {
                 Socket upstream = new Socket(targetHost, targetPort);
                 open.add(client);
                 open.add(upstream);
+                relays.put(client, upstream);
                 pipe(client, upstream);
                 pipe(upstream, client);
             } catch (IOException e) {
@@ -73,7 +95,9 @@ public final class TcpProxy implements AutoCloseable {
     private void pipe(Socket from, Socket to) {
         Thread thread = new Thread(() -> {
             byte[] buffer = new byte[16 * 1024];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            try { // not try-with-resources: closing a socket's stream closes the socket, stranded or not
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
                 for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                     out.write(buffer, 0, n);
                     out.flush();
@@ -81,10 +105,13 @@ public final class TcpProxy implements AutoCloseable {
             } catch (IOException e) {
                 // one side went away; close both below
             } finally {
-                closeQuietly(from);
-                closeQuietly(to);
-                open.remove(from);
-                open.remove(to);
+                for (Socket socket : List.of(from, to)) {
+                    if (!stranded.contains(socket)) {
+                        closeQuietly(socket);
+                        open.remove(socket);
+                        relays.remove(socket);
+                    }
+                }
             }
         }, "tcp-proxy-pipe");
         thread.setDaemon(true);
