@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 # chromium + chromium-driver: the browser tests (Debian's pair always match; nothing is downloaded at test time).
 # fonts-wqy-zenhei: CJK glyphs, so the Chinese page screenshots under target/screenshots are legible.
 # curl: the benchmark script waits for the health endpoint with it.
-packages=(chromium chromium-driver fonts-wqy-zenhei curl)
+# redis-server: the Redis engine's tests start their own, on a free loopback port (apt does not start one here).
+packages=(chromium chromium-driver fonts-wqy-zenhei curl redis-server)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

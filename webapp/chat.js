@@ -8,7 +8,9 @@
 //   client id (cid); the server delivers a cid once, and the message is marked delivered when its cid comes back;
 // - it keeps the resume token of its last welcome in memory only (a copied tab or a stored page must not carry it)
 //   and reconnects with ?resume=<token>, so it takes its own place back even while the server still holds the old
-//   connection: the same name, and the others see no leave and join.
+//   connection: the same name, and the others see no leave and join;
+// - a message the server could not deliver (error "unavailable": it cannot reach its store) stays pending in the
+//   outbox and is sent again, same cid, with backoff, until the server confirms it.
 'use strict';
 
 (function () {
@@ -85,6 +87,8 @@
   let resumeToken = null;     // from the last welcome; lets a reconnect take this member's place back
   let memberList = [];
   let outbox = [];            // {cid, text, item}: typed, not yet confirmed by the server
+  let resendTimer = null;     // a resend of the outbox after "unavailable", while one is planned
+  let resendBackoffMs = BACKOFF_FIRST_MS;
   const typists = new Map();  // name -> timer that expires the notice
   let lastTypingSent = 0;
   let unread = 0;
@@ -198,6 +202,7 @@
     if (pending >= 0) {
       outbox[pending].item.remove();
       outbox.splice(pending, 1);
+      resendBackoffMs = BACKOFF_FIRST_MS; // the server orders messages again
     }
     const mine = pending >= 0 || myNames.has(event.user.name);
     const item = line(mine ? 'message mine' : 'message',
@@ -251,6 +256,19 @@
     outbox.forEach((entry) => sendFrame({ type: 'message', text: entry.text, cid: entry.cid }));
   }
 
+  // The server could not order a message: everything still pending goes again later, once, however many failed.
+  function resendLater() {
+    if (resendTimer !== null) {
+      return;
+    }
+    const delay = Math.round(resendBackoffMs / 2 + Math.random() * resendBackoffMs / 2);
+    resendBackoffMs = Math.min(resendBackoffMs * 2, BACKOFF_MAX_MS);
+    resendTimer = setTimeout(() => {
+      resendTimer = null;
+      flushOutbox();
+    }, delay);
+  }
+
   const handlers = {
     welcome(event) {
       me = event.you;
@@ -288,6 +306,10 @@
       renderTyping();
     },
     error(event) {
+      if (event.code === 'unavailable') {
+        resendLater(); // the message stays pending; nothing to show but its state
+        return;
+      }
       showNotice('error', text.error(event.reason), event.ts);
     },
   };
@@ -352,6 +374,8 @@
     }
     messages.replaceChildren();
     outbox = [];
+    clearTimeout(resendTimer);
+    resendTimer = null;
     seenIds = new Set();
     lastMessageId = null;
     resumeToken = null;

@@ -1,15 +1,15 @@
 package dev.chatwar.config;
 
-import dev.chatwar.broker.Broker;
-import dev.chatwar.broker.InMemoryBroker;
 import dev.chatwar.endpoint.HandshakeFilter;
 import dev.chatwar.endpoint.OwnedThreads;
 import dev.chatwar.endpoint.Writers;
 import dev.chatwar.ops.ChatMetrics;
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.room.ChatService;
-import dev.chatwar.room.EventIds;
-import dev.chatwar.room.InMemoryHistoryStore;
+import dev.chatwar.engine.Engine;
+import dev.chatwar.engine.EventIds;
+import dev.chatwar.engine.InMemoryEngine;
+import dev.chatwar.engine.redis.RedisEngine;
 import dev.chatwar.room.RoomRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletContext;
@@ -33,7 +33,7 @@ public final class ChatBootstrap implements ServletContextListener {
     private static final System.Logger LOG = System.getLogger(ChatBootstrap.class.getName());
 
     private final OwnedThreads controlThreads = new OwnedThreads("chat-control-");
-    private Broker broker;
+    private Engine engine;
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -51,10 +51,12 @@ public final class ChatBootstrap implements ServletContextListener {
         Clock clock = Clock.systemUTC();
         FrameCodec codec = new FrameCodec();
         ChatMetrics metrics = new ChatMetrics();
-        RoomRegistry rooms = new RoomRegistry(new InMemoryHistoryStore(config.historySize(), config.historyRooms()),
-                codec, new EventIds(clock), clock, metrics, config.presenceLimit());
-        broker = new InMemoryBroker();
-        ChatService chat = new ChatService(rooms, broker, codec, clock, config.maxMessageChars(), metrics);
+        engine = config.usesRedis()
+                ? new RedisEngine(config.redisUrl(), config.redisPrefix(), config.historySize(),
+                        config.historyTtlSeconds(), codec, metrics)
+                : new InMemoryEngine(config.historySize(), config.historyRooms(), new EventIds(clock));
+        RoomRegistry rooms = new RoomRegistry(engine, codec, clock, metrics, config.presenceLimit());
+        ChatService chat = new ChatService(rooms, engine, codec, clock, config.maxMessageChars(), metrics);
         metrics.watch(chat);
         ChatRuntime.install(new ChatRuntime(config, chat, controlFrames(),
                 new Writers(Runtime.getRuntime().availableProcessors()), metrics));
@@ -62,8 +64,8 @@ public final class ChatBootstrap implements ServletContextListener {
         // Ahead of every other filter, so it also precedes the container's upgrade filter.
         context.addFilter("chat-handshake", HandshakeFilter.class)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/chat");
-        LOG.log(Level.INFO, "chat started: endpoint {0}/chat, origins: {1}", context.getContextPath(),
-                config.allowedOrigins());
+        LOG.log(Level.INFO, "chat started: endpoint {0}/chat, origins: {1}, engine: {2}", context.getContextPath(),
+                config.allowedOrigins(), config.usesRedis() ? "Redis, prefix " + config.redisPrefix() : "in memory");
     }
 
     /**
@@ -90,7 +92,7 @@ public final class ChatBootstrap implements ServletContextListener {
             Thread.currentThread().interrupt();
         }
         runtime.writers().close();
-        broker.close();
+        engine.close();
         runtime.metrics().close();
         ChatRuntime.uninstall();
         LOG.log(Level.INFO, "chat stopped");

@@ -1,8 +1,10 @@
 package dev.chatwar.config;
 
+import dev.chatwar.engine.redis.RedisEngine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 
 /**
  * Every setting, read once at startup and validated; nothing reads the environment afterwards.
@@ -23,12 +25,21 @@ import java.util.function.UnaryOperator;
  * @param maxConnectionsPerAddress open connections per client address
  * @param maxConnections    open connections on this node
  * @param metricsToken      the bearer token {@code /metrics} requires, or empty when it is open
+ * @param redisUrl          the Redis every node of the chat shares, or empty for one node in memory
+ * @param redisPrefix       the prefix of the chat's Redis keys and channels
+ * @param historyTtlSeconds with Redis, how long a room's history outlives its last message
  */
 public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int historyRooms, int maxMessageChars,
                          int presenceLimit, int queueMaxFrames, int queueMaxBytes, long sendTimeoutMillis, long pingMillis,
                          long idleTimeoutMillis, ClientAddress clientAddress,
                          int ratePerSecond, int rateBurst, int maxConnectionsPerAddress, int maxConnections,
-                         String metricsToken) {
+                         String metricsToken, String redisUrl, String redisPrefix, long historyTtlSeconds) {
+    private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+    /** Whether the chat's nodes share a Redis. */
+    public boolean usesRedis() {
+        return !redisUrl.isEmpty();
+    }
 
     /** The defaults, as if no setting were given. */
     public static ChatConfig defaults() {
@@ -58,7 +69,10 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 reader.integer(Setting.CHAT_RATE_BURST, 1, 100_000),
                 reader.integer(Setting.CHAT_MAX_CONNECTIONS_PER_ADDRESS, 1, 1_000_000),
                 reader.integer(Setting.CHAT_MAX_CONNECTIONS, 1, 10_000_000),
-                reader.raw(Setting.CHAT_METRICS_TOKEN).trim());
+                reader.raw(Setting.CHAT_METRICS_TOKEN).trim(),
+                reader.redisUrl(Setting.CHAT_REDIS_URL),
+                reader.matching(Setting.CHAT_REDIS_PREFIX, PREFIX, "expected 1 to 64 of A-Z a-z 0-9 . _ : -"),
+                reader.integer(Setting.CHAT_HISTORY_TTL_SECONDS, 60, 31_536_000));
     }
 
     private record Reader(UnaryOperator<String> lookup) {
@@ -79,6 +93,27 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 throw new ConfigException(setting, value, "out of range (expected " + min + " to " + max + ")");
             }
             return parsed;
+        }
+
+        String redisUrl(Setting setting) {
+            String value = raw(setting).trim();
+            if (!value.isEmpty()) {
+                try {
+                    RedisEngine.checkUri(value);
+                } catch (IllegalArgumentException e) { // the value may hold a password: it is not repeated
+                    throw new ConfigException(setting, value.replaceFirst("//[^/]*@", "//***@"), "not a Redis URI;"
+                            + " expected redis://[user:password@]host:port[/db], rediss://… or redis-sentinel://…");
+                }
+            }
+            return value;
+        }
+
+        String matching(Setting setting, Pattern pattern, String expected) {
+            String value = raw(setting).trim();
+            if (!pattern.matcher(value).matches()) {
+                throw new ConfigException(setting, value, expected);
+            }
+            return value;
         }
 
         List<Cidr> cidrs(Setting setting) {

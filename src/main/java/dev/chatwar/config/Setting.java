@@ -47,6 +47,17 @@ public enum Setting {
             "Open connections per client address; the next handshake is refused with HTTP 429 (1 to 1000000)."),
     CHAT_MAX_CONNECTIONS("10000",
             "Open connections on this node; the next handshake is refused with HTTP 503 (1 to 10000000)."),
+    CHAT_REDIS_URL("",
+            "Redis that every node of one chat shares, in Lettuce's URI syntax: `redis://[user:password@]host:port[/db]`,"
+                    + " `rediss://` for TLS, `redis-sentinel://…`. Unset: one node, everything in memory. A malformed"
+                    + " URL stops the deployment; an unreachable Redis does not (the node starts degraded and"
+                    + " connects when Redis comes)."),
+    CHAT_REDIS_PREFIX("chat",
+            "Prefix of every Redis key and channel of this chat: nodes with the same URL and prefix serve one chat"
+                    + " (1 to 64 of `A-Z a-z 0-9 . _ : -`)."),
+    CHAT_HISTORY_TTL_SECONDS("604800",
+            "With Redis: a room's history is deleted this long after its last message (60 to 31536000; default 7"
+                    + " days). Replaces CHAT_HISTORY_ROOMS, which bounds the rooms kept in memory without Redis."),
     CHAT_METRICS_TOKEN("",
             "When set, `/metrics` answers only requests with `Authorization: Bearer <token>` (others get 401)."
                     + " Unset: `/metrics` is open; restrict it at the proxy or firewall.");

@@ -1,5 +1,7 @@
 package dev.chatwar.ops;
 
+import dev.chatwar.engine.Engine;
+import dev.chatwar.engine.EngineTelemetry;
 import dev.chatwar.protocol.CloseCode;
 import dev.chatwar.protocol.ErrorCode;
 import dev.chatwar.room.ChatService;
@@ -27,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * names; labels carry only values the server chose (close and error codes, refusal reasons), never room names or
  * anything a client sent, so no client can grow the number of series.
  */
-public final class ChatMetrics implements Telemetry, AutoCloseable {
+public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
 
@@ -40,6 +42,10 @@ public final class ChatMetrics implements Telemetry, AutoCloseable {
     private final Counter resumes;
     private final DistributionSummary queueDepth;
     private final Timer broadcastDuration;
+    private final Timer engineDuration;
+    private final Counter engineFailures;
+    private final Counter gapRepairs;
+    private final Counter gapRepairedEvents;
     private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
     private final Map<CloseCode, Counter> closes = new EnumMap<>(CloseCode.class);
     private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
@@ -68,6 +74,20 @@ public final class ChatMetrics implements Telemetry, AutoCloseable {
                 .serviceLevelObjectives(Duration.ofNanos(10_000), Duration.ofNanos(100_000), Duration.ofMillis(1),
                         Duration.ofMillis(10), Duration.ofMillis(100))
                 .register(registry);
+        engineDuration = Timer.builder("chat.engine.publish.duration")
+                .description("Time for the engine (Redis, with CHAT_REDIS_URL) to order one of this node's events")
+                .serviceLevelObjectives(Duration.ofNanos(100_000), Duration.ofMillis(1), Duration.ofMillis(5),
+                        Duration.ofMillis(25), Duration.ofMillis(100), Duration.ofSeconds(1))
+                .register(registry);
+        engineFailures = Counter.builder("chat.engine.publish.failures")
+                .description("Events the engine could not order (Redis unreachable): messages refused as unavailable,"
+                        + " joins turned away")
+                .register(registry);
+        gapRepairs = Counter.builder("chat.engine.gap.repairs")
+                .description("Rooms whose events missed during a lost Redis subscription were read from history")
+                .register(registry);
+        gapRepairedEvents = Counter.builder("chat.engine.gap.repaired.events")
+                .description("Events delivered from history after a lost Redis subscription").register(registry);
         for (Refusal reason : Refusal.values()) {
             refusals.put(reason, Counter.builder("chat.handshakes.refused").tag("reason", word(reason))
                     .description("Handshakes refused before the upgrade").register(registry));
@@ -96,6 +116,10 @@ public final class ChatMetrics implements Telemetry, AutoCloseable {
                 .description("Members connected to this node").register(registry);
         Gauge.builder("chat.rooms", chat, c -> c.rooms().roomCount())
                 .description("Rooms with members on this node").register(registry);
+        if (chat.engine().status() != Engine.Status.OFF) {
+            Gauge.builder("chat.redis.connected", chat, c -> c.engine().status() == Engine.Status.UP ? 1 : 0)
+                    .description("1 while this node's connections to Redis are up, else 0").register(registry);
+        }
     }
 
     /** The Prometheus text exposition of every metric. */
@@ -150,6 +174,22 @@ public final class ChatMetrics implements Telemetry, AutoCloseable {
     @Override
     public void queueDepth(int frames) {
         queueDepth.record(frames);
+    }
+
+    @Override
+    public void engineOrdered(long nanos) {
+        engineDuration.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void engineFailed() {
+        engineFailures.increment();
+    }
+
+    @Override
+    public void gapRepaired(int events) {
+        gapRepairs.increment();
+        gapRepairedEvents.increment(events);
     }
 
     @Override

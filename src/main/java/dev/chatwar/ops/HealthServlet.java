@@ -2,6 +2,7 @@ package dev.chatwar.ops;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatwar.config.ChatRuntime;
+import dev.chatwar.engine.Engine;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -15,7 +16,8 @@ import java.util.Properties;
 
 /**
  * {@code GET /health}: {@code 200} with {@code "status":"UP"} while the chat serves, {@code 503} with
- * {@code STARTING} or {@code STOPPING} otherwise. Reads a few counters and allocates one small object: cheap enough
+ * {@code STARTING}, {@code STOPPING}, or {@code DEGRADED} while the node cannot reach its Redis (so a load balancer
+ * prefers nodes that can). {@code redis} is {@code UP}, {@code DOWN} or {@code OFF} (no Redis configured). Reads a few counters and allocates one small object: cheap enough
  * to call every second.
  */
 @WebServlet(urlPatterns = "/health", loadOnStartup = 1)
@@ -24,7 +26,8 @@ public final class HealthServlet extends HttpServlet {
     static final String VERSION = readVersion();
 
     /** The body of {@code /health}. */
-    public record Health(String status, String version, long uptimeSeconds, int connections, int rooms) {
+    public record Health(String status, String version, long uptimeSeconds, int connections, int rooms,
+                         String redis) {
         public boolean up() {
             return status.equals("UP");
         }
@@ -32,11 +35,13 @@ public final class HealthServlet extends HttpServlet {
         /** @param runtime the running chat, or null while it starts */
         public static Health of(ChatRuntime runtime, Instant now) {
             if (runtime == null) {
-                return new Health("STARTING", VERSION, 0, 0, 0);
+                return new Health("STARTING", VERSION, 0, 0, 0, "OFF");
             }
             long uptime = Duration.between(runtime.startedAt(), now).toSeconds();
-            return new Health(runtime.stopping() ? "STOPPING" : "UP", VERSION, uptime,
-                    runtime.chat().memberCount(), runtime.chat().rooms().roomCount());
+            Engine.Status redis = runtime.chat().engine().status();
+            String status = runtime.stopping() ? "STOPPING" : redis == Engine.Status.DOWN ? "DEGRADED" : "UP";
+            return new Health(status, VERSION, uptime, runtime.chat().memberCount(),
+                    runtime.chat().rooms().roomCount(), redis.name());
         }
     }
 

@@ -15,10 +15,17 @@ public enum CloseCode {
     TOO_BIG(1009, false),
     /** The server could not serve the connection (a fault on our side). */
     SERVER_ERROR(1011, true),
+    /** The chat cannot reach its store, so it cannot admit anyone now; come back later. */
+    TRY_AGAIN_LATER(1013, true),
     /** Nothing, not even a pong, arrived from the client for {@code CHAT_IDLE_TIMEOUT_SECONDS}. */
     IDLE_TIMEOUT(4001, true),
     /** The client did not read fast enough: its outbound queue overflowed or a send timed out. */
     SLOW_CONSUMER(4008, true),
+    /**
+     * This node may have missed events of the room while it could not reach its store, more than the history can
+     * repair: reconnecting with {@code since} recovers exactly what was missed, or says there is a gap.
+     */
+    RESYNC(4010, true),
     /**
      * A newer connection presented this member's resume token and took over its place; retrying would only take it
      * back, so a page that gets this stops and says so.

@@ -12,7 +12,9 @@ public enum ErrorCode {
     /** The message text is longer than {@code CHAT_MAX_MESSAGE_CHARS}. */
     TOO_LONG,
     /** The connection sent faster than {@code CHAT_RATE_PER_SECOND} allows; the frame was dropped. */
-    RATE_LIMITED;
+    RATE_LIMITED,
+    /** The chat cannot order messages now (its store is unreachable); nothing was delivered, send it again. */
+    UNAVAILABLE;
 
     @JsonValue
     public String word() {

@@ -41,6 +41,39 @@ public final class FrameCodec {
         }
     }
 
+    /**
+     * A room event as a store keeps it, without its id (the store's order gives that): the same JSON as on the wire.
+     */
+    public String encodeForStore(ServerEvent.RoomEvent event) {
+        return encode(event.withId(null)).text();
+    }
+
+    /**
+     * The inverse of {@link #encodeForStore}, with the id the store gave the event.
+     *
+     * @throws IllegalArgumentException when the text is not a room event this version knows
+     */
+    public ServerEvent.RoomEvent decodeFromStore(String json, String id) {
+        JsonNode node;
+        try {
+            node = mapper.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + clip(json), e);
+        }
+        JsonNode userNode = node.path("user");
+        User user = new User(userNode.path("name").asText(), userNode.path("address").asText(),
+                userNode.path("verified").asBoolean(false) ? Boolean.TRUE : null);
+        String room = node.path("room").asText();
+        String ts = node.path("ts").asText();
+        return switch (node.path("type").asText()) {
+            case "message" -> new ServerEvent.Message(room, ts, id, user, node.path("text").asText(),
+                    node.hasNonNull("cid") ? node.get("cid").asText() : null);
+            case "join" -> new ServerEvent.Join(room, ts, id, user);
+            case "leave" -> new ServerEvent.Leave(room, ts, id, user);
+            default -> throw new IllegalArgumentException("not a room event: " + clip(json));
+        };
+    }
+
     private static ClientFrame decodeObject(JsonNode node) throws ProtocolException {
         if (!node.isObject()) {
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "a frame must be a JSON object");

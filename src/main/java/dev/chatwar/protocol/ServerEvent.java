@@ -22,6 +22,9 @@ public sealed interface ServerEvent {
         String id();
 
         User user();
+
+        /** The same event with the id its room's order gave it. */
+        RoomEvent withId(String id);
     }
 
     /**
@@ -49,6 +52,11 @@ public sealed interface ServerEvent {
     @JsonPropertyOrder({"type", "room", "ts", "id", "user"})
     record Join(String room, String ts, String id, User user) implements RoomEvent {
         @Override
+        public Join withId(String id) {
+            return new Join(room, ts, id, user);
+        }
+
+        @Override
         public String type() {
             return "join";
         }
@@ -56,6 +64,11 @@ public sealed interface ServerEvent {
 
     @JsonPropertyOrder({"type", "room", "ts", "id", "user"})
     record Leave(String room, String ts, String id, User user) implements RoomEvent {
+        @Override
+        public Leave withId(String id) {
+            return new Leave(room, ts, id, user);
+        }
+
         @Override
         public String type() {
             return "leave";
@@ -68,6 +81,11 @@ public sealed interface ServerEvent {
     record Message(String room, String ts, String id, User user, String text, String cid) implements RoomEvent {
         public Message(String room, String ts, String id, User user, String text) {
             this(room, ts, id, user, text, null);
+        }
+
+        @Override
+        public Message withId(String id) {
+            return new Message(room, ts, id, user, text, cid);
         }
 
         @Override

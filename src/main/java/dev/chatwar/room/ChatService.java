@@ -1,48 +1,47 @@
 package dev.chatwar.room;
 
-import dev.chatwar.broker.Broker;
-import dev.chatwar.broker.Envelope;
+import dev.chatwar.engine.Engine;
 import dev.chatwar.protocol.ClientFrame;
 import dev.chatwar.protocol.CloseCode;
 import dev.chatwar.protocol.ErrorCode;
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.protocol.ProtocolException;
 import dev.chatwar.protocol.ServerEvent;
+import dev.chatwar.protocol.ServerEvent.Join;
 import dev.chatwar.protocol.ServerEvent.Leave;
 import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.Timestamps;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
-import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What a chat connection can do: join, say, leave. It validates, lets the server stamp identity and time, delivers
- * to local members first and then publishes to the broker for other nodes; envelopes from other nodes are delivered
- * locally, this node's own echoes dropped.
+ * What a chat connection can do: join, say, leave. It validates, lets the server stamp identity and time, and hands
+ * every room event to the engine, which orders it and brings it back to every node's rooms, this one's included.
+ * When the engine cannot order (its store is unreachable) nothing is delivered to anyone: a message gets
+ * {@code error unavailable}, a join is closed with {@link CloseCode#TRY_AGAIN_LATER}.
  */
 public final class ChatService {
     private static final System.Logger LOG = System.getLogger(ChatService.class.getName());
 
-    private final String nodeId = UUID.randomUUID().toString();
     private final RoomRegistry rooms;
-    private final Broker broker;
+    private final Engine engine;
     private final FrameCodec codec;
     private final Clock clock;
     private final int maxMessageChars;
     private final Telemetry telemetry;
     private final AtomicInteger members = new AtomicInteger();
 
-    public ChatService(RoomRegistry rooms, Broker broker, FrameCodec codec, Clock clock, int maxMessageChars,
+    public ChatService(RoomRegistry rooms, Engine engine, FrameCodec codec, Clock clock, int maxMessageChars,
                        Telemetry telemetry) {
         this.rooms = rooms;
-        this.broker = broker;
+        this.engine = engine;
         this.codec = codec;
         this.clock = clock;
         this.maxMessageChars = maxMessageChars;
         this.telemetry = telemetry;
-        broker.subscribe(this::onEnvelope);
     }
 
     /** Joins as a guest, without recovery. */
@@ -57,6 +56,9 @@ public final class ChatService {
     }
 
     /**
+     * Admits the member at once; its {@code welcome} follows once the room's history is read (at once with the
+     * in-memory engine), then its {@code join} in the room's order.
+     *
      * @param room      the {@code room} parameter as the client sent it, or null
      * @param name      the {@code name} parameter as the client sent it, or null; ignored for an authenticated user
      * @param address   the client's address as the server saw it
@@ -71,8 +73,9 @@ public final class ChatService {
         boolean verified = principal != null && !principal.isBlank();
         String memberName = verified ? principal.strip() : Names.member(name, address);
         members.incrementAndGet(); // before the welcome can leave: whoever holds it must see the member counted
-        Room.Admission admission = rooms.join(roomName, memberName, address, verified, since, resume, connection);
-        Member replaced = admission.replaced();
+        RoomRegistry.Entry entry = rooms.join(roomName, memberName, address, verified, resume, connection);
+        Member member = entry.admission().member();
+        Member replaced = entry.admission().replaced();
         if (replaced != null) { // its place is taken: its own leave will find nothing, so it is uncounted here
             members.decrementAndGet();
             telemetry.resumed();
@@ -80,8 +83,55 @@ public final class ChatService {
                     address, replaced.user().address());
             replaced.connection().close(CloseCode.REPLACED, "a newer connection resumed this member");
         }
-        publish(admission.join());
-        return admission.member();
+        rooms.subscribed(entry.room())
+                .thenCompose(subscribed -> engine.history(roomName))
+                .whenComplete((history, failure) -> {
+                    if (failure != null) {
+                        turnAway(member, failure);
+                    } else if (!entry.room().welcome(member, history, since)) {
+                        member.announced().complete(false); // it left before its welcome
+                    } else if (replaced != null) {
+                        replaced.announced().thenAccept(member.announced()::complete);
+                    } else {
+                        announce(member);
+                    }
+                });
+        return member;
+    }
+
+    /** Hands an event to the engine for its room's order, and times the round trip. */
+    private CompletionStage<Engine.Outcome> order(RoomEvent event, Member member) {
+        long start = System.nanoTime();
+        return engine.publish(event, member.nameKey()).whenComplete((outcome, failure) -> {
+            if (failure == null) {
+                telemetry.engineOrdered(System.nanoTime() - start);
+            } else {
+                telemetry.engineFailed();
+                LOG.log(Level.WARNING, "the engine could not order an event of {0}: {1}", member, failure.toString());
+            }
+        });
+    }
+
+    private void announce(Member member) {
+        Join join = new Join(member.room(), now(), null, member.user());
+        order(join, member).whenComplete((outcome, failure) -> {
+            if (failure != null) {
+                member.announced().complete(false);
+                turnAway(member, failure);
+            } else {
+                member.announced().complete(true);
+            }
+        });
+    }
+
+    /** The engine could not serve the join: the member goes, unannounced, and its client is told to come back. */
+    private void turnAway(Member member, Throwable failure) {
+        LOG.log(Level.INFO, "join of {0} turned away: {1}", member, failure.toString());
+        member.announced().complete(false);
+        if (rooms.leave(member)) {
+            members.decrementAndGet();
+        }
+        member.connection().close(CloseCode.TRY_AGAIN_LATER, "the chat cannot reach its store; try again");
     }
 
     /** One text frame from a member: a message for the room, or an {@code error} to the member alone. */
@@ -104,12 +154,22 @@ public final class ChatService {
         member.connection().send(codec.encode(new ServerEvent.Error(member.room(), now(), code, reason)));
     }
 
+    /** The member is gone: out of its room, and its {@code leave} follows its {@code join} in the room's order. */
     public void leave(Member member) {
-        Leave leave = rooms.leave(member);
-        if (leave != null) {
-            members.decrementAndGet();
-            publish(leave);
+        if (!rooms.leave(member)) {
+            return;
         }
+        members.decrementAndGet();
+        member.announced().thenAccept(joined -> {
+            if (joined) {
+                order(new Leave(member.room(), now(), null, member.user()), member)
+                        .whenComplete((outcome, failure) -> {
+                            if (failure != null) {
+                                LOG.log(Level.WARNING, "the leave of {0} could not be ordered: {1}", member, failure);
+                            }
+                        });
+            }
+        });
     }
 
     /** Members on this node, over all rooms. */
@@ -128,6 +188,10 @@ public final class ChatService {
         return rooms;
     }
 
+    public Engine engine() {
+        return engine;
+    }
+
     private void say(Member member, String text, String cid) throws ProtocolException {
         if (text.isBlank()) {
             throw new ProtocolException(ErrorCode.EMPTY, "message text is empty");
@@ -137,29 +201,19 @@ public final class ChatService {
             throw new ProtocolException(ErrorCode.TOO_LONG,
                     "message text has " + length + " characters; the limit is " + maxMessageChars);
         }
-        Message message = rooms.say(member, text, cid);
-        if (message != null) {
-            telemetry.messageReceived();
-            publish(message);
+        if (!rooms.isWelcomed(member)) {
+            return; // it left, or speaks before its welcome
         }
-    }
-
-    private void publish(RoomEvent event) {
-        if (event != null) {
-            broker.publish(Envelope.of(nodeId, event));
-        }
-    }
-
-    private void onEnvelope(Envelope envelope) {
-        if (envelope.nodeId().equals(nodeId)) {
-            return;
-        }
-        if (envelope.version() != Envelope.VERSION) {
-            LOG.log(Level.WARNING, "dropped an envelope of unknown version {0} from node {1}",
-                    envelope.version(), envelope.nodeId());
-            return;
-        }
-        rooms.deliverRemote(envelope.event());
+        Message message = new Message(member.room(), now(), null, member.user(), text, cid);
+        order(message, member).whenComplete((outcome, failure) -> {
+            if (failure != null) {
+                refuse(member, ErrorCode.UNAVAILABLE, "the chat cannot reach its store; not delivered, send it again");
+            } else if (outcome.duplicate()) {
+                rooms.sendTo(member, outcome.event()); // a resend: only its sender gets the original again
+            } else {
+                telemetry.messageReceived();
+            }
+        });
     }
 
     private String now() {

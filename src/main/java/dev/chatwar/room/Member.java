@@ -1,6 +1,7 @@
 package dev.chatwar.room;
 
 import dev.chatwar.protocol.User;
+import java.util.concurrent.CompletableFuture;
 
 /** One connection's place in one room. Equality is identity: two tabs of one person are two members. */
 public final class Member {
@@ -12,6 +13,11 @@ public final class Member {
     /** What this member's client presents to take over its place after a reconnect; see {@link ResumeTokens}. */
     private final String resumeToken;
     private final String resumeKey;
+    /**
+     * Completes true once the room's order holds this member's {@code join} (its {@code leave} may follow only then),
+     * false when it never will: the member left before its welcome, or the engine could not order the join.
+     */
+    private final CompletableFuture<Boolean> announced = new CompletableFuture<>();
     /** When this member's last typing notice went out; only the member's own message handler touches it. */
     private long lastTypingAt = Long.MIN_VALUE / 2;
 
@@ -35,6 +41,10 @@ public final class Member {
 
     String nameKey() {
         return nameKey;
+    }
+
+    CompletableFuture<Boolean> announced() {
+        return announced;
     }
 
     /** At most one typing notice a second per member reaches the room; the rest are dropped. */

@@ -1,5 +1,7 @@
 package dev.chatwar.room;
 
+import dev.chatwar.engine.Engine;
+import dev.chatwar.protocol.CloseCode;
 import dev.chatwar.protocol.Frame;
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.protocol.ServerEvent.Join;
@@ -17,30 +19,37 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The members of one room and the order of its events.
+ * This node's members of one room, and the delivery of the room's events to them.
  *
- * <p>Concurrency: every change and every delivery happens under the room's lock, which is what gives all members
- * the same order and makes ids increase in delivery order. Under the lock an event is encoded once and only
- * <em>queued</em> for each member; the writes start after the lock is released ({@link Connection#flush}).
- * A room that became empty is closed for good; the registry replaces it with a new one on the next join.
+ * <p>The room does not order anything: the engine does, and {@link #deliver} receives the room's events in that
+ * order, whichever node published them, this one included. Under the room's lock an event is encoded once and only
+ * <em>queued</em> for each member; the writes start after the lock is released ({@link Connection#flush}). The room
+ * never calls the engine while it holds its lock.
+ *
+ * <p>A newcomer is <em>admitted</em> first, and waits for its {@code welcome}: the events delivered meanwhile are
+ * kept for it, and {@link #welcome} merges them with the history read after the admission, so nothing that happened
+ * in between is lost or shown twice. A room that became empty is closed for good; the registry replaces it with a new
+ * one on the next join.
  *
  * <p>Presence is quadratic: in a room of n, n joins send n² frames and n welcomes list n²/2 names. So only rooms of at
  * most {@code presenceLimit} members announce joins and leaves to everyone and list everyone in {@code welcome};
  * a larger room tells a newcomer only about itself (its own {@code join}) and the total {@code count}. Messages
  * always reach everyone.
  */
-final class Room {
+final class Room implements Engine.Subscriber {
     private final String name;
-    private final History history;
     private final FrameCodec codec;
-    private final EventIds ids;
     private final Clock clock;
     private final Telemetry telemetry;
 
-    /** Iteration order is join order; membership checks are by identity. */
+    /** Iteration order is join order; membership checks are by identity. Includes those awaiting their welcome. */
     private final Set<Member> members = new LinkedHashSet<>();
+    /** Members awaiting their welcome, with the events delivered since they were admitted. */
+    private final Map<Member, List<RoomEvent>> awaitingWelcome = new HashMap<>();
     /** Every member here by {@link Member#resumeKey}. */
     private final Map<String, Member> byResumeKey = new HashMap<>();
     /** How many members use each name key; a guest may not take a key in use or reserved. */
@@ -49,78 +58,60 @@ final class Room {
     private final Set<String> verifiedNames;
     private final int presenceLimit;
     private boolean closed;
+    /** This room's subscription with the engine: the last attempt, retried by the registry when it failed. */
+    final AtomicReference<CompletableFuture<Void>> subscription = new AtomicReference<>();
 
-    Room(String name, History history, FrameCodec codec, EventIds ids, Clock clock, Telemetry telemetry,
-         Set<String> verifiedNames, int presenceLimit) {
+    Room(String name, FrameCodec codec, Clock clock, Telemetry telemetry, Set<String> verifiedNames,
+         int presenceLimit) {
         this.presenceLimit = presenceLimit;
         this.name = name;
-        this.history = history;
         this.codec = codec;
-        this.ids = ids;
         this.clock = clock;
         this.telemetry = telemetry;
         this.verifiedNames = verifiedNames;
     }
 
-    /**
-     * Adds a member: the newcomer gets {@code welcome}, then everyone, newcomer included, gets {@code join} (only the
-     * newcomer, past the presence limit).
-     * A verified (container-authenticated) member gets exactly its name; a guest gets the requested name or, when it
-     * is in use or belongs to a verified user, the first free {@code name (n)}.
-     *
-     * <p>A {@code resume} token of a member still here is a <em>takeover</em> instead: the newcomer takes that
-     * member's place under its name (a guest's token serves only a guest, a verified user's only the same user), gets
-     * its {@code welcome}, and nobody else hears of it: no {@code join}, no {@code leave}. The replaced member is out
-     * of the room at once; its connection is the caller's to close ({@link Admission#replaced}). Any other token
-     * (unknown, of a member who left, of another room) is ignored and the newcomer joins as usual.
-     *
-     * @return the member and its join event, or null if this room has closed meanwhile (join a fresh one instead)
-     */
-    Admission admit(String requestedName, String address, boolean verified, String since, String resume,
-                    Connection connection) {
-        long start = System.nanoTime();
-        List<Connection> toFlush;
-        Admission admission;
-        synchronized (this) {
-            if (closed) {
-                return null;
-            }
-            Member replaced = resumable(resume, requestedName, verified);
-            String given = replaced != null ? replaced.user().name()
-                    : verified ? requestedName : guestName(requestedName);
-            Member member = new Member(name, new User(given, address, verified ? Boolean.TRUE : null), connection);
-            if (replaced != null) {
-                members.remove(replaced);
-                byResumeKey.remove(replaced.resumeKey());
-            } else {
-                namesInUse.merge(member.nameKey(), 1, Integer::sum);
-            }
-            members.add(member);
-            byResumeKey.put(member.resumeKey(), member);
-            String ts = now();
-            List<User> present = announcesPresence() ? members.stream().map(Member::user).toList() : List.of();
-            toFlush = new ArrayList<>(members.size());
-            queue(connection, codec.encode(welcome(ts, member, present, since)), toFlush);
-            Join join = null;
-            if (replaced == null) {
-                join = new Join(name, ts, ids.next(), member.user());
-                if (announcesPresence()) {
-                    queueForAll(codec.encode(join), toFlush);
-                } else {
-                    queue(connection, codec.encode(join), toFlush);
-                }
-            }
-            admission = new Admission(member, join, replaced);
-        }
-        finish(toFlush, start);
-        return admission;
+    String name() {
+        return name;
     }
 
     /**
-     * @param join     the newcomer's join event, null for a takeover (nobody is told)
-     * @param replaced the member whose place a takeover took, else null
+     * Admits a member, who then awaits its {@link #welcome}. A verified (container-authenticated) member gets exactly
+     * its name; a guest gets the requested name or, when it is in use or belongs to a verified user, the first free
+     * {@code name (n)}.
+     *
+     * <p>A {@code resume} token of a member still here is a <em>takeover</em> instead: the newcomer takes that
+     * member's place under its name (a guest's token serves only a guest, a verified user's only the same user), and
+     * nobody else hears of it: no {@code join}, no {@code leave}. The replaced member is out of the room at once; its
+     * connection is the caller's to close ({@link Admission#replaced}). Any other token (unknown, of a member who
+     * left, of another room) is ignored and the newcomer joins as usual.
+     *
+     * @return the member, or null if this room has closed meanwhile (join a fresh one instead)
      */
-    record Admission(Member member, Join join, Member replaced) {
+    synchronized Admission admit(String requestedName, String address, boolean verified, String resume,
+                                 Connection connection) {
+        if (closed) {
+            return null;
+        }
+        Member replaced = resumable(resume, requestedName, verified);
+        String given = replaced != null ? replaced.user().name()
+                : verified ? requestedName : guestName(requestedName);
+        Member member = new Member(name, new User(given, address, verified ? Boolean.TRUE : null), connection);
+        if (replaced != null) {
+            members.remove(replaced);
+            byResumeKey.remove(replaced.resumeKey());
+            awaitingWelcome.remove(replaced);
+        } else {
+            namesInUse.merge(member.nameKey(), 1, Integer::sum);
+        }
+        members.add(member);
+        byResumeKey.put(member.resumeKey(), member);
+        awaitingWelcome.put(member, new ArrayList<>());
+        return new Admission(member, replaced);
+    }
+
+    /** @param replaced the member whose place a takeover took, else null */
+    record Admission(Member member, Member replaced) {
     }
 
     /** The member here whose token this is, if the newcomer may take its place; must hold the lock. */
@@ -129,7 +120,7 @@ final class Room {
         if (holder == null) {
             return null;
         }
-        boolean heldByVerified = Boolean.TRUE.equals(holder.user().verified());
+        boolean heldByVerified = holder.user().hasVerifiedName();
         if (heldByVerified != verified || verified && !holder.user().name().equals(requestedName)) {
             return null;
         }
@@ -137,62 +128,105 @@ final class Room {
     }
 
     /**
-     * Removes a member and tells the others (unless the room was past the presence limit).
+     * Sends an admitted member its welcome, built from the room's history as read after the admission, then every
+     * event delivered since, except the messages that history already holds.
      *
-     * @return the leave event, or null if the member was not here
+     * <p>Without {@code since}: the recent history. With it: the messages after {@code since} and {@code gap: false}
+     * when the history still reaches back to it (ids only grow, and the history loses only its oldest), else the
+     * recent history and {@code gap: true} (evicted, lost in a restart, or an unknown id).
+     *
+     * @return false when the member is no longer here (it left, or was taken over, meanwhile)
      */
-    Leave remove(Member member) {
-        long start = System.nanoTime();
-        List<Connection> toFlush;
-        Leave leave;
+    boolean welcome(Member newcomer, List<Message> history, String since) {
+        List<Connection> toFlush = new ArrayList<>(1);
         synchronized (this) {
-            if (!members.remove(member)) {
-                return null;
+            List<RoomEvent> meanwhile = awaitingWelcome.remove(newcomer);
+            if (meanwhile == null) {
+                return false;
             }
-            byResumeKey.remove(member.resumeKey());
-            namesInUse.computeIfPresent(member.nameKey(), (key, count) -> count == 1 ? null : count - 1);
-            closed = members.isEmpty();
-            leave = new Leave(name, now(), ids.next(), member.user());
-            toFlush = new ArrayList<>(members.size());
-            if (members.size() < presenceLimit) { // it had at most presenceLimit members
-                queueForAll(codec.encode(leave), toFlush);
+            List<User> present = announcesPresence() ? members.stream().map(Member::user).toList() : List.of();
+            queue(newcomer.connection(), codec.encode(welcome(newcomer, present, history, since)), toFlush);
+            long newest = history.isEmpty() ? Long.MIN_VALUE : Long.parseLong(history.get(history.size() - 1).id());
+            for (RoomEvent event : meanwhile) {
+                if (!(event instanceof Message) || Long.parseLong(event.id()) > newest) {
+                    queue(newcomer.connection(), codec.encode(event), toFlush);
+                }
             }
         }
-        finish(toFlush, start);
-        return leave;
+        finish(toFlush, System.nanoTime());
+        return true;
     }
 
     /**
-     * Delivers a member's message to everyone here, the sender included, and keeps it in history. A message whose
-     * {@code cid} the history already holds from the same sender is a resend: only the sender gets the original again.
+     * Takes a member out; nobody is told here (the caller publishes its leave).
      *
-     * @return the message, or null when nothing new was delivered (the sender left, or a resend)
+     * @return false if the member was not here
      */
-    Message say(Member sender, String text, String cid) {
-        long start = System.nanoTime();
-        List<Connection> toFlush;
-        Message message;
-        synchronized (this) {
-            if (!members.contains(sender)) {
-                return null;
-            }
-            Message original = cid == null ? null : history.resent(sender.user().name(), cid);
-            if (original != null) {
-                toFlush = new ArrayList<>(1);
-                queue(sender.connection(), codec.encode(original), toFlush);
-                finish(toFlush, start);
-                return null;
-            }
-            message = new Message(name, now(), ids.next(), sender.user(), text, cid);
-            history.append(message);
-            toFlush = new ArrayList<>(members.size());
-            queueForAll(codec.encode(message), toFlush);
+    synchronized boolean remove(Member member) {
+        if (!members.remove(member)) {
+            return false;
         }
-        finish(toFlush, start);
-        return message;
+        awaitingWelcome.remove(member);
+        byResumeKey.remove(member.resumeKey());
+        namesInUse.computeIfPresent(member.nameKey(), (key, count) -> count == 1 ? null : count - 1);
+        closed = members.isEmpty();
+        return true;
     }
 
-    /** Tells the others that a member is typing; nothing is kept. */
+    /** Whether the member is here and has had its welcome, so it may speak. */
+    synchronized boolean isWelcomed(Member member) {
+        return members.contains(member) && !awaitingWelcome.containsKey(member);
+    }
+
+    /**
+     * Delivers one of the room's events, in the engine's order, to the members here: a message to everyone, the
+     * sender included; a join or leave to everyone while the room is within the presence limit, else a join only to
+     * the newcomer it announces and a leave to nobody.
+     */
+    @Override
+    public void deliver(RoomEvent event) {
+        long start = System.nanoTime();
+        List<Connection> toFlush;
+        synchronized (this) {
+            toFlush = new ArrayList<>(members.size());
+            Frame frame = null;
+            for (Member member : members) {
+                if (!receives(member, event)) {
+                    continue;
+                }
+                List<RoomEvent> meanwhile = awaitingWelcome.get(member);
+                if (meanwhile != null) {
+                    meanwhile.add(event);
+                } else {
+                    if (frame == null) {
+                        frame = codec.encode(event);
+                    }
+                    queue(member.connection(), frame, toFlush);
+                }
+            }
+        }
+        finish(toFlush, start);
+    }
+
+    /** The room's order has a hole here: every member reconnects and recovers with {@code since}. */
+    @Override
+    public void lost() {
+        for (Member member : members()) {
+            member.connection().close(CloseCode.RESYNC, "events may have been missed; reconnect with since");
+        }
+    }
+
+    /** Must hold the lock. */
+    private boolean receives(Member member, RoomEvent event) {
+        if (event instanceof Message || event instanceof Join && announcesPresence()
+                || event instanceof Leave && members.size() < presenceLimit) { // a leave: it had at most the limit
+            return true;
+        }
+        // Past the presence limit a newcomer still sees its own join (the room's id for its arrival).
+        return event instanceof Join join && join.user().equals(member.user());
+    }
+
+    /** Tells the others that a member is typing; nothing is kept, nothing crosses to other nodes. */
     void typing(Member sender) {
         long start = System.nanoTime();
         List<Connection> toFlush;
@@ -203,7 +237,7 @@ final class Room {
             Frame frame = codec.encode(new Typing(name, now(), sender.user()));
             toFlush = new ArrayList<>(members.size());
             for (Member member : members) {
-                if (member != sender) {
+                if (member != sender && !awaitingWelcome.containsKey(member)) {
                     queue(member.connection(), frame, toFlush);
                 }
             }
@@ -211,20 +245,16 @@ final class Room {
         finish(toFlush, start);
     }
 
-    /** Delivers an event another node has stamped already. */
-    void deliverRemote(RoomEvent event) {
-        long start = System.nanoTime();
-        List<Connection> toFlush;
+    /** Sends one event to one member here, if it is here and welcomed (a resend's original, to its sender). */
+    void sendTo(Member member, RoomEvent event) {
+        List<Connection> toFlush = new ArrayList<>(1);
         synchronized (this) {
-            if (event instanceof Message message) {
-                history.append(message);
+            if (!isWelcomed(member)) {
+                return;
             }
-            toFlush = new ArrayList<>(members.size());
-            if (event instanceof Message || announcesPresence()) {
-                queueForAll(codec.encode(event), toFlush);
-            }
+            queue(member.connection(), codec.encode(event), toFlush);
         }
-        finish(toFlush, start);
+        finish(toFlush, System.nanoTime());
     }
 
     synchronized boolean isClosed() {
@@ -235,16 +265,11 @@ final class Room {
         return List.copyOf(members);
     }
 
-    /**
-     * The newcomer's welcome. Without {@code since}: the recent history. With it: the messages after {@code since}
-     * and {@code gap: false} when the history still reaches back to it (ids only grow, and the history loses only its
-     * oldest), else the recent history and {@code gap: true} (evicted, lost in a restart, or an unknown id).
-     */
-    private Welcome welcome(String ts, Member newcomer, List<User> present, String since) {
-        List<Message> recent = history.recent();
+    private Welcome welcome(Member newcomer, List<User> present, List<Message> recent, String since) {
         int count = members.size();
         User you = newcomer.user();
         String resume = newcomer.resumeToken();
+        String ts = now();
         if (since == null) {
             return new Welcome(name, ts, you, present, count, recent, null, resume);
         }
@@ -277,12 +302,6 @@ final class Room {
 
     private boolean taken(String key) {
         return namesInUse.containsKey(key) || verifiedNames.contains(key);
-    }
-
-    private void queueForAll(Frame frame, List<Connection> toFlush) {
-        for (Member member : members) {
-            queue(member.connection(), frame, toFlush);
-        }
     }
 
     private static void queue(Connection connection, Frame frame, List<Connection> toFlush) {

@@ -54,6 +54,14 @@ public interface Telemetry {
     default void queueDepth(int frames) {
     }
 
+    /** The engine ordered one of this node's events (a message, join or leave) in this time, from asking to answer. */
+    default void engineOrdered(long nanos) {
+    }
+
+    /** The engine could not order one of this node's events (its store was unreachable). */
+    default void engineFailed() {
+    }
+
     /** A room event was encoded and queued for every local member, then the writes started. */
     default void broadcast(long nanos) {
     }

@@ -1,6 +1,7 @@
 package dev.chatwar.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,10 +68,23 @@ class ChatConfigTest {
             "CHAT_MAX_CONNECTIONS_PER_ADDRESS|many|CHAT_MAX_CONNECTIONS_PER_ADDRESS='many': not a whole number (expected 1 to 1000000)",
             "CHAT_MAX_CONNECTIONS|0|CHAT_MAX_CONNECTIONS='0': out of range (expected 1 to 10000000)",
             "CHAT_PING_SECONDS|0|CHAT_PING_SECONDS='0': out of range (expected 1 to 3600)",
-            "CHAT_IDLE_TIMEOUT_SECONDS|30|CHAT_IDLE_TIMEOUT_SECONDS='30': out of range (expected 31 to 86400)"})
+            "CHAT_IDLE_TIMEOUT_SECONDS|30|CHAT_IDLE_TIMEOUT_SECONDS='30': out of range (expected 31 to 86400)",
+            "CHAT_REDIS_URL|http://cache.example:6379|CHAT_REDIS_URL='http://cache.example:6379': not a Redis URI; expected redis://[user:password@]host:port[/db], rediss://… or redis-sentinel://…",
+            "CHAT_REDIS_URL|redis://:s3cret@|CHAT_REDIS_URL='redis://***@': not a Redis URI; expected redis://[user:password@]host:port[/db], rediss://… or redis-sentinel://…",
+            "CHAT_REDIS_PREFIX|chat room|CHAT_REDIS_PREFIX='chat room': expected 1 to 64 of A-Z a-z 0-9 . _ : -",
+            "CHAT_HISTORY_TTL_SECONDS|10|CHAT_HISTORY_TTL_SECONDS='10': out of range (expected 60 to 31536000)"})
     void aBadValueIsRefusedNamingTheSettingAndTheValue(String setting, String value, String message) {
         ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of(setting, value)));
         assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void withoutARedisUrlTheChatIsOneNodeInMemory() {
+        assertFalse(ChatConfig.defaults().usesRedis());
+        ChatConfig config = load(Map.of("CHAT_REDIS_URL", " redis://127.0.0.1:6390/2 ", "CHAT_REDIS_PREFIX", "team-a"));
+        assertTrue(config.usesRedis());
+        assertEquals("redis://127.0.0.1:6390/2", config.redisUrl());
+        assertEquals("team-a", config.redisPrefix());
     }
 
     @Test

@@ -5,15 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chatwar.broker.InMemoryBroker;
 import dev.chatwar.ops.ChatMetrics;
 import dev.chatwar.ops.HealthServlet.Health;
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.room.ChatService;
-import dev.chatwar.room.EventIds;
-import dev.chatwar.room.InMemoryHistoryStore;
-import dev.chatwar.room.RoomRegistry;
-import dev.chatwar.room.Telemetry;
+import dev.chatwar.support.Chats;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.Executors;
@@ -23,11 +19,7 @@ import org.junit.jupiter.api.Test;
 class HealthTest {
 
     private static ChatRuntime runtime() {
-        Clock clock = Clock.systemUTC();
-        FrameCodec codec = new FrameCodec();
-        RoomRegistry rooms = new RoomRegistry(new InMemoryHistoryStore(1, 1), codec, new EventIds(clock), clock,
-                Telemetry.NONE, 1000);
-        ChatService chat = new ChatService(rooms, new InMemoryBroker(), codec, clock, 10, Telemetry.NONE);
+        ChatService chat = Chats.node(Chats.inMemory(1), 1000);
         return new ChatRuntime(ChatConfig.defaults(), chat, Executors.newSingleThreadExecutor(), new Writers(1),
                 new ChatMetrics());
     }

@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chatwar.broker.InMemoryBroker;
 import dev.chatwar.protocol.Frame;
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.room.ChatService;
-import dev.chatwar.room.EventIds;
-import dev.chatwar.room.InMemoryHistoryStore;
 import dev.chatwar.room.Member;
-import dev.chatwar.room.RoomRegistry;
 import dev.chatwar.room.Telemetry;
+import dev.chatwar.support.Chats;
 import dev.chatwar.support.RecordingConnection;
 import java.io.IOException;
 import java.time.Clock;
@@ -25,10 +22,7 @@ import org.junit.jupiter.api.Test;
  * wires them, with a scripted peer in place of a socket.
  */
 class DepartureTest {
-    private final Clock clock = Clock.systemUTC();
-    private final FrameCodec codec = new FrameCodec();
-    private final ChatService chat = new ChatService(new RoomRegistry(new InMemoryHistoryStore(10, 10), codec,
-            new EventIds(clock), clock, Telemetry.NONE, 1000), new InMemoryBroker(), codec, clock, 100, Telemetry.NONE);
+    private final ChatService chat = Chats.node(Chats.inMemory(10), 1000);
     private final ConnectionLimits limits = new ConnectionLimits(20, 100);
     private final RecordingConnection bob = new RecordingConnection();
 

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.chatwar.broker.InMemoryBroker;
 import dev.chatwar.protocol.CloseCode;
 import dev.chatwar.protocol.FrameCodec;
+import dev.chatwar.support.Chats;
 import dev.chatwar.support.RecordingConnection;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -19,19 +19,15 @@ import org.junit.jupiter.api.Test;
 class ChatServiceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static ChatService newChat(InMemoryBroker broker, int historySize) {
-        return newChat(broker, historySize, 1000);
+    static ChatService newChat(int historySize) {
+        return newChat(historySize, 1000);
     }
 
-    static ChatService newChat(InMemoryBroker broker, int historySize, int presenceLimit) {
-        Clock clock = Clock.systemUTC();
-        FrameCodec codec = new FrameCodec();
-        RoomRegistry rooms = new RoomRegistry(new InMemoryHistoryStore(historySize, 100), codec, new EventIds(clock), clock,
-                Telemetry.NONE, presenceLimit);
-        return new ChatService(rooms, broker, codec, clock, 20, Telemetry.NONE);
+    static ChatService newChat(int historySize, int presenceLimit) {
+        return Chats.node(Chats.inMemory(historySize), presenceLimit);
     }
 
-    private final ChatService chat = newChat(new InMemoryBroker(), 3);
+    private final ChatService chat = newChat(3);
 
     static List<JsonNode> frames(RecordingConnection connection) throws Exception {
         List<JsonNode> frames = new ArrayList<>();
@@ -102,7 +98,7 @@ class ChatServiceTest {
 
     @Test
     void pastThePresenceLimitOnlyMessagesReachEveryone() throws Exception {
-        ChatService small = newChat(new InMemoryBroker(), 3, 2);
+        ChatService small = newChat(3, 2);
         RecordingConnection alice = new RecordingConnection();
         RecordingConnection bob = new RecordingConnection();
         RecordingConnection carol = new RecordingConnection();
@@ -229,7 +225,7 @@ class ChatServiceTest {
 
     @Test
     void sinceGivesExactlyTheMessagesAfterItWhileHistoryReachesBack() throws Exception {
-        ChatService chat = newChat(new InMemoryBroker(), 5);
+        ChatService chat = newChat(5);
         RecordingConnection alice = new RecordingConnection();
         Member a = chat.join("r", "alice", "10.0.0.1", alice);
         for (int i = 1; i <= 4; i++) {
@@ -250,7 +246,7 @@ class ChatServiceTest {
 
     @Test
     void sinceBeyondHistoryOrUnknownSaysThereIsAGap() throws Exception {
-        ChatService chat = newChat(new InMemoryBroker(), 2);
+        ChatService chat = newChat(2);
         RecordingConnection alice = new RecordingConnection();
         Member a = chat.join("r", "alice", "10.0.0.1", alice);
         for (int i = 1; i <= 4; i++) {

@@ -4,16 +4,17 @@ import static dev.chatwar.room.ChatServiceTest.frames;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.chatwar.broker.InMemoryBroker;
+import dev.chatwar.engine.InMemoryEngine;
+import dev.chatwar.support.Chats;
 import dev.chatwar.support.RecordingConnection;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Two chat nodes on one in-process bus: each room event crosses once, and a node never delivers its own echo. */
+/** Two chat nodes on one in-memory engine: each room event reaches both nodes' members once, in one order. */
 class TwoNodeChatTest {
-    private final InMemoryBroker bus = new InMemoryBroker();
-    private final ChatService east = ChatServiceTest.newChat(bus, 10);
-    private final ChatService west = ChatServiceTest.newChat(bus, 10);
+    private final InMemoryEngine engine = Chats.inMemory(10);
+    private final ChatService east = Chats.node(engine, 1000);
+    private final ChatService west = Chats.node(engine, 1000);
 
     private static List<String> texts(RecordingConnection connection) throws Exception {
         return frames(connection).stream().filter(f -> f.get("type").asText().equals("message"))

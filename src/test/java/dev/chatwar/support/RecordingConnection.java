@@ -3,8 +3,10 @@ package dev.chatwar.support;
 import dev.chatwar.protocol.CloseCode;
 import dev.chatwar.protocol.Frame;
 import dev.chatwar.room.Connection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A connection that writes into a list, honouring the enqueue/flush contract: frames queued but not yet flushed are
@@ -32,11 +34,40 @@ public final class RecordingConnection implements Connection {
         }
         sent.addAll(queued);
         queued.clear();
+        notifyAll();
     }
 
     @Override
     public synchronized void close(CloseCode code, String reason) {
         closedWith = code;
+        notifyAll();
+    }
+
+    /** Waits until at least {@code count} frames were sent, at most {@code timeout}; returns all sent so far. */
+    public synchronized List<String> awaitSent(int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (sent.size() < count) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("only " + sent.size() + " of " + count + " frames within " + timeout
+                        + ": " + sent);
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return List.copyOf(sent);
+    }
+
+    /** Waits until the connection is closed, at most {@code timeout}, and returns the code. */
+    public synchronized CloseCode awaitClosed(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (closedWith == null) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("not closed within " + timeout + "; sent: " + sent);
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return closedWith;
     }
 
     public synchronized List<String> sent() {

@@ -1,6 +1,7 @@
-package dev.chatwar.room;
+package dev.chatwar.engine;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -17,7 +18,8 @@ public final class EventIds {
     }
 
     public String next() {
-        long floor = clock.millis() * 1000;
+        Instant now = clock.instant();
+        long floor = now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
         return Long.toString(last.updateAndGet(previous -> Math.max(previous + 1, floor)));
     }
 }

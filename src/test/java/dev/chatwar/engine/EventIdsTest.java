@@ -1,4 +1,4 @@
-package dev.chatwar.room;
+package dev.chatwar.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.chatwar.room;
+package dev.chatwar.engine;
 
 import dev.chatwar.protocol.ServerEvent.Message;
 import java.util.ArrayDeque;
@@ -11,11 +11,11 @@ import java.util.Map;
  * Each room's last {@code size} messages in a ring, kept for at most {@code maxRooms} rooms: the room opened least
  * recently is forgotten first, so rooms that empty out cannot grow memory without bound.
  */
-public final class InMemoryHistoryStore implements HistoryStore {
+final class InMemoryHistoryStore {
     private final int size;
     private final Map<String, Ring> rooms;
 
-    public InMemoryHistoryStore(int size, int maxRooms) {
+    InMemoryHistoryStore(int size, int maxRooms) {
         this.size = size;
         this.rooms = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -25,52 +25,56 @@ public final class InMemoryHistoryStore implements HistoryStore {
         };
     }
 
-    @Override
-    public synchronized History open(String room) {
+    synchronized History open(String room) {
         return rooms.computeIfAbsent(room, name -> new Ring(size));
     }
 
     private static final class Ring implements History {
+        /** A kept message and, when it has a cid, the key it is found under as a resend. */
+        private record Kept(Message message, String sentKey) {
+        }
+
         private final int capacity;
-        private final ArrayDeque<Message> messages;
+        private final ArrayDeque<Kept> kept;
         /** By {@link #sentKey}: one sender's client id. */
         private final Map<String, Message> bySentKey = new HashMap<>();
 
         Ring(int capacity) {
             this.capacity = capacity;
-            this.messages = new ArrayDeque<>(Math.min(capacity, 128));
+            this.kept = new ArrayDeque<>(Math.min(capacity, 128));
         }
 
         @Override
-        public synchronized void append(Message message) {
+        public synchronized void append(Message message, String senderKey) {
             if (capacity == 0) {
                 return;
             }
-            if (messages.size() == capacity) {
-                Message evicted = messages.removeFirst();
-                if (evicted.cid() != null) {
-                    bySentKey.remove(sentKey(evicted.user().name(), evicted.cid()), evicted);
+            if (kept.size() == capacity) {
+                Kept evicted = kept.removeFirst();
+                if (evicted.sentKey() != null) {
+                    bySentKey.remove(evicted.sentKey(), evicted.message());
                 }
             }
-            messages.addLast(message);
-            if (message.cid() != null) {
-                bySentKey.put(sentKey(message.user().name(), message.cid()), message);
+            String sentKey = message.cid() == null ? null : sentKey(senderKey, message.cid());
+            kept.addLast(new Kept(message, sentKey));
+            if (sentKey != null) {
+                bySentKey.put(sentKey, message);
             }
         }
 
         @Override
         public synchronized List<Message> recent() {
-            return List.copyOf(messages);
+            return kept.stream().map(Kept::message).toList();
         }
 
         @Override
-        public synchronized Message resent(String senderName, String cid) {
-            return bySentKey.get(sentKey(senderName, cid));
+        public synchronized Message resent(String senderKey, String cid) {
+            return bySentKey.get(sentKey(senderKey, cid));
         }
 
-        /** NUL cannot occur in a name ({@link Names#member}), so no two pairs share a key. */
-        private static String sentKey(String senderName, String cid) {
-            return Names.key(senderName) + '\0' + cid;
+        /** NUL cannot occur in a name, so no two pairs share a key. */
+        private static String sentKey(String senderKey, String cid) {
+            return senderKey + '\0' + cid;
         }
     }
 }

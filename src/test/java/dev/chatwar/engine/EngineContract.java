@@ -1,0 +1,240 @@
+package dev.chatwar.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chatwar.protocol.ServerEvent.Join;
+import dev.chatwar.protocol.ServerEvent.Message;
+import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.protocol.User;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every engine promises ({@link Engine}'s Javadoc), as tests: the in-memory one and the Redis one each run all
+ * of them. Two nodes of one chat are two {@link #node()}s: the Redis engine gives each its own connections to one
+ * Redis; the in-memory engine serves both from one instance, as it serves two chat nodes in one JVM.
+ */
+abstract class EngineContract {
+    static final Duration WAIT = Duration.ofSeconds(5);
+    static final int HISTORY = 3;
+    private final List<Engine> engines = new ArrayList<>();
+
+    /** A node of one chat, keeping {@link #HISTORY} messages per room. */
+    abstract Engine newNode();
+
+    /** The store forgets everything, as a Redis restarted without its data (the in-memory engine: a restart). */
+    abstract void wipe() throws Exception;
+
+    Engine node() {
+        Engine engine = newNode();
+        engines.add(engine);
+        return engine;
+    }
+
+    @AfterEach
+    void closeNodes() {
+        engines.forEach(Engine::close);
+    }
+
+    /** Records what a subscriber receives. */
+    static final class Inbox implements Engine.Subscriber {
+        final BlockingQueue<RoomEvent> events = new LinkedBlockingQueue<>();
+
+        @Override
+        public void deliver(RoomEvent event) {
+            events.add(event);
+        }
+
+        RoomEvent next() throws InterruptedException {
+            RoomEvent event = events.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            assertNotNull(event, "no event within " + WAIT);
+            return event;
+        }
+
+        List<RoomEvent> next(int count) throws InterruptedException {
+            List<RoomEvent> received = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                received.add(next());
+            }
+            return received;
+        }
+    }
+
+    static Message say(String room, String sender, String text, String cid) {
+        return new Message(room, "2026-12-05T00:00:00Z", null, new User(sender, "10.0.0.1"), text, cid);
+    }
+
+    static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+        return stage.toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    static Inbox subscribed(Engine node, String room) throws Exception {
+        Inbox inbox = new Inbox();
+        await(node.subscribe(room, inbox));
+        return inbox;
+    }
+
+    /** Polls a node's status (a state, not a message: there is nothing to take from a queue) until it is reached. */
+    static void awaitStatus(Engine engine, Engine.Status wanted) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (engine.status() != wanted) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("engine still " + engine.status() + " after " + WAIT + ", not " + wanted);
+            }
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    static long id(RoomEvent event) {
+        return Long.parseLong(event.id());
+    }
+
+    @Test
+    void everyNodeGetsEveryEventOnceInOneIncreasingOrder() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        Inbox atEast = subscribed(east, "r");
+        Inbox atWest = subscribed(west, "r");
+        int perSender = 100;
+        ExecutorService senders = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (Engine node : List.of(east, west)) {
+                done.add(senders.submit(() -> {
+                    List<CompletableFuture<Engine.Outcome>> published = new ArrayList<>();
+                    for (int i = 0; i < perSender; i++) {
+                        published.add(node.publish(say("r", "s" + node.hashCode(), "m" + i, null), "s")
+                                .toCompletableFuture());
+                    }
+                    published.forEach(CompletableFuture::join);
+                    return null;
+                }));
+            }
+            for (Future<?> future : done) {
+                future.get(WAIT.toMillis() * 2, TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            senders.shutdownNow();
+        }
+        List<RoomEvent> east200 = atEast.next(2 * perSender);
+        List<RoomEvent> west200 = atWest.next(2 * perSender);
+        assertEquals(east200, west200, "both nodes, one order");
+        for (int i = 1; i < east200.size(); i++) {
+            assertTrue(id(east200.get(i)) > id(east200.get(i - 1)), "ids increase in delivery order at " + i);
+        }
+        assertEquals(null, atEast.events.poll(), "nothing twice");
+    }
+
+    @Test
+    void publishReturnsTheEventWithTheIdItsSubscribersGet() throws Exception {
+        Engine node = node();
+        Inbox inbox = subscribed(node, "r");
+        Engine.Outcome outcome = await(node.publish(say("r", "ann", "hi", null), "ann"));
+        assertFalse(outcome.duplicate());
+        assertEquals(outcome.event(), inbox.next());
+        assertEquals("hi", ((Message) outcome.event()).text());
+    }
+
+    @Test
+    void theHistoryKeepsTheLastMessagesOldestFirstAndNoJoins() throws Exception {
+        Engine node = node();
+        Inbox inbox = subscribed(node, "r");
+        await(node.publish(new Join("r", "t", null, new User("ann", "10.0.0.1")), "ann"));
+        for (int i = 1; i <= 5; i++) {
+            await(node.publish(say("r", "ann", "m" + i, null), "ann"));
+        }
+        List<RoomEvent> delivered = inbox.next(6);
+        List<Message> history = await(node.history("r"));
+        assertEquals(List.of("m3", "m4", "m5"), history.stream().map(Message::text).toList());
+        assertEquals(delivered.subList(3, 6), history, "the same events, with the same ids");
+        assertEquals(List.of(), await(node.history("empty")), "a room nobody spoke in");
+    }
+
+    @Test
+    void aResendOfTheSameSenderIsNotPublishedAgainAndAnotherSendersCidIsItsOwn() throws Exception {
+        Engine node = node();
+        Inbox inbox = subscribed(node, "r");
+        Engine.Outcome first = await(node.publish(say("r", "ann", "from ann", "1"), "ann"));
+        Engine.Outcome again = await(node.publish(say("r", "ann", "from ann", "1"), "ann"));
+        Engine.Outcome bobs = await(node.publish(say("r", "bob", "from bob", "1"), "bob"));
+        assertTrue(again.duplicate());
+        assertEquals(first.event(), again.event(), "the original, with its id");
+        assertFalse(bobs.duplicate(), "bob numbers his messages too");
+        assertEquals(List.of(first.event(), bobs.event()), inbox.next(2));
+        assertEquals(List.of("from ann", "from bob"),
+                await(node.history("r")).stream().map(Message::text).toList());
+    }
+
+    @Test
+    void aResendIsAcrossNodes() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        Engine.Outcome first = await(east.publish(say("r", "ann", "once", "c-1"), "ann"));
+        Engine.Outcome again = await(west.publish(say("r", "ann", "once", "c-1"), "ann"));
+        assertTrue(again.duplicate());
+        assertEquals(first.event().id(), again.event().id());
+    }
+
+    @Test
+    void aCidIsForgottenWithItsMessage() throws Exception {
+        Engine node = node();
+        await(node.publish(say("r", "ann", "old", "c-1"), "ann"));
+        for (int i = 0; i < HISTORY; i++) {
+            await(node.publish(say("r", "bob", "push " + i, null), "bob"));
+        }
+        assertFalse(await(node.publish(say("r", "ann", "new", "c-1"), "ann")).duplicate(),
+                "past the history, the same cid is a new message");
+    }
+
+    @Test
+    void roomsAreSeparateAndAnUnsubscribedNodeGetsNothing() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        Inbox elsewhere = subscribed(east, "elsewhere");
+        Inbox leaving = subscribed(west, "r");
+        west.unsubscribe("r", leaving);
+        Inbox staying = subscribed(east, "r");
+        RoomEvent published = await(west.publish(say("r", "ann", "hi", null), "ann")).event();
+        assertEquals(published, staying.next());
+        assertEquals(null, elsewhere.events.poll(200, TimeUnit.MILLISECONDS), "another room's subscriber");
+        assertEquals(null, leaving.events.poll(), "an unsubscribed node");
+    }
+
+    @Test
+    void idsKeepGrowingAfterTheStoreLostItsData() throws Exception {
+        Engine node = node();
+        long before = id(await(node.publish(say("r", "ann", "before", null), "ann")).event());
+        wipe();
+        Engine after = node();
+        RoomEvent next = await(after.publish(say("r", "ann", "after", null), "ann")).event();
+        assertTrue(id(next) > before, "an old since falls before the new history: " + before + " then " + next.id());
+        assertEquals(List.of("after"), await(after.history("r")).stream().map(Message::text).toList());
+    }
+
+    @Test
+    void idsAreDecimalNumbersAtLeastTheClockInMicroseconds() throws Exception {
+        long floor = System.currentTimeMillis() * 1000;
+        String id = await(node().publish(say("fresh", "ann", "x", null), "ann")).event().id();
+        assertTrue(id.matches("[1-9][0-9]*"), id);
+        assertTrue(Long.parseLong(id) >= floor - 5_000_000, "about the clock in microseconds: " + id);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.chatwar.engine;
+
+import java.time.Clock;
+
+class InMemoryEngineTest extends EngineContract {
+    private InMemoryEngine shared = fresh();
+
+    private static InMemoryEngine fresh() {
+        return new InMemoryEngine(HISTORY, 100, new EventIds(Clock.systemUTC()));
+    }
+
+    @Override
+    Engine newNode() {
+        return shared;
+    }
+
+    @Override
+    void wipe() {
+        shared = fresh();
+    }
+
+    @Override
+    void closeNodes() {
+        shared.close();
+    }
+}

@@ -1,0 +1,129 @@
+package dev.chatwar.it;
+
+import static dev.chatwar.support.Deployments.chatUri;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatwar.support.RedisServer;
+import dev.chatwar.support.TestClient;
+import dev.chatwar.support.TomcatNode;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two Tomcat processes with the same WAR and one real {@code redis-server}, started as the Docker image starts
+ * Tomcat ({@link TomcatNode}): one chat, whichever node a client reaches, also when both are restarted.
+ */
+class ClusterIT {
+    private static RedisServer redis;
+    private static TomcatNode east;
+    private static TomcatNode west;
+
+    @BeforeAll
+    static void startCluster(@TempDir Path base) throws Exception {
+        assumeTrue(TomcatNode.available(), "starts Tomcat processes of its own: the Tomcat profiles only");
+        redis = RedisServer.start();
+        // Each client here sends 200 messages as fast as it can: the flood limits would refuse most.
+        Map<String, String> settings = Map.of("CHAT_REDIS_URL", redis.uri(), "CHAT_RATE_PER_SECOND", "100000",
+                "CHAT_RATE_BURST", "100000", "CHAT_HISTORY_SIZE", "100");
+        east = TomcatNode.start(base.resolve("east"), "cluster-it-east", settings);
+        west = TomcatNode.start(base.resolve("west"), "cluster-it-west", settings);
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        for (AutoCloseable part : new AutoCloseable[] {east, west, redis}) {
+            if (part != null) {
+                part.close();
+            }
+        }
+    }
+
+    @Test
+    void twentyClientsOverBothNodesEachSendTwoHundredAndEveryoneGetsAllInOneOrder() throws Exception {
+        int clients = 20;
+        int each = 200;
+        List<TestClient> members = new ArrayList<>();
+        ExecutorService senders = Executors.newFixedThreadPool(clients);
+        try {
+            for (int i = 0; i < clients; i++) {
+                members.add(TestClient.join(chatUri((i % 2 == 0 ? east : west).url(), "load", "c" + i)).client());
+            }
+            for (int i = 0; i < clients; i++) { // each sees its own join and every later one: all are subscribed
+                for (int later = i; later < clients; later++) {
+                    members.get(i).next("join");
+                }
+            }
+            List<Future<?>> sent = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                TestClient member = members.get(i);
+                int client = i;
+                sent.add(senders.submit(() -> {
+                    for (int n = 0; n < each; n++) {
+                        member.sendMessage(client + "-" + n);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : sent) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+            List<String> first = null;
+            for (TestClient member : members) {
+                List<String> seen = new ArrayList<>(clients * each);
+                for (int n = 0; n < clients * each; n++) {
+                    JsonNode message = member.next("message");
+                    seen.add(message.path("id").asText() + " " + message.path("text").asText());
+                }
+                if (first == null) {
+                    first = seen;
+                } else {
+                    assertEquals(first, seen, "every client, on either node, the same events in the same order");
+                }
+            }
+        } finally {
+            senders.shutdownNow();
+            for (TestClient member : members) {
+                member.close();
+            }
+        }
+    }
+
+    @Test
+    void theHistorySurvivesRestartingBothNodes() throws Exception {
+        String first;
+        try (TestClient alice = TestClient.join(chatUri(east.url(), "kept", "alice")).client()) {
+            alice.next("join");
+            alice.sendMessage("before the restart");
+            first = alice.next("message").path("id").asText();
+            alice.sendMessage("also before");
+            alice.next("message");
+        }
+        east.stop();
+        west.stop();
+        for (TomcatNode node : List.of(east, west)) {
+            assertFalse(node.log().contains("SEVERE"), "Lettuce's threads and caches end on undeploy: " + node.log());
+        }
+        east.restart();
+        west.restart();
+        URI since = URI.create(chatUri(west.url(), "kept", "bob") + "&since=" + first);
+        try (TestClient bob = TestClient.connect(since)) {
+            JsonNode welcome = bob.next("welcome");
+            assertEquals(false, welcome.path("gap").asBoolean(true), welcome.toString());
+            assertEquals("also before", welcome.path("history").get(0).path("text").asText(), welcome.toString());
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.chatwar.support;
+
+import dev.chatwar.engine.Engine;
+import dev.chatwar.engine.EventIds;
+import dev.chatwar.engine.InMemoryEngine;
+import dev.chatwar.protocol.FrameCodec;
+import dev.chatwar.room.ChatService;
+import dev.chatwar.room.RoomRegistry;
+import dev.chatwar.room.Telemetry;
+import java.time.Clock;
+
+/** Chat nodes as the composition root builds them, for tests that need no container. */
+public final class Chats {
+    /** The message length limit of test chats. */
+    public static final int MAX_MESSAGE_CHARS = 20;
+
+    private Chats() {
+    }
+
+    /** An in-memory engine keeping {@code historySize} messages per room, for up to 100 rooms. */
+    public static InMemoryEngine inMemory(int historySize) {
+        return new InMemoryEngine(historySize, 100, new EventIds(Clock.systemUTC()));
+    }
+
+    /** One chat node on {@code engine}. */
+    public static ChatService node(Engine engine, int presenceLimit) {
+        Clock clock = Clock.systemUTC();
+        FrameCodec codec = new FrameCodec();
+        RoomRegistry rooms = new RoomRegistry(engine, codec, clock, Telemetry.NONE, presenceLimit);
+        return new ChatService(rooms, engine, codec, clock, MAX_MESSAGE_CHARS, Telemetry.NONE);
+    }
+}
