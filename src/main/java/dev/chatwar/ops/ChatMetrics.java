@@ -46,6 +46,7 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     private final Counter engineFailures;
     private final Counter gapRepairs;
     private final Counter gapRepairedEvents;
+    private final Counter probeFailures;
     private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
     private final Map<CloseCode, Counter> closes = new EnumMap<>(CloseCode.class);
     private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
@@ -88,6 +89,9 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
                 .register(registry);
         gapRepairedEvents = Counter.builder("chat.engine.gap.repaired.events")
                 .description("Events delivered from history after a lost Redis subscription").register(registry);
+        probeFailures = Counter.builder("chat.engine.probe.failures")
+                .description("Redis connections that looked open but carried nothing, and were made anew")
+                .register(registry);
         for (Refusal reason : Refusal.values()) {
             refusals.put(reason, Counter.builder("chat.handshakes.refused").tag("reason", word(reason))
                     .description("Handshakes refused before the upgrade").register(registry));
@@ -190,6 +194,11 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     public void gapRepaired(int events) {
         gapRepairs.increment();
         gapRepairedEvents.increment(events);
+    }
+
+    @Override
+    public void probeFailed() {
+        probeFailures.increment();
     }
 
     @Override

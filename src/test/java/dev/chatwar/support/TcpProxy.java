@@ -14,8 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A TCP relay on a loopback port that a test can cut: {@link #cut()} drops every connection through it and refuses
  * new ones until {@link #restore()}, which is how a flaky network looks to a browser. {@link #strand()} drops only
- * the clients' side, which is how a phone that lost its network looks to the server. Daemon threads only; closing
- * the proxy ends them all.
+ * the clients' side, which is how a phone that lost its network looks to the server. {@link #silence()} keeps every
+ * relayed connection open on both sides and drops what they carry, which is how a path that silently loses packets
+ * looks to both. Daemon threads only; closing the proxy ends them all.
  */
 public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
@@ -26,6 +27,8 @@ public final class TcpProxy implements AutoCloseable {
     private final Map<Socket, Socket> relays = new ConcurrentHashMap<>();
     /** Upstream sockets left open and silent by {@link #strand()}; only {@link #close()} closes them. */
     private final Set<Socket> stranded = ConcurrentHashMap.newKeySet();
+    /** Sockets whose bytes {@link #silence()} drops from now on, both ways. */
+    private final Set<Socket> silenced = ConcurrentHashMap.newKeySet();
     private volatile boolean up = true;
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -59,6 +62,11 @@ public final class TcpProxy implements AutoCloseable {
             closeQuietly(client);
         });
         relays.clear();
+    }
+
+    /** Every connection relayed so far stays open on both sides and carries nothing more. New ones relay as usual. */
+    public void silence() {
+        silenced.addAll(open);
     }
 
     public void restore() {
@@ -99,8 +107,10 @@ public final class TcpProxy implements AutoCloseable {
                 InputStream in = from.getInputStream();
                 OutputStream out = to.getOutputStream();
                 for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                    out.write(buffer, 0, n);
-                    out.flush();
+                    if (!silenced.contains(from)) {
+                        out.write(buffer, 0, n);
+                        out.flush();
+                    }
                 }
             } catch (IOException e) {
                 // one side went away; close both below

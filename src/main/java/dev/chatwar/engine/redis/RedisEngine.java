@@ -72,6 +72,8 @@ import java.util.concurrent.TimeUnit;
 public final class RedisEngine implements Engine {
     private static final System.Logger LOG = System.getLogger(RedisEngine.class.getName());
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration PROBE_EVERY = Duration.ofSeconds(2);
+    static final Duration PROBE_DEADLINE = Duration.ofSeconds(3);
     private static final Duration RETRY_CONNECT = Duration.ofSeconds(1);
     private static final String SCRIPT = readScript();
 
@@ -90,6 +92,12 @@ public final class RedisEngine implements Engine {
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
     private volatile String scriptSha;
     private volatile boolean closed;
+    /** This node's probe channel; see {@link #probe}. */
+    private final String probeChannel;
+    /** When the probe now outstanding was sent ({@link System#nanoTime}), or 0. */
+    private volatile long probeSentAt;
+    /** When the current streak of failed connection attempts began, or 0; only the connector thread uses it. */
+    private long unreachableSince;
 
     /** Checks a {@code CHAT_REDIS_URL} value. @throws IllegalArgumentException saying what is wrong */
     public static void checkUri(String uri) {
@@ -107,6 +115,7 @@ public final class RedisEngine implements Engine {
         this.prefix = prefix;
         this.historySize = historySize;
         this.historyTtlSeconds = historyTtlSeconds;
+        this.probeChannel = prefix + ":probe:" + java.util.UUID.randomUUID();
         // Built on the connector thread: Netty's start-up leaves per-thread caches on the thread that runs it.
         try {
             Lettuce built = connector.submit(() -> createClient(uri)).get(30, TimeUnit.SECONDS);
@@ -117,6 +126,8 @@ public final class RedisEngine implements Engine {
             throw new IllegalStateException("the Redis client could not be created", e);
         }
         connector.execute(this::connect);
+        connector.scheduleWithFixedDelay(this::probe, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     private record Lettuce(ClientResources resources, RedisClient client) {
@@ -371,6 +382,7 @@ public final class RedisEngine implements Engine {
             return;
         }
         try {
+            probeSentAt = 0;
             if (commands == null) {
                 StatefulRedisConnection<String, String> connection = client.connect();
                 scriptSha = connection.sync().scriptLoad(SCRIPT);
@@ -385,12 +397,17 @@ public final class RedisEngine implements Engine {
                     }
                 });
                 pubsub = connection;
+                connection.async().subscribe(probeChannel);
                 resubscribe();
             }
             LOG.log(Level.INFO, "connected to Redis");
+            unreachableSince = 0;
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "Redis is not reachable ({0}); trying again in {1} s", e.getMessage(),
-                    RETRY_CONNECT.toSeconds());
+            if (unreachableSince == 0) {
+                unreachableSince = System.nanoTime();
+                LOG.log(Level.WARNING, "Redis is not reachable ({0}); trying again every {1} s", e.getMessage(),
+                        RETRY_CONNECT.toSeconds());
+            }
             if (!closed) {
                 connector.schedule(this::connect, RETRY_CONNECT.toMillis(), TimeUnit.MILLISECONDS);
             }
@@ -410,7 +427,39 @@ public final class RedisEngine implements Engine {
         connection.async().subscribe(names).thenRun(() -> channels.values().forEach(Channel::repair));
     }
 
+    /**
+     * Every {@link #PROBE_EVERY} the node publishes to a channel of its own and expects it back within
+     * {@link #PROBE_DEADLINE}. A connection can look open and carry nothing (a Redis that failed over to a replica
+     * that knows nothing of this subscription, a network path that silently drops): then both connections are
+     * dropped and made anew, and the rooms' gaps are repaired from history as after any reconnect.
+     */
+    private void probe() {
+        StatefulRedisConnection<String, String> connection = commands;
+        if (closed || connection == null || pubsub == null) {
+            return;
+        }
+        long sent = probeSentAt;
+        if (sent == 0) {
+            probeSentAt = System.nanoTime();
+            connection.async().publish(probeChannel, "probe");
+        } else if (System.nanoTime() - sent > PROBE_DEADLINE.toNanos()) {
+            LOG.log(Level.WARNING, "Redis looks connected but its probe did not come back within {0} s;"
+                    + " reconnecting", PROBE_DEADLINE.toSeconds());
+            telemetry.probeFailed();
+            for (AutoCloseable stale : new AutoCloseable[] {pubsub, commands}) {
+                ((io.lettuce.core.api.AsyncCloseable) stale).closeAsync();
+            }
+            pubsub = null;
+            commands = null;
+            connect();
+        }
+    }
+
     private void receive(String channelName, String message) {
+        if (channelName.equals(probeChannel)) {
+            probeSentAt = 0;
+            return;
+        }
         int space = message.indexOf(' ');
         Channel channel = space < 0 ? null : channels.get(roomOf(channelName));
         if (channel == null) {

@@ -1,0 +1,130 @@
+package dev.chatwar.room;
+
+import static dev.chatwar.room.ChatServiceTest.frames;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatwar.engine.Engine;
+import dev.chatwar.engine.InMemoryEngine;
+import dev.chatwar.protocol.ServerEvent.Message;
+import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.support.Chats;
+import dev.chatwar.support.RecordingConnection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A newcomer's welcome is built from a history read that takes time (with Redis, a round trip), while the room goes
+ * on. Whatever is delivered meanwhile must reach the newcomer exactly once: in the welcome's history if the read saw
+ * it, else right after the welcome.
+ */
+class WelcomeMergeTest {
+
+    /** The real in-memory engine, whose history reads answer only when the test says, read then or earlier. */
+    private static final class SlowHistory implements Engine {
+        final InMemoryEngine engine = Chats.inMemory(10);
+        final List<Runnable> pending = new ArrayList<>();
+        boolean readWhenAnswered;
+
+        @Override
+        public CompletionStage<Void> subscribe(String room, Subscriber subscriber) {
+            return engine.subscribe(room, subscriber);
+        }
+
+        @Override
+        public void unsubscribe(String room, Subscriber subscriber) {
+            engine.unsubscribe(room, subscriber);
+        }
+
+        @Override
+        public CompletionStage<Outcome> publish(RoomEvent event, String senderKey) {
+            return engine.publish(event, senderKey);
+        }
+
+        @Override
+        public CompletionStage<List<Message>> history(String room) {
+            CompletableFuture<List<Message>> answer = new CompletableFuture<>();
+            List<Message> readNow = engine.history(room).toCompletableFuture().join();
+            pending.add(() -> answer.complete(readWhenAnswered
+                    ? engine.history(room).toCompletableFuture().join() : readNow));
+            return answer;
+        }
+
+        void answer() {
+            pending.forEach(Runnable::run);
+            pending.clear();
+        }
+
+        @Override
+        public Status status() {
+            return Status.UP;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private final SlowHistory engine = new SlowHistory();
+    private final ChatService chat = Chats.node(engine, 1000);
+
+    private static List<String> texts(RecordingConnection connection) throws Exception {
+        List<String> seen = new ArrayList<>();
+        for (JsonNode frame : frames(connection)) {
+            if (frame.path("type").asText().equals("welcome")) {
+                frame.path("history").forEach(m -> seen.add("history:" + m.path("text").asText()));
+            } else if (frame.path("type").asText().equals("message")) {
+                seen.add("live:" + frame.path("text").asText());
+            }
+        }
+        return seen;
+    }
+
+    private Member speaker() throws Exception {
+        Member alice = chat.join("r", "alice", "10.0.0.1", new RecordingConnection());
+        engine.answer();
+        chat.receive(alice, "earlier");
+        return alice;
+    }
+
+    @Test
+    void aMessageDeliveredAfterTheReadFollowsTheWelcomeOnce() throws Exception {
+        Member alice = speaker();
+        RecordingConnection bob = new RecordingConnection();
+        chat.join("r", "bob", "10.0.0.2", bob); // the read happens now, the answer comes later
+        chat.receive(alice, "meanwhile");
+        assertEquals(List.of(), bob.sent(), "nothing before the welcome");
+        engine.answer();
+        assertEquals(List.of("history:earlier", "live:meanwhile"), texts(bob));
+    }
+
+    @Test
+    void aMessageTheReadAlreadySawIsNotDeliveredAgain() throws Exception {
+        Member alice = speaker();
+        engine.readWhenAnswered = true;
+        RecordingConnection bob = new RecordingConnection();
+        chat.join("r", "bob", "10.0.0.2", bob);
+        chat.receive(alice, "meanwhile"); // delivered to the room while bob waits, and seen by the late read
+        engine.answer();
+        assertEquals(List.of("history:earlier", "history:meanwhile"), texts(bob));
+    }
+
+    @Test
+    void aNewcomerWhoLeavesBeforeItsWelcomeIsNeverAnnounced() throws Exception {
+        Member alice = speaker();
+        RecordingConnection aliceSees = new RecordingConnection();
+        Member watcher = chat.join("r", "carol", "10.0.0.3", aliceSees);
+        engine.answer();
+        Member bob = chat.join("r", "bob", "10.0.0.2", new RecordingConnection());
+        chat.leave(bob);
+        engine.answer();
+        List<String> types = frames(aliceSees).stream().map(f -> f.path("type").asText()
+                + ":" + f.path("user").path("name").asText()).toList();
+        assertEquals(List.of("welcome:", "join:carol"), types, "no join and no leave of bob");
+        chat.leave(watcher);
+        chat.leave(alice);
+    }
+}
