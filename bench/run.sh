@@ -9,6 +9,8 @@
 #   bench/run.sh only chat|seed|ws|bun [rounds]   # the full scenarios for one server
 #   bench/run.sh connections chat|seed|ws|bun     # only the idle-connections scenario for one server
 #   bench/run.sh churn     # the chat only: 5 rounds of 2,000 members who vanish, 3 waves of 2,000 polite closes
+#   bench/run.sh redis [rounds]  # the chat in memory beside the chat on Redis (CHAT_REDIS_URL): a quiet room's
+#                                # latency, 100 receivers at 100,000 deliveries/s, and the N=1,000 max-rate search
 #
 # The chat's abuse limits are lifted for the run (every client comes from 127.0.0.x and sends far above 10/s).
 # Peers: the seed needs Debian's python3-tornado; Node ws and Bun come from npm (bench/peers/package-lock.json).
@@ -156,5 +158,24 @@ case "$size" in
       --size 2000 --rooms 50 --settle-seconds 70
     stop_server
     ;;
-  *) echo "usage: bench/run.sh small|full|profile|churn|only NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
+  redis) # Debian's redis-server, pinned with the load client to CPU 0 (in production Redis has machines of its own)
+    redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    taskset -c 0 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$scratch" \
+      > "$scratch/redis.log" 2>&1 &
+    redis_pid=$!
+    trap 'stop_server; kill $redis_pid 2>/dev/null || true; rm -rf "$scratch"' EXIT
+    for round in $(seq 1 "${2:-1}"); do
+      echo "# round $round"
+      for variant in memory redis; do
+        if [ "$variant" = redis ]; then export CHAT_REDIS_URL="redis://127.0.0.1:$redis_port"; else unset CHAT_REDIS_URL; fi
+        start_server chat
+        bench "chat-$variant" --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3
+        bench "chat-$variant" --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3
+        bench "chat-$variant" --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 --max-rate 10000 || true
+        stop_server
+      done
+    done
+    unset CHAT_REDIS_URL
+    ;;
+  *) echo "usage: bench/run.sh small|full|profile|churn|redis [ROUNDS]|only NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
 esac

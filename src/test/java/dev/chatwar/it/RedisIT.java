@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatwar.support.Browser;
 import dev.chatwar.support.Crowd;
 import dev.chatwar.support.Deployments;
 import dev.chatwar.support.Http;
@@ -26,6 +27,9 @@ import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Two nodes of one chat through a real {@code redis-server}: the same WAR deployed twice into the container, under
@@ -203,6 +207,37 @@ class RedisIT {
             alice.send("{\"type\":\"message\",\"text\":\"pending\",\"cid\":\"p-1\"}");
             bob.sendMessage("sentinel");
             assertEquals("sentinel", nextMessage(bob).path("text").asText(), "and only once");
+        }
+    }
+
+    @Test
+    void aMessageTypedDuringAnOutageShowsPendingThenIsDeliveredOnce(
+            @ArquillianResource @OperateOnDeployment("east") URL east,
+            @ArquillianResource @OperateOnDeployment("west") URL west) throws Exception {
+        try (TestClient alice = entered(west, "outage-page", "alice"); Browser bob = new Browser("en-US")) {
+            awaitHealth(east, "UP");
+            bob.enter(east + "?room=outage-page", "bob");
+            alice.nextMatching(f -> f.path("type").asText().equals("join")
+                    && f.path("user").path("name").asText().equals("bob"));
+            redis.kill();
+            awaitHealth(east, "DEGRADED");
+            WebElement input = bob.find("#message");
+            input.sendKeys("during the outage");
+            input.sendKeys(Keys.ENTER);
+            WebElement pending = bob.awaitText("#messages li.pending", "during the outage");
+            assertTrue(pending.getText().contains("sending"), pending.getText());
+            assertEquals(0, bob.findAll("#messages li.error").size(), "an outage is no error to show");
+
+            redis.restart();
+            new WebDriverWait(bob.driver(), Duration.ofSeconds(30)).until(d -> bob.findAll(
+                    "#messages li.message:not(.pending) .text").stream().anyMatch(e -> e.getText().equals(
+                    "during the outage")));
+            assertEquals(0, bob.findAll("#messages li.pending").size(), "delivered, no longer pending");
+            assertEquals("during the outage", nextMessage(alice).path("text").asText());
+            alice.sendMessage("sentinel");
+            assertEquals("sentinel", nextMessage(alice).path("text").asText(), "alice got it exactly once");
+            List<String> shown = bob.findAll("#messages li.message .text").stream().map(WebElement::getText).toList();
+            assertEquals(List.of("during the outage", "sentinel"), shown, "bob's page shows it once");
         }
     }
 
