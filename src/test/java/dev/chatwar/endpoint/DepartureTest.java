@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chatwar.protocol.Frame;
-import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.room.ChatService;
 import dev.chatwar.room.Member;
 import dev.chatwar.room.Telemetry;
 import dev.chatwar.support.Chats;
 import dev.chatwar.support.RecordingConnection;
 import java.io.IOException;
-import java.time.Clock;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 

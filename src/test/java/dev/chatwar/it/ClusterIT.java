@@ -10,6 +10,7 @@ import dev.chatwar.support.RedisServer;
 import dev.chatwar.support.TestClient;
 import dev.chatwar.support.TomcatNode;
 import java.net.URI;
+import java.net.URL;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +25,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two Tomcat processes with the same WAR and one real {@code redis-server}, started as the Docker image starts
- * Tomcat ({@link TomcatNode}): one chat, whichever node a client reaches, also when both are restarted.
+ * {@link TwoNodeContract} on two Tomcat processes with the same WAR and one real {@code redis-server}, started as the
+ * Docker image starts Tomcat ({@link TomcatNode}); and, here only, load over both nodes and both nodes restarted.
  */
-class ClusterIT {
+class ClusterIT extends TwoNodeContract {
     private static RedisServer redis;
     private static TomcatNode east;
     private static TomcatNode west;
@@ -38,7 +39,7 @@ class ClusterIT {
         redis = RedisServer.start();
         // Each client here sends 200 messages as fast as it can: the flood limits would refuse most.
         Map<String, String> settings = Map.of("CHAT_REDIS_URL", redis.uri(), "CHAT_RATE_PER_SECOND", "100000",
-                "CHAT_RATE_BURST", "100000", "CHAT_HISTORY_SIZE", "100");
+                "CHAT_RATE_BURST", "100000", "CHAT_HISTORY_SIZE", "5", "CHAT_MAX_CONNECTIONS_PER_ADDRESS", "100");
         east = TomcatNode.start(base.resolve("east"), "cluster-it-east", settings);
         west = TomcatNode.start(base.resolve("west"), "cluster-it-west", settings);
     }
@@ -50,6 +51,21 @@ class ClusterIT {
                 part.close();
             }
         }
+    }
+
+    @Override
+    URL east() {
+        return east.url();
+    }
+
+    @Override
+    URL west() {
+        return west.url();
+    }
+
+    @Override
+    RedisServer redis() {
+        return redis;
     }
 
     @Test
@@ -98,6 +114,35 @@ class ClusterIT {
             senders.shutdownNow();
             for (TestClient member : members) {
                 member.close();
+            }
+        }
+    }
+
+    @Test
+    void aClientWhoseNodeWasKilledGetsExactlyWhatItMissedOnTheOther() throws Exception {
+        try (TestClient bob = entered(west(), "died", "bob")) {
+            String seen;
+            try (TestClient alice = entered(east(), "died", "alice")) {
+                alice.sendMessage("seen");
+                seen = nextMessage(alice).path("id").asText();
+                assertEquals(seen, nextMessage(bob).path("id").asText());
+                east.kill(); // kill -9: nothing is closed politely
+                alice.awaitClose();
+            }
+            bob.sendMessage("missed 1");
+            bob.sendMessage("missed 2");
+            nextMessage(bob);
+            nextMessage(bob);
+            try (TestClient alice = TestClient.connect(URI.create(chatUri(west(), "died", "alice") + "&since=" + seen))) {
+                JsonNode welcome = alice.next("welcome");
+                List<String> missed = new ArrayList<>();
+                welcome.path("history").forEach(m -> missed.add(m.path("text").asText()));
+                assertEquals(List.of("missed 1", "missed 2"), missed, welcome.toString());
+                assertFalse(welcome.path("gap").asBoolean(true), "nothing else was missed");
+            }
+        } finally {
+            if (!east.process().isAlive()) {
+                east.restart();
             }
         }
     }

@@ -72,6 +72,10 @@ public final class RedisServer implements AutoCloseable {
         throw new IOException("redis-server did not answer PING within 10 s on port " + port);
     }
 
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
     /** Kills it at once (SIGKILL), as a crash would; its append-only file stays. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

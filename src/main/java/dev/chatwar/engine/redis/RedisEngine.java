@@ -419,6 +419,7 @@ public final class RedisEngine implements Engine {
      * after every reconnect (Lettuce resubscribes what it had, but not what failed while it was away).
      */
     private void resubscribe() {
+        probeSentAt = 0; // a probe sent before the reconnect may have been lost with the old connection
         StatefulRedisPubSubConnection<String, String> connection = pubsub;
         if (connection == null || channels.isEmpty()) {
             return;
@@ -436,6 +437,10 @@ public final class RedisEngine implements Engine {
     private void probe() {
         StatefulRedisConnection<String, String> connection = commands;
         if (closed || connection == null || pubsub == null) {
+            return;
+        }
+        if (!connection.isOpen() || !pubsub.isOpen()) {
+            probeSentAt = 0; // Lettuce knows it is disconnected and reconnects by itself; nothing to probe
             return;
         }
         long sent = probeSentAt;

@@ -1,0 +1,262 @@
+package dev.chatwar.it;
+
+import static dev.chatwar.support.Deployments.chatUri;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatwar.support.Browser;
+import dev.chatwar.support.Crowd;
+import dev.chatwar.support.Http;
+import dev.chatwar.support.RawWebSocket;
+import dev.chatwar.support.RedisServer;
+import dev.chatwar.support.TestClient;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * What two nodes of one chat must do through a real {@code redis-server}, whatever the two nodes are: two web
+ * applications in the suite's container ({@link RedisIT}, on every container), or two Tomcat processes
+ * ({@link ClusterIT}). Each node has {@code CHAT_HISTORY_SIZE=5}; the tests kill, restart and wipe the Redis, and
+ * leave it running.
+ */
+abstract class TwoNodeContract {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Duration PROMPT = Duration.ofSeconds(10);
+
+    abstract URL east();
+
+    abstract URL west();
+
+    abstract RedisServer redis();
+
+    /** A test that failed while Redis was down must not take the next one down with it. */
+    @BeforeEach
+    void redisRuns() throws Exception {
+        if (!redis().isRunning()) {
+            redis().restart();
+        }
+    }
+
+    /** Enters once the node reports Redis up (a node connects to it in the background after its start). */
+    static TestClient entered(URL node, String room, String name) throws Exception {
+        awaitHealth(node, "UP");
+        TestClient client = TestClient.join(chatUri(node, room, name)).client();
+        client.nextMatching(f -> f.path("type").asText().equals("join")
+                && f.path("user").path("name").asText().equals(name));
+        return client;
+    }
+
+    /** The next message, past any presence events. */
+    static JsonNode nextMessage(TestClient client) throws InterruptedException {
+        return client.nextMatching(f -> f.path("type").asText().equals("message"));
+    }
+
+    @Test
+    void membersOnTwoNodesSeeEachOthersMessagesInOneOrderWithTheSameIds() throws Exception {
+        URL east = east();
+        URL west = west();
+        awaitHealth(west, "UP");
+        try (TestClient alice = entered(east, "across", "alice"); TestClient bob = entered(west, "across", "bob")) {
+            JsonNode bobJoined = alice.next("join");
+            assertEquals("bob", bobJoined.path("user").path("name").asText(), "a join from the other node");
+            for (int i = 0; i < 20; i++) {
+                alice.sendMessage("a" + i);
+                bob.sendMessage("b" + i);
+            }
+            List<String> atAlice = new ArrayList<>();
+            List<String> atBob = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                JsonNode a = nextMessage(alice);
+                JsonNode b = nextMessage(bob);
+                atAlice.add(a.path("id").asText() + " " + a.path("user").path("name").asText() + " "
+                        + a.path("text").asText());
+                atBob.add(b.path("id").asText() + " " + b.path("user").path("name").asText() + " "
+                        + b.path("text").asText());
+            }
+            assertEquals(atAlice, atBob, "the same events, ids and order on both nodes");
+        }
+    }
+
+    @Test
+    void sinceWorksAfterReconnectingToTheOtherNodeAndAResendThereIsDeliveredOnce() throws Exception {
+        URL east = east();
+        URL west = west();
+        try (TestClient bob = entered(west, "failover", "bob")) {
+            String seen;
+            try (TestClient alice = entered(east, "failover", "alice")) {
+                alice.send("{\"type\":\"message\",\"text\":\"seen\",\"cid\":\"c-1\"}");
+                seen = nextMessage(alice).path("id").asText();
+            }
+            assertEquals(seen, nextMessage(bob).path("id").asText());
+            bob.sendMessage("missed");
+            nextMessage(bob);
+            URI back = URI.create(chatUri(west, "failover", "alice") + "&since=" + seen);
+            try (TestClient alice = TestClient.connect(back)) {
+                JsonNode welcome = alice.next("welcome");
+                assertEquals(false, welcome.path("gap").asBoolean(true), welcome.toString());
+                assertEquals(1, welcome.path("history").size(), welcome.toString());
+                assertEquals("missed", welcome.path("history").get(0).path("text").asText());
+                alice.send("{\"type\":\"message\",\"text\":\"seen\",\"cid\":\"c-1\"}"); // the outbox's resend
+                assertEquals(seen, nextMessage(alice).path("id").asText(), "she gets the original back");
+                bob.sendMessage("sentinel");
+                JsonNode next = nextMessage(bob);
+                assertEquals("sentinel", next.path("text").asText(), "bob did not get the resend again");
+            }
+        }
+    }
+
+    @Test
+    void nodesSubscribeToARoomWhileTheyHaveMembersThereAndNoLonger() throws Exception {
+        URL east = east();
+        URL west = west();
+        awaitHealth(east, "UP");
+        awaitHealth(west, "UP");
+        int rooms = 1_000;
+        List<RawWebSocket> members = new ArrayList<>();
+        try {
+            for (int i = 0; i < rooms; i++) { // 10 from each address: the per-address limit stays out of the way
+                RawWebSocket member = RawWebSocket.open(i % 2 == 0 ? east : west, "room=sub-" + i + "&name=m", true,
+                        0, Crowd.address(33, i / 10));
+                members.add(member);
+                assertEquals(101, member.status());
+                RawWebSocket.Frame welcome = member.readMessage(); // it follows the room's subscription
+                assertTrue(welcome.opcode() == RawWebSocket.TEXT && welcome.text().contains("\"welcome\""),
+                        "room " + i + ": " + welcome.text());
+            }
+            assertEquals(rooms, subscribedRooms("sub-"), "one subscription per room, by the node it has members on");
+        } finally {
+            for (RawWebSocket member : members) {
+                member.close();
+            }
+        }
+        long deadline = System.nanoTime() + PROMPT.toNanos();
+        int left = subscribedRooms("sub-");
+        while (left > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50); // polling Redis's own count; no message to wait for
+            left = subscribedRooms("sub-");
+        }
+        assertEquals(0, left, "no node stays subscribed to a room it has no members in");
+    }
+
+    /** How many channels of rooms named {@code prefix…} Redis has subscribers for. */
+    private int subscribedRooms(String prefix) throws Exception {
+        return Integer.parseInt(redis().command("EVAL",
+                "return #redis.call('PUBSUB', 'CHANNELS', ARGV[1])", "0", "chat:{" + prefix + "*").substring(1));
+    }
+
+    @Test
+    void whenRedisGoesAwayTheNodesSayDegradedRefuseMessagesAndJoinsAndRecoverWithoutARestart() throws Exception {
+        URL east = east();
+        URL west = west();
+        assertEquals("UP", awaitHealth(east, "UP").path("redis").asText());
+        try (TestClient alice = entered(east, "outage", "alice"); TestClient bob = entered(west, "outage", "bob")) {
+            alice.next("join");
+            alice.sendMessage("before the outage");
+            assertEquals("before the outage", nextMessage(alice).path("text").asText());
+            assertEquals("before the outage", nextMessage(bob).path("text").asText());
+            redis().kill();
+            JsonNode degraded = awaitHealth(east, "DEGRADED");
+            assertEquals("DOWN", degraded.path("redis").asText());
+
+            alice.send("{\"type\":\"message\",\"text\":\"pending\",\"cid\":\"p-1\"}");
+            JsonNode refused = alice.next("error");
+            assertEquals("unavailable", refused.path("code").asText(), refused.toString());
+            try (TestClient carol = TestClient.connect(chatUri(east, "outage", "carol"))) { // connected, not welcomed
+                assertEquals(1013, carol.awaitClose().getCloseCode().getCode(), "try again later");
+            }
+            assertTrue(alice.isOpen() && bob.isOpen(), "members already here stay connected");
+
+            redis().restart();
+            awaitHealth(east, "UP");
+            awaitHealth(west, "UP");
+            alice.send("{\"type\":\"message\",\"text\":\"pending\",\"cid\":\"p-1\"}");
+            assertEquals("pending", nextMessage(bob).path("text").asText(), "delivered once Redis is back");
+            alice.send("{\"type\":\"message\",\"text\":\"pending\",\"cid\":\"p-1\"}");
+            bob.sendMessage("sentinel");
+            assertEquals("sentinel", nextMessage(bob).path("text").asText(), "and only once");
+            try (TestClient carol = TestClient.connect(chatUri(west, "outage", "carol"))) {
+                List<String> history = new ArrayList<>();
+                carol.next("welcome").path("history").forEach(m -> history.add(m.path("text").asText()));
+                assertEquals(List.of("before the outage", "pending", "sentinel"), history,
+                        "the history outlived Redis's restart (append-only file)");
+            }
+        }
+    }
+
+    @Test
+    void aMessageTypedDuringAnOutageShowsPendingThenIsDeliveredOnce() throws Exception {
+        URL east = east();
+        URL west = west();
+        try (TestClient alice = entered(west, "outage-page", "alice"); Browser bob = new Browser("en-US")) {
+            awaitHealth(east, "UP");
+            bob.enter(east + "?room=outage-page", "bob");
+            alice.nextMatching(f -> f.path("type").asText().equals("join")
+                    && f.path("user").path("name").asText().equals("bob"));
+            redis().kill();
+            awaitHealth(east, "DEGRADED");
+            WebElement input = bob.find("#message");
+            input.sendKeys("during the outage");
+            input.sendKeys(Keys.ENTER);
+            WebElement pending = bob.awaitText("#messages li.pending", "during the outage");
+            assertTrue(pending.getText().contains("sending"), pending.getText());
+            assertEquals(0, bob.findAll("#messages li.error").size(), "an outage is no error to show");
+
+            redis().restart();
+            new WebDriverWait(bob.driver(), Duration.ofSeconds(30)).until(d -> bob.findAll(
+                    "#messages li.message:not(.pending) .text").stream().anyMatch(e -> e.getText().equals(
+                    "during the outage")));
+            assertEquals(0, bob.findAll("#messages li.pending").size(), "delivered, no longer pending");
+            assertEquals("during the outage", nextMessage(alice).path("text").asText());
+            alice.sendMessage("sentinel");
+            assertEquals("sentinel", nextMessage(alice).path("text").asText(), "alice got it exactly once");
+            List<String> shown = bob.findAll("#messages li.message .text").stream().map(WebElement::getText).toList();
+            assertEquals(List.of("during the outage", "sentinel"), shown, "bob's page shows it once");
+        }
+    }
+
+    @Test
+    void afterRedisLostItsDataAnOldSinceIsToldOfTheGap() throws Exception {
+        URL east = east();
+        URL west = west();
+        String old;
+        try (TestClient alice = entered(east, "wiped", "alice")) {
+            alice.sendMessage("before");
+            old = nextMessage(alice).path("id").asText();
+        }
+        redis().kill();
+        redis().restartWiped();
+        awaitHealth(east, "UP");
+        awaitHealth(west, "UP");
+        try (TestClient bob = TestClient.connect(URI.create(chatUri(west, "wiped", "bob") + "&since=" + old))) {
+            JsonNode welcome = bob.next("welcome");
+            assertTrue(welcome.path("gap").asBoolean(), "never a false 'nothing was missed': " + welcome);
+        }
+    }
+
+    /** Polls {@code /health} until it reports {@code status}, for at most {@link #PROMPT}. */
+    static JsonNode awaitHealth(URL node, String status) throws Exception {
+        long deadline = System.nanoTime() + PROMPT.toNanos();
+        JsonNode health;
+        do {
+            HttpResponse<String> response = Http.get(URI.create(node + "health"));
+            health = JSON.readTree(response.body());
+            if (health.path("status").asText().equals(status)) {
+                assertEquals(status.equals("UP") ? 200 : 503, response.statusCode(), response.body());
+                return health;
+            }
+            Thread.sleep(100); // polling an HTTP endpoint; no message to wait for
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("within " + PROMPT + " " + node + "health still says " + health);
+    }
+}
