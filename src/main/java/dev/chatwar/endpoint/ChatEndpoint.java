@@ -73,18 +73,23 @@ public class ChatEndpoint {
         }
         String principal = (String) session.getUserProperties().get(OriginConfigurator.PRINCIPAL);
         try {
-            Member joined = runtime.chat().join(parameter(session, "room"), parameter(session, "name"),
-                    handshake.address(), principal, parameter(session, "since"), parameter(session, "resume"), queue);
-            member = joined;
-            if (departure.hasLeft()) { // the connection ended while joining (its welcome overflowed the queue): leave again
-                runtime.chat().leave(joined);
-            }
-            LOG.log(Level.INFO, "open {0} room={1} name={2}{3}", handshake.address(), joined.room(),
-                    joined.user().name(), principal == null ? "" : " (authenticated)");
+            runtime.chat().admit(parameter(session, "room"), parameter(session, "name"), handshake.address(),
+                    principal, parameter(session, "since"), parameter(session, "resume"), queue)
+                    .thenAccept(joined -> admitted(joined, principal));
         } catch (JoinRefusedException e) {
             LOG.log(Level.INFO, "refused {0}: {1}", handshake.address(), e.getMessage());
             SessionTransport.closeNow(session, CloseCode.POLICY_VIOLATION, e.getMessage(), telemetry);
         }
+    }
+
+    /** At once, or once a resume token was claimed from the engine (a reconnect that reached another node). */
+    private void admitted(Member joined, String principal) {
+        member = joined;
+        if (departure.hasLeft()) { // the connection ended while joining (closed, or its welcome overflowed): leave
+            runtime.chat().leave(joined);
+        }
+        LOG.log(Level.INFO, "open {0} room={1} name={2}{3}", handshake.address(), joined.room(),
+                joined.user().name(), principal == null ? "" : " (authenticated)");
     }
 
     /** Text comes in parts (see {@link TextAssembler} for why); a chat frame is nearly always one part. */

@@ -38,6 +38,21 @@ public interface Engine extends AutoCloseable {
          */
         default void lost() {
         }
+
+        /**
+         * A reconnect on some node claimed the place of the member whose resume token has this key: if that member is
+         * here, it goes, unannounced, and its connection is closed.
+         */
+        default void replaced(String resumeKey) {
+        }
+    }
+
+    /** Whose place a resume token stands for, as the node that gave it out filed it. */
+    record Place(String name, boolean verified) {
+        /** Whether {@code claimant} may take this place. */
+        public boolean takeableBy(Place claimant) {
+            return verified == claimant.verified() && (!verified || name.equals(claimant.name()));
+        }
     }
 
     /** What {@link #publish} did: the event as ordered, or for a resend the original it repeats. */
@@ -68,6 +83,24 @@ public interface Engine extends AutoCloseable {
 
     /** The room's kept messages, oldest first. */
     CompletionStage<List<Message>> history(String room);
+
+    /**
+     * Files a connected member's resume token (by its key) for its room, so that a reconnect to any node can claim
+     * its place. Best effort: a token that could not be filed only means that reconnect joins as a newcomer.
+     */
+    void file(String room, String resumeKey, Place place);
+
+    /** Withdraws a filed token: its member left. */
+    void withdraw(String room, String resumeKey);
+
+    /**
+     * Claims a filed token for a reconnect, once, if it may take that place: a guest's token serves only a guest, a
+     * verified user's only the same user ({@code claimant}'s name matters only when verified). Then the token is
+     * withdrawn, every node's subscribers of the room are told ({@link Subscriber#replaced}), and the place is
+     * returned; otherwise null and nothing changes (also when the engine is unreachable: the reconnect then joins as
+     * a newcomer).
+     */
+    CompletionStage<Place> claim(String room, String resumeKey, Place claimant);
 
     Status status();
 

@@ -3,6 +3,7 @@ package dev.chatwar.engine;
 import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -24,6 +25,9 @@ public final class InMemoryEngine implements Engine {
 
     private record Log(History history, Set<Subscriber> subscribers) {
     }
+
+    /** Filed resume tokens: room, then token key. */
+    private final ConcurrentMap<String, ConcurrentMap<String, Place>> places = new ConcurrentHashMap<>();
 
     public InMemoryEngine(int historySize, int maxRooms, EventIds ids) {
         this.histories = new InMemoryHistoryStore(historySize, maxRooms);
@@ -87,6 +91,33 @@ public final class InMemoryEngine implements Engine {
     }
 
     @Override
+    public void file(String room, String resumeKey, Place place) {
+        places.computeIfAbsent(room, name -> new ConcurrentHashMap<>()).put(resumeKey, place);
+    }
+
+    @Override
+    public void withdraw(String room, String resumeKey) {
+        places.computeIfPresent(room, (name, filed) -> {
+            filed.remove(resumeKey);
+            return filed.isEmpty() ? null : filed;
+        });
+    }
+
+    @Override
+    public CompletionStage<Place> claim(String room, String resumeKey, Place claimant) {
+        Map<String, Place> filed = places.get(room);
+        Place found = filed == null ? null : filed.get(resumeKey);
+        Place place = found != null && found.takeableBy(claimant) && filed.remove(resumeKey, found) ? found : null;
+        if (place != null) {
+            Log log = logs.get(room);
+            if (log != null) {
+                log.subscribers().forEach(subscriber -> subscriber.replaced(resumeKey));
+            }
+        }
+        return CompletableFuture.completedFuture(place);
+    }
+
+    @Override
     public Status status() {
         return Status.OFF;
     }
@@ -94,5 +125,6 @@ public final class InMemoryEngine implements Engine {
     @Override
     public void close() {
         logs.clear();
+        places.clear();
     }
 }

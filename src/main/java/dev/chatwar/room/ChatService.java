@@ -14,6 +14,7 @@ import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.Timestamps;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -42,6 +43,7 @@ public final class ChatService {
         this.clock = clock;
         this.maxMessageChars = maxMessageChars;
         this.telemetry = telemetry;
+        rooms.onReplacedElsewhere(this::replacedElsewhere);
     }
 
     /** Joins as a guest, without recovery. */
@@ -55,9 +57,17 @@ public final class ChatService {
         return join(room, name, address, principal, since, null, connection);
     }
 
+    /** As {@link #admit}, waiting for the admission (which with the in-memory engine is always at once). */
+    public Member join(String room, String name, String address, String principal, String since, String resume,
+                       Connection connection) throws JoinRefusedException {
+        return admit(room, name, address, principal, since, resume, connection).toCompletableFuture().join();
+    }
+
     /**
-     * Admits the member at once; its {@code welcome} follows once the room's history is read (at once with the
-     * in-memory engine), then its {@code join} in the room's order.
+     * Admits the member; its {@code welcome} follows once the room's history is read (at once with the in-memory
+     * engine), then its {@code join} in the room's order. The admission itself is at once, except for a
+     * {@code resume} token that no member here holds: that token is claimed from the engine first (a reconnect that
+     * reached another node than its old connection), and its place taken over if it may be.
      *
      * @param room      the {@code room} parameter as the client sent it, or null
      * @param name      the {@code name} parameter as the client sent it, or null; ignored for an authenticated user
@@ -67,22 +77,41 @@ public final class ChatService {
      * @param resume    the {@code resume} parameter: the token of the member whose place to take over, or null
      * @throws JoinRefusedException when {@code room} or {@code name} breaks the rules of {@link Names}
      */
-    public Member join(String room, String name, String address, String principal, String since, String resume,
-                       Connection connection) throws JoinRefusedException {
+    public CompletionStage<Member> admit(String room, String name, String address, String principal, String since,
+                                         String resume, Connection connection) throws JoinRefusedException {
         String roomName = Names.room(room);
         boolean verified = principal != null && !principal.isBlank();
         String memberName = verified ? principal.strip() : Names.member(name, address);
+        if (resume == null || rooms.holds(roomName, resume)) {
+            return CompletableFuture.completedFuture(
+                    enter(roomName, memberName, address, verified, since, resume, null, connection));
+        }
+        return engine.claim(roomName, ResumeTokens.key(resume), new Engine.Place(memberName, verified))
+                .thenApply(claimed -> enter(roomName, memberName, address, verified, since, null, claimed,
+                        connection));
+    }
+
+    private Member enter(String roomName, String memberName, String address, boolean verified, String since,
+                         String resume, Engine.Place claimed, Connection connection) {
         members.incrementAndGet(); // before the welcome can leave: whoever holds it must see the member counted
-        RoomRegistry.Entry entry = rooms.join(roomName, memberName, address, verified, resume, connection);
+        RoomRegistry.Entry entry = rooms.join(roomName, memberName, address, verified, resume, claimed, connection);
         Member member = entry.admission().member();
         Member replaced = entry.admission().replaced();
         if (replaced != null) { // its place is taken: its own leave will find nothing, so it is uncounted here
             members.decrementAndGet();
-            telemetry.resumed();
+            engine.withdraw(roomName, replaced.resumeKey());
             LOG.log(Level.INFO, "resume room={0} name={1}: {2} took over from {3}", roomName, replaced.user().name(),
                     address, replaced.user().address());
             replaced.connection().close(CloseCode.REPLACED, "a newer connection resumed this member");
         }
+        if (replaced != null || claimed != null) {
+            telemetry.resumed();
+        }
+        if (claimed != null) {
+            LOG.log(Level.INFO, "resume room={0} name={1}: {2} took over a place held on another node", roomName,
+                    member.user().name(), address);
+        }
+        engine.file(roomName, member.resumeKey(), new Engine.Place(member.user().name(), verified));
         rooms.subscribed(entry.room())
                 .thenCompose(subscribed -> engine.history(roomName))
                 .whenComplete((history, failure) -> {
@@ -92,6 +121,8 @@ public final class ChatService {
                         member.announced().complete(false); // it left before its welcome
                     } else if (replaced != null) {
                         replaced.announced().thenAccept(member.announced()::complete);
+                    } else if (claimed != null) {
+                        member.announced().complete(true); // its join was ordered when it first came, elsewhere
                     } else {
                         announce(member);
                     }
@@ -130,6 +161,7 @@ public final class ChatService {
         member.announced().complete(false);
         if (rooms.leave(member)) {
             members.decrementAndGet();
+            engine.withdraw(member.room(), member.resumeKey());
         }
         member.connection().close(CloseCode.TRY_AGAIN_LATER, "the chat cannot reach its store; try again");
     }
@@ -160,6 +192,7 @@ public final class ChatService {
             return;
         }
         members.decrementAndGet();
+        engine.withdraw(member.room(), member.resumeKey());
         member.announced().thenAccept(joined -> {
             if (joined) {
                 order(new Leave(member.room(), now(), null, member.user()), member)
@@ -170,6 +203,14 @@ public final class ChatService {
                         });
             }
         });
+    }
+
+    /** A reconnect on another node took this member's place; it is out of its room already. */
+    private void replacedElsewhere(Member member) {
+        members.decrementAndGet();
+        LOG.log(Level.INFO, "resume room={0} name={1}: taken over on another node", member.room(),
+                member.user().name());
+        member.connection().close(CloseCode.REPLACED, "a newer connection resumed this member");
     }
 
     /** Members on this node, over all rooms. */

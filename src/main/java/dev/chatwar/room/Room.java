@@ -57,13 +57,16 @@ final class Room implements Engine.Subscriber {
     /** Name keys of container-authenticated users seen on this node: no guest may take them. */
     private final Set<String> verifiedNames;
     private final int presenceLimit;
+    /** Told when a member here was taken over on another node and has gone; called holding no lock. */
+    private final java.util.function.BiConsumer<Room, Member> replacedElsewhere;
     private boolean closed;
     /** This room's subscription with the engine: the last attempt, retried by the registry when it failed. */
     final AtomicReference<CompletableFuture<Void>> subscription = new AtomicReference<>();
 
     Room(String name, FrameCodec codec, Clock clock, Telemetry telemetry, Set<String> verifiedNames,
-         int presenceLimit) {
+         int presenceLimit, java.util.function.BiConsumer<Room, Member> replacedElsewhere) {
         this.presenceLimit = presenceLimit;
+        this.replacedElsewhere = replacedElsewhere;
         this.name = name;
         this.codec = codec;
         this.clock = clock;
@@ -86,16 +89,18 @@ final class Room implements Engine.Subscriber {
      * connection is the caller's to close ({@link Admission#replaced}). Any other token (unknown, of a member who
      * left, of another room) is ignored and the newcomer joins as usual.
      *
+     * @param claimed the place a token took over on another node ({@code Engine#claim}), else null: the newcomer
+     *                gets that name, unless someone here has it meanwhile
      * @return the member, or null if this room has closed meanwhile (join a fresh one instead)
      */
     synchronized Admission admit(String requestedName, String address, boolean verified, String resume,
-                                 Connection connection) {
+                                 Engine.Place claimed, Connection connection) {
         if (closed) {
             return null;
         }
         Member replaced = resumable(resume, requestedName, verified);
         String given = replaced != null ? replaced.user().name()
-                : verified ? requestedName : guestName(requestedName);
+                : verified ? requestedName : guestName(claimed != null ? claimed.name() : requestedName);
         Member member = new Member(name, new User(given, address, verified ? Boolean.TRUE : null), connection);
         if (replaced != null) {
             members.remove(replaced);
@@ -112,6 +117,11 @@ final class Room implements Engine.Subscriber {
 
     /** @param replaced the member whose place a takeover took, else null */
     record Admission(Member member, Member replaced) {
+    }
+
+    /** Whether a member here has this resume token. */
+    synchronized boolean holds(String resume) {
+        return byResumeKey.containsKey(ResumeTokens.key(resume));
     }
 
     /** The member here whose token this is, if the newcomer may take its place; must hold the lock. */
@@ -163,6 +173,11 @@ final class Room implements Engine.Subscriber {
      * @return false if the member was not here
      */
     synchronized boolean remove(Member member) {
+        return removeLocked(member);
+    }
+
+    /** Must hold the lock. */
+    private boolean removeLocked(Member member) {
         if (!members.remove(member)) {
             return false;
         }
@@ -214,6 +229,19 @@ final class Room implements Engine.Subscriber {
         for (Member member : members()) {
             member.connection().close(CloseCode.RESYNC, "events may have been missed; reconnect with since");
         }
+    }
+
+    /** A reconnect on another node took over the place of the member with this token: it goes, unannounced. */
+    @Override
+    public void replaced(String resumeKey) {
+        Member gone;
+        synchronized (this) {
+            gone = byResumeKey.get(resumeKey);
+            if (gone == null || !removeLocked(gone)) {
+                return;
+            }
+        }
+        replacedElsewhere.accept(this, gone);
     }
 
     /** Must hold the lock. */

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
 
 /**
  * This node's rooms by name: a room is created by its first join, which subscribes this node to the room's events,
@@ -25,6 +26,8 @@ public final class RoomRegistry {
     private final Clock clock;
     private final Telemetry telemetry;
     private final int presenceLimit;
+    /** Told of a member taken over on another node, once it is out of its room here. */
+    private volatile Consumer<Member> replacedElsewhere = member -> { };
 
     /** @param presenceLimit members up to which a room announces joins and leaves to all and lists all in welcome */
     public RoomRegistry(Engine engine, FrameCodec codec, Clock clock, Telemetry telemetry, int presenceLimit) {
@@ -39,13 +42,25 @@ public final class RoomRegistry {
     record Entry(Room room, Room.Admission admission) {
     }
 
-    Entry join(String room, String name, String address, boolean verified, String resume, Connection connection) {
+    /** @param listener told of each member here whose place a reconnect on another node took over */
+    void onReplacedElsewhere(Consumer<Member> listener) {
+        this.replacedElsewhere = listener;
+    }
+
+    /** Whether a member of this room here has this resume token. */
+    boolean holds(String room, String resume) {
+        Room candidate = rooms.get(room);
+        return candidate != null && candidate.holds(resume);
+    }
+
+    Entry join(String room, String name, String address, boolean verified, String resume, Engine.Place claimed,
+               Connection connection) {
         if (verified) {
             verifiedNames.add(Names.key(name));
         }
         while (true) {
             Room candidate = rooms.computeIfAbsent(room, this::newRoom);
-            Room.Admission admission = candidate.admit(name, address, verified, resume, connection);
+            Room.Admission admission = candidate.admit(name, address, verified, resume, claimed, connection);
             if (admission != null) {
                 return new Entry(candidate, admission);
             }
@@ -72,10 +87,14 @@ public final class RoomRegistry {
         if (room == null || !room.remove(member)) {
             return false;
         }
-        if (room.isClosed() && rooms.remove(member.room(), room)) {
+        dropIfClosed(room);
+        return true;
+    }
+
+    private void dropIfClosed(Room room) {
+        if (room.isClosed() && rooms.remove(room.name(), room)) {
             engine.unsubscribe(room.name(), room);
         }
-        return true;
     }
 
     boolean isWelcomed(Member member) {
@@ -106,7 +125,10 @@ public final class RoomRegistry {
     }
 
     private Room newRoom(String name) {
-        Room room = new Room(name, codec, clock, telemetry, verifiedNames, presenceLimit);
+        Room room = new Room(name, codec, clock, telemetry, verifiedNames, presenceLimit, (emptied, gone) -> {
+            dropIfClosed(emptied);
+            replacedElsewhere.accept(gone);
+        });
         room.subscription.set(engine.subscribe(name, room).toCompletableFuture());
         return room;
     }

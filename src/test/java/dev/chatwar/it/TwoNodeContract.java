@@ -117,6 +117,30 @@ abstract class TwoNodeContract {
     }
 
     @Test
+    void aReconnectToTheOtherNodeWithTheResumeTokenTakesOverUnannounced() throws Exception {
+        URL east = east();
+        URL west = west();
+        try (TestClient bob = entered(west, "takeover", "bob")) {
+            awaitHealth(east, "UP");
+            TestClient.Joined first = TestClient.join(chatUri(east, "takeover", "alice"));
+            try (TestClient stale = first.client()) {
+                bob.next("join");
+                String token = first.welcome().path("resume").asText();
+                URI resume = URI.create(chatUri(west, "takeover", "alice") + "&resume=" + token);
+                try (TestClient back = TestClient.connect(resume)) {
+                    JsonNode welcome = back.next("welcome");
+                    assertEquals("alice", welcome.path("you").path("name").asText(), "her own name, not alice (2)");
+                    assertEquals(4009, stale.awaitClose().getCloseCode().getCode(), "the replaced connection");
+                    back.sendMessage("still alice");
+                    JsonNode next = bob.next();
+                    assertEquals("message", next.path("type").asText(), "bob heard no leave or join: " + next);
+                    assertEquals("alice", next.path("user").path("name").asText());
+                }
+            }
+        }
+    }
+
+    @Test
     void nodesSubscribeToARoomWhileTheyHaveMembersThereAndNoLonger() throws Exception {
         URL east = east();
         URL west = west();

@@ -173,6 +173,26 @@ class RedisChatTest {
     }
 
     @Test
+    void aReconnectThatReachesTheOtherNodeTakesOverTheMembersPlaceUnannounced() throws Exception {
+        Client bob = entered(west, "r", "bob");
+        Client stale = join(east, "r", "alice", null);
+        String token = stale.next("welcome").path("resume").asText();
+        stale.next("join");
+        bob.next("join");
+        Client back = new Client();
+        back.member = west.join("r", "alice", "10.0.0.7", null, null, token, back.connection);
+        JsonNode welcome = back.next("welcome");
+        assertEquals("alice", welcome.path("you").path("name").asText(), "her own name, on the other node");
+        assertEquals(CloseCode.REPLACED, stale.connection.awaitClosed(WAIT), "the old connection is closed");
+        east.leave(stale.member); // its own departure, once its close completes
+        say(west, back, "still me", null);
+        JsonNode next = bob.next();
+        assertEquals("message", next.path("type").asText(), "bob heard no leave and no join: " + next);
+        assertEquals("alice", next.path("user").path("name").asText());
+        assertEquals(0, east.memberCount());
+    }
+
+    @Test
     void whileRedisIsDownMessagesAreRefusedAndJoinsTurnedAwayThenResendsAreDeliveredOnce() throws Exception {
         Client alice = entered(east, "r", "alice");
         Client bob = entered(west, "r", "bob");

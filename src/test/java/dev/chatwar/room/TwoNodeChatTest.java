@@ -1,10 +1,12 @@
 package dev.chatwar.room;
 
 import static dev.chatwar.room.ChatServiceTest.frames;
+import static dev.chatwar.room.ChatServiceTest.types;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatwar.engine.InMemoryEngine;
+import dev.chatwar.protocol.CloseCode;
 import dev.chatwar.support.Chats;
 import dev.chatwar.support.RecordingConnection;
 import java.util.List;
@@ -60,5 +62,44 @@ class TwoNodeChatTest {
         Member a = east.join("r", "alice", "10.0.0.1", new RecordingConnection());
         east.receive(a, "not for bob");
         assertEquals(List.of(), texts(bob));
+    }
+
+    @Test
+    void aReconnectOnTheOtherNodeTakesOverTheMembersPlaceUnannounced() throws Exception {
+        RecordingConnection bob = new RecordingConnection();
+        west.join("r", "bob", "10.0.0.2", bob);
+        RecordingConnection stale = new RecordingConnection();
+        Member old = east.join("r", "alice", "10.0.0.1", stale);
+        String token = frames(stale).get(0).get("resume").asText();
+        int bobBefore = bob.sent().size();
+
+        RecordingConnection fresh = new RecordingConnection();
+        Member back = west.join("r", "alice", "10.0.0.7", null, null, token, fresh);
+        assertEquals("alice", back.user().name(), "her own name, on the other node");
+        assertEquals(CloseCode.REPLACED, stale.closedWith(), "the old connection, on the first node, is closed");
+        assertEquals(List.of("welcome"), types(fresh), "a takeover has no join of its own");
+        assertEquals(bobBefore, bob.sent().size(), "bob hears neither a leave nor a join");
+        assertEquals(0, east.memberCount());
+        assertEquals(2, west.memberCount());
+
+        east.leave(old); // the old connection's own departure, when its close completes
+        west.receive(back, "still me");
+        assertEquals(List.of("message"), types(bob).subList(types(bob).size() - 1, types(bob).size()),
+                "the next bob hears is her message: the old connection's end announced nothing");
+        RecordingConnection again = new RecordingConnection();
+        east.join("r", "alice", "10.0.0.8", null, null, token, again);
+        assertEquals(List.of("welcome", "join"), types(again), "a token takes over once; then it joins as anyone");
+        assertEquals(null, fresh.closedWith(), "the place it took stays taken");
+    }
+
+    @Test
+    void aGuestCannotClaimAVerifiedUsersPlaceOnTheOtherNode() throws Exception {
+        RecordingConnection dave = new RecordingConnection();
+        east.join("r", null, "10.0.0.1", "dave", null, dave);
+        String token = frames(dave).get(0).get("resume").asText();
+        RecordingConnection impostor = new RecordingConnection();
+        west.join("r", "dave", "10.0.0.9", null, null, token, impostor);
+        assertEquals(null, dave.closedWith(), "dave keeps his place");
+        assertEquals(List.of("welcome", "join"), types(impostor), "the guest joins as a newcomer");
     }
 }

@@ -53,6 +53,21 @@ class WelcomeMergeTest {
             return answer;
         }
 
+        @Override
+        public void file(String room, String resumeKey, Place place) {
+            engine.file(room, resumeKey, place);
+        }
+
+        @Override
+        public void withdraw(String room, String resumeKey) {
+            engine.withdraw(room, resumeKey);
+        }
+
+        @Override
+        public CompletionStage<Place> claim(String room, String resumeKey, Place claimant) {
+            return engine.claim(room, resumeKey, claimant);
+        }
+
         void answer() {
             pending.forEach(Runnable::run);
             pending.clear();

@@ -50,8 +50,9 @@ import java.util.concurrent.TimeUnit;
  * events to every node. The only class that talks to Redis.
  *
  * <p>Per room, under {@code <prefix>:{<room>}} (one hash slot, so a Redis Cluster runs each script on one node): a
- * counter {@code :seq}, the history stream {@code :history} and the resend index {@code :resends}; events travel on
- * the channel {@code <prefix>:{<room>}}. One Lua script ({@code publish.lua}) takes the id, keeps a message and
+ * counter {@code :seq}, the history stream {@code :history}, the resend index {@code :resends} and the filed resume
+ * tokens {@code :resume}; events travel on the channel {@code <prefix>:{<room>}}, with control lines
+ * ({@code ctl replaced <key>}, from {@code claim.lua}) that reach the nodes and no client. One Lua script ({@code publish.lua}) takes the id, keeps a message and
  * publishes, atomically; every node, the publishing one included, delivers what its subscription receives, so all
  * nodes see one order.
  *
@@ -75,7 +76,9 @@ public final class RedisEngine implements Engine {
     static final Duration PROBE_EVERY = Duration.ofSeconds(2);
     static final Duration PROBE_DEADLINE = Duration.ofSeconds(3);
     private static final Duration RETRY_CONNECT = Duration.ofSeconds(1);
-    private static final String SCRIPT = readScript();
+    private static final Script PUBLISH = new Script(readScript("publish.lua"));
+    private static final Script CLAIM = new Script(readScript("claim.lua"));
+    private static final String CONTROL_REPLACED = "ctl replaced ";
 
     private final FrameCodec codec;
     private final EngineTelemetry telemetry;
@@ -90,7 +93,6 @@ public final class RedisEngine implements Engine {
     private final ConcurrentHashMap<String, Channel> channels = new ConcurrentHashMap<>();
     private volatile StatefulRedisConnection<String, String> commands;
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
-    private volatile String scriptSha;
     private volatile boolean closed;
     /** This node's probe channel; see {@link #probe}. */
     private final String probeChannel;
@@ -287,7 +289,8 @@ public final class RedisEngine implements Engine {
         String[] keys = {key(room, "seq"), key(room, "history"), key(room, "resends")};
         String[] args = {prefix + ":{" + room + "}", codec.encodeForStore(event), keep ? "1" : "0", resendKey,
                 Integer.toString(historySize), Long.toString(historyTtlSeconds)};
-        return dispatched(() -> run(connection.async(), keys, args)).thenApply(reply -> {
+        return dispatched(() -> RedisEngine.<List<Object>>run(PUBLISH, connection.async(), keys, args,
+                ScriptOutputType.MULTI)).thenApply(reply -> {
             String id = String.valueOf(reply.get(1));
             if (((Long) reply.get(0)) == 1L) {
                 return new Outcome(event.withId(id), false);
@@ -305,24 +308,72 @@ public final class RedisEngine implements Engine {
         }
     }
 
-    /** Runs the script by its digest, loading it again where Redis does not know it (a restarted Redis). */
-    private CompletableFuture<List<Object>> run(RedisAsyncCommands<String, String> redis, String[] keys,
-                                                String[] args) {
-        String sha = scriptSha;
-        CompletableFuture<List<Object>> byDigest = sha == null
+    /** A Lua script and, once loaded, its digest. */
+    private static final class Script {
+        final String text;
+        volatile String sha;
+
+        Script(String text) {
+            this.text = text;
+        }
+    }
+
+    /** Runs a script by its digest, loading it again where Redis does not know it (a restarted Redis). */
+    private static <T> CompletableFuture<T> run(Script script, RedisAsyncCommands<String, String> redis,
+                                                String[] keys, String[] args, ScriptOutputType type) {
+        String sha = script.sha;
+        CompletableFuture<T> byDigest = sha == null
                 ? CompletableFuture.failedFuture(new RedisNoScriptException("not loaded yet"))
-                : redis.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture();
+                : redis.<T>evalsha(sha, type, keys, args).toCompletableFuture();
         return byDigest.exceptionallyCompose(failure -> {
             if (!(unwrap(failure) instanceof RedisNoScriptException)) {
                 return CompletableFuture.failedFuture(failure);
             }
-            return redis.<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
+            return redis.<T>eval(script.text, type, keys, args).toCompletableFuture()
                     .whenComplete((reply, error) -> {
                         if (error == null) {
-                            redis.scriptLoad(SCRIPT).thenAccept(loaded -> scriptSha = loaded);
+                            redis.scriptLoad(script.text).thenAccept(loaded -> script.sha = loaded);
                         }
                     });
         });
+    }
+
+    @Override
+    public void file(String room, String resumeKey, Place place) {
+        StatefulRedisConnection<String, String> connection = commands;
+        if (connection == null) {
+            return; // best effort: that member's reconnect to another node will join as a newcomer
+        }
+        String filed = (place.verified() ? "v:" : "g:") + place.name();
+        dispatched(() -> connection.async().hset(key(room, "resume"), resumeKey, filed)
+                .thenCompose(added -> connection.async().expire(key(room, "resume"), historyTtlSeconds)));
+    }
+
+    @Override
+    public void withdraw(String room, String resumeKey) {
+        StatefulRedisConnection<String, String> connection = commands;
+        if (connection != null) {
+            dispatched(() -> connection.async().hdel(key(room, "resume"), resumeKey));
+        }
+    }
+
+    @Override
+    public CompletionStage<Place> claim(String room, String resumeKey, Place claimant) {
+        StatefulRedisConnection<String, String> connection = commands;
+        if (connection == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        String[] keys = {key(room, "resume")};
+        // Filed as "g:<name>" for a guest, "v:<name>" for a verified user (names never hold ':'); the script checks
+        // the claimant's kind before it takes anything.
+        String[] args = {resumeKey, prefix + ":{" + room + "}", claimant.verified() ? "v:" + claimant.name() : "g:"};
+        return dispatched(() -> RedisEngine.<String>run(CLAIM, connection.async(), keys, args,
+                ScriptOutputType.VALUE))
+                .thenApply(filed -> filed == null ? null : new Place(filed.substring(2), filed.startsWith("v:")))
+                .exceptionally(failure -> {
+                    LOG.log(Level.INFO, "room {0}: a resume token could not be claimed: {1}", room, failure);
+                    return null;
+                });
     }
 
     @Override
@@ -385,7 +436,9 @@ public final class RedisEngine implements Engine {
             probeSentAt = 0;
             if (commands == null) {
                 StatefulRedisConnection<String, String> connection = client.connect();
-                scriptSha = connection.sync().scriptLoad(SCRIPT);
+                for (Script script : List.of(PUBLISH, CLAIM)) {
+                    script.sha = connection.sync().scriptLoad(script.text);
+                }
                 commands = connection;
             }
             if (pubsub == null) {
@@ -465,10 +518,18 @@ public final class RedisEngine implements Engine {
             probeSentAt = 0;
             return;
         }
-        int space = message.indexOf(' ');
-        Channel channel = space < 0 ? null : channels.get(roomOf(channelName));
+        Channel channel = channels.get(roomOf(channelName));
         if (channel == null) {
             return; // unsubscribed meanwhile, or not ours
+        }
+        if (message.startsWith(CONTROL_REPLACED)) {
+            String resumeKey = message.substring(CONTROL_REPLACED.length());
+            channel.subscribers.forEach(subscriber -> subscriber.replaced(resumeKey));
+            return;
+        }
+        int space = message.indexOf(' ');
+        if (space < 0) {
+            return;
         }
         try {
             channel.deliver(codec.decodeFromStore(message.substring(space + 1), message.substring(0, space)));
@@ -513,10 +574,10 @@ public final class RedisEngine implements Engine {
         return cause;
     }
 
-    private static String readScript() {
-        try (InputStream in = RedisEngine.class.getResourceAsStream("publish.lua")) {
+    private static String readScript(String name) {
+        try (InputStream in = RedisEngine.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("publish.lua is missing from the WAR");
+                throw new IllegalStateException(name + " is missing from the WAR");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
