@@ -19,9 +19,8 @@ import jakarta.servlet.annotation.WebListener;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.EnumSet;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -107,10 +106,13 @@ public final class ChatBootstrap implements ServletContextListener {
         return value != null ? value : context.getInitParameter(name);
     }
 
-    /** Closes and pings. Few threads, created on demand and gone when idle, so an idle chat holds none. */
-    private ExecutorService controlFrames() {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                controlThreads);
+    /**
+     * Closes and pings (and abandons, after a grace). Few threads, created on demand and gone when idle, so an idle
+     * chat holds none.
+     */
+    private ScheduledExecutorService controlFrames() {
+        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(4, controlThreads);
+        pool.setKeepAliveTime(5, TimeUnit.SECONDS);
         pool.allowCoreThreadTimeOut(true);
         return pool;
     }

@@ -7,7 +7,7 @@ import dev.chatwar.ops.ChatMetrics;
 import dev.chatwar.room.ChatService;
 import dev.chatwar.room.Telemetry;
 import java.time.Instant;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The running chat of this web application. The container creates endpoints, configurators and servlets itself and
@@ -19,7 +19,7 @@ public final class ChatRuntime {
 
     private final ChatConfig config;
     private final ChatService chat;
-    private final ExecutorService controlFrames;
+    private final ScheduledExecutorService controlFrames;
     private final Writers writers;
     private final ChatMetrics metrics;
     private final ConnectionLimits limits;
@@ -32,7 +32,7 @@ public final class ChatRuntime {
      *                      peer, away from the threads that deliver
      * @param writers       the threads that write to sockets
      */
-    ChatRuntime(ChatConfig config, ChatService chat, ExecutorService controlFrames, Writers writers,
+    ChatRuntime(ChatConfig config, ChatService chat, ScheduledExecutorService controlFrames, Writers writers,
                 ChatMetrics metrics) {
         this.config = config;
         this.chat = chat;
@@ -73,7 +73,7 @@ public final class ChatRuntime {
         return chat;
     }
 
-    public ExecutorService controlFrames() {
+    public ScheduledExecutorService controlFrames() {
         return controlFrames;
     }
 

@@ -27,7 +27,7 @@ class HealthTest {
 
     private static ChatRuntime runtime(Engine engine) {
         ChatService chat = Chats.node(engine, 1000);
-        return new ChatRuntime(ChatConfig.defaults(), chat, Executors.newSingleThreadExecutor(), new Writers(1),
+        return new ChatRuntime(ChatConfig.defaults(), chat, Executors.newSingleThreadScheduledExecutor(), new Writers(1),
                 new ChatMetrics());
     }
 

@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +56,7 @@ class SessionTransportTest {
             case "getUserProperties" -> properties;
             default -> null;
         });
-        ExecutorService controlFrames = Executors.newSingleThreadExecutor();
+        ScheduledExecutorService controlFrames = Executors.newSingleThreadScheduledExecutor();
         try {
             OutboundQueue queue = new OutboundQueue(10, 10_000, Telemetry.NONE,
                     q -> new SessionTransport(session, q, controlFrames, Telemetry.NONE, 5_000));

@@ -74,7 +74,7 @@ public final class RedisEngine implements Engine {
     private static final System.Logger LOG = System.getLogger(RedisEngine.class.getName());
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
     static final Duration PROBE_EVERY = Duration.ofSeconds(2);
-    static final Duration PROBE_DEADLINE = Duration.ofSeconds(3);
+    static final Duration PROBE_DEADLINE = Duration.ofSeconds(5);
     private static final Duration RETRY_CONNECT = Duration.ofSeconds(1);
     private static final Script PUBLISH = new Script(readScript("publish.lua"));
     private static final Script CLAIM = new Script(readScript("claim.lua"));
