@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 
 /**
  * This node's members of one room, and the delivery of the room's events to them.
@@ -58,13 +59,13 @@ final class Room implements Engine.Subscriber {
     private final Set<String> verifiedNames;
     private final int presenceLimit;
     /** Told when a member here was taken over on another node and has gone; called holding no lock. */
-    private final java.util.function.BiConsumer<Room, Member> replacedElsewhere;
+    private final BiConsumer<Room, Member> replacedElsewhere;
     private boolean closed;
     /** This room's subscription with the engine: the last attempt, retried by the registry when it failed. */
     final AtomicReference<CompletableFuture<Void>> subscription = new AtomicReference<>();
 
     Room(String name, FrameCodec codec, Clock clock, Telemetry telemetry, Set<String> verifiedNames,
-         int presenceLimit, java.util.function.BiConsumer<Room, Member> replacedElsewhere) {
+         int presenceLimit, BiConsumer<Room, Member> replacedElsewhere) {
         this.presenceLimit = presenceLimit;
         this.replacedElsewhere = replacedElsewhere;
         this.name = name;

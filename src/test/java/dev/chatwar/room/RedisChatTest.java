@@ -115,6 +115,13 @@ class RedisChatTest {
         return client;
     }
 
+    /** Enters once {@code first} is there, and returns when {@code first} has seen this one's join too. */
+    private static Client enteredAfter(Client first, ChatService node, String room, String name) throws Exception {
+        Client second = entered(node, room, name);
+        first.next("join");
+        return second;
+    }
+
     private static void say(ChatService node, Client client, String text, String cid) {
         node.receive(client.member, cid == null ? text
                 : "{\"type\":\"message\",\"text\":\"" + text + "\",\"cid\":\"" + cid + "\"}");
@@ -195,8 +202,7 @@ class RedisChatTest {
     @Test
     void whileRedisIsDownMessagesAreRefusedAndJoinsTurnedAwayThenResendsAreDeliveredOnce() throws Exception {
         Client alice = entered(east, "r", "alice");
-        Client bob = entered(west, "r", "bob");
-        alice.next("join");
+        Client bob = enteredAfter(alice, west, "r", "bob");
         redis.kill();
         awaitStatus(Engine.Status.DOWN);
 
@@ -220,8 +226,7 @@ class RedisChatTest {
     @Test
     void messagesPublishedWhileSubscriptionsWereDownReachEveryoneOnceInOrder() throws Exception {
         Client alice = entered(east, "r", "alice");
-        Client bob = entered(west, "r", "bob");
-        alice.next("join");
+        Client bob = enteredAfter(alice, west, "r", "bob");
         redis.command("CLIENT", "KILL", "TYPE", "pubsub"); // both nodes' subscriptions drop; they come back alone
         for (int i = 0; i < HISTORY - 1; i++) {
             say(east, alice, "m" + i, null);
@@ -238,8 +243,7 @@ class RedisChatTest {
     @Test
     void aNodeThatMissedMoreThanTheHistoryHoldsSendsItsMembersToRecover() throws Exception {
         Client alice = entered(east, "r", "alice");
-        Client bob = entered(west, "r", "bob");
-        alice.next("join");
+        Client bob = enteredAfter(alice, west, "r", "bob");
         say(west, bob, "seen", null);
         bob.nextMessage();
         redis.command("CLIENT", "KILL", "TYPE", "pubsub");

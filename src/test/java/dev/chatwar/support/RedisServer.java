@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -140,10 +139,5 @@ public final class RedisServer implements AutoCloseable {
                 Files.deleteIfExists(path);
             }
         }
-    }
-
-    /** For a failure message: the server's log. */
-    public List<String> log() throws IOException {
-        return Files.readAllLines(dir.resolve("redis.log"));
     }
 }

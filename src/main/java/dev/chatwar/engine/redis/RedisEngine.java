@@ -34,10 +34,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -117,7 +120,7 @@ public final class RedisEngine implements Engine {
         this.prefix = prefix;
         this.historySize = historySize;
         this.historyTtlSeconds = historyTtlSeconds;
-        this.probeChannel = prefix + ":probe:" + java.util.UUID.randomUUID();
+        this.probeChannel = prefix + ":probe:" + UUID.randomUUID();
         // Built on the connector thread: Netty's start-up leaves per-thread caches on the thread that runs it.
         try {
             Lettuce built = connector.submit(() -> createClient(uri)).get(30, TimeUnit.SECONDS);
@@ -238,8 +241,13 @@ public final class RedisEngine implements Engine {
 
     @Override
     public CompletionStage<Void> subscribe(String room, Subscriber subscriber) {
-        Channel channel = channels.computeIfAbsent(room, Channel::new);
-        channel.subscribers.add(subscriber);
+        // compute, not computeIfAbsent then add: a concurrent unsubscribe could drop the channel in between and
+        // leave this subscriber on one that no event reaches (a room emptied and joined again at once).
+        Channel channel = channels.compute(room, (name, existing) -> {
+            Channel open = existing != null ? existing : new Channel(name);
+            open.subscribers.add(subscriber);
+            return open;
+        });
         return dispatched(() -> subscribeNow(room, channel));
     }
 
@@ -504,9 +512,8 @@ public final class RedisEngine implements Engine {
             LOG.log(Level.WARNING, "Redis looks connected but its probe did not come back within {0} s;"
                     + " reconnecting", PROBE_DEADLINE.toSeconds());
             telemetry.probeFailed();
-            for (AutoCloseable stale : new AutoCloseable[] {pubsub, commands}) {
-                ((io.lettuce.core.api.AsyncCloseable) stale).closeAsync();
-            }
+            pubsub.closeAsync();
+            connection.closeAsync();
             pubsub = null;
             commands = null;
             connect();
@@ -567,8 +574,8 @@ public final class RedisEngine implements Engine {
 
     private static Throwable unwrap(Throwable failure) {
         Throwable cause = failure;
-        while ((cause instanceof java.util.concurrent.CompletionException
-                || cause instanceof java.util.concurrent.ExecutionException) && cause.getCause() != null) {
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
             cause = cause.getCause();
         }
         return cause;
