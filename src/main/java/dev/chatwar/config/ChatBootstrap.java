@@ -18,6 +18,7 @@ import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.annotation.WebListener;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -30,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 @WebListener
 public final class ChatBootstrap implements ServletContextListener {
     private static final System.Logger LOG = System.getLogger(ChatBootstrap.class.getName());
+    /** How long a graceful stop waits for its members' leaves to be ordered before it closes them anyway. */
+    private static final Duration LEAVES_ON_STOP = Duration.ofSeconds(5);
 
     private final OwnedThreads controlThreads = new OwnedThreads("chat-control-");
     private Engine engine;
@@ -52,7 +55,7 @@ public final class ChatBootstrap implements ServletContextListener {
         ChatMetrics metrics = new ChatMetrics();
         engine = config.usesRedis()
                 ? new RedisEngine(config.redisUrl(), config.redisPrefix(), config.historySize(),
-                        config.historyTtlSeconds(), codec, metrics)
+                        config.historyTtlSeconds(), Duration.ofSeconds(config.nodeTimeoutSeconds()), codec, metrics)
                 : new InMemoryEngine(config.historySize(), config.historyRooms(), new EventIds(clock));
         RoomRegistry rooms = new RoomRegistry(engine, codec, clock, metrics, config.presenceLimit());
         ChatService chat = new ChatService(rooms, engine, codec, clock, config.maxMessageChars(), metrics);
@@ -63,13 +66,14 @@ public final class ChatBootstrap implements ServletContextListener {
         // Ahead of every other filter, so it also precedes the container's upgrade filter.
         context.addFilter("chat-handshake", HandshakeFilter.class)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/chat");
-        LOG.log(Level.INFO, "chat started: endpoint {0}/chat, origins: {1}, engine: {2}", context.getContextPath(),
-                config.allowedOrigins(), config.usesRedis() ? "Redis, prefix " + config.redisPrefix() : "in memory");
+        LOG.log(Level.INFO, "chat started: node {0}, endpoint {1}/chat, origins: {2}, engine: {3}", engine.node(),
+                context.getContextPath(), config.allowedOrigins(),
+                config.usesRedis() ? "Redis, prefix " + config.redisPrefix() : "in memory");
     }
 
     /**
-     * Graceful stop: health turns 503, every member still connected gets 1001 (going away), the closes finish, and
-     * nothing of ours is left running or registered. (Tomcat's WebSocket listener stops first and closes its sessions
+     * Graceful stop: health turns 503, every member still connected leaves (the other nodes' members see each leave at
+     * once) and gets 1001 (going away), the closes finish, and nothing of ours is left running or registered. (Tomcat's WebSocket listener stops first and closes its sessions
      * itself; other containers may leave that to us.)
      */
     @Override
@@ -80,7 +84,7 @@ public final class ChatBootstrap implements ServletContextListener {
         }
         runtime.beginStopping();
         runtime.heartbeat().close();
-        runtime.chat().shutdown();
+        runtime.chat().shutdown(LEAVES_ON_STOP);
         runtime.controlFrames().shutdown();
         try {
             if (!runtime.controlFrames().awaitTermination(10, TimeUnit.SECONDS)) {

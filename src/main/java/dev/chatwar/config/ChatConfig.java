@@ -28,12 +28,16 @@ import java.util.regex.Pattern;
  * @param redisUrl          the Redis every node of the chat shares, or empty for one node in memory
  * @param redisPrefix       the prefix of the chat's Redis keys and channels
  * @param historyTtlSeconds with Redis, how long a room's history outlives its last message
+ * @param ipv6PrefixLength  the prefix of an IPv6 address that counts as one client for the per-address limit
+ * @param nodeTimeoutSeconds with Redis, how long a node may fail to renew its lease before it is declared dead
  */
 public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int historyRooms, int maxMessageChars,
                          int presenceLimit, int queueMaxFrames, int queueMaxBytes, long sendTimeoutMillis, long pingMillis,
                          long idleTimeoutMillis, ClientAddress clientAddress,
                          int ratePerSecond, int rateBurst, int maxConnectionsPerAddress, int maxConnections,
-                         String metricsToken, String redisUrl, String redisPrefix, long historyTtlSeconds) {
+                         int ipv6PrefixLength,
+                         String metricsToken, String redisUrl, String redisPrefix, long historyTtlSeconds,
+                         int nodeTimeoutSeconds) {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     /** Whether the chat's nodes share a Redis. */
@@ -69,10 +73,12 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 reader.integer(Setting.CHAT_RATE_BURST, 1, 100_000),
                 reader.integer(Setting.CHAT_MAX_CONNECTIONS_PER_ADDRESS, 1, 1_000_000),
                 reader.integer(Setting.CHAT_MAX_CONNECTIONS, 1, 10_000_000),
+                reader.integer(Setting.CHAT_IPV6_PREFIX_LENGTH, 32, 128),
                 reader.raw(Setting.CHAT_METRICS_TOKEN).trim(),
                 reader.redisUrl(Setting.CHAT_REDIS_URL),
                 reader.matching(Setting.CHAT_REDIS_PREFIX, PREFIX, "expected 1 to 64 of A-Z a-z 0-9 . _ : -"),
-                reader.integer(Setting.CHAT_HISTORY_TTL_SECONDS, 60, 31_536_000));
+                reader.integer(Setting.CHAT_HISTORY_TTL_SECONDS, 60, 31_536_000),
+                reader.integer(Setting.CHAT_NODE_TIMEOUT_SECONDS, 3, 3_600));
     }
 
     private record Reader(UnaryOperator<String> lookup) {

@@ -39,7 +39,8 @@ public final class ChatRuntime {
         this.controlFrames = controlFrames;
         this.writers = writers;
         this.metrics = metrics;
-        this.limits = new ConnectionLimits(config.maxConnectionsPerAddress(), config.maxConnections());
+        this.limits = new ConnectionLimits(config.maxConnectionsPerAddress(), config.maxConnections(),
+                config.ipv6PrefixLength());
         this.heartbeat = new Heartbeat(config.pingMillis(), config.idleTimeoutMillis(), config.sendTimeoutMillis(),
                 metrics);
     }

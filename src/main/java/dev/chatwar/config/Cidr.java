@@ -1,5 +1,6 @@
 package dev.chatwar.config;
 
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Optional;
@@ -50,6 +51,31 @@ public record Cidr(byte[] network, int prefix) {
         }
     }
 
+    /**
+     * An address in the canonical text form of RFC 5952: {@code ::1}, {@code 2001:db8::1} (lower case, no leading
+     * zeros, the longest run of zero groups shortened); IPv4 as dotted quad.
+     */
+    public static String canonical(InetAddress address) {
+        return NetUtil.toAddressString(address);
+    }
+
+    /**
+     * The block of addresses one client is assumed to hold: an IPv4 address alone, an IPv6 address with every address
+     * of its {@code /ipv6Prefix} (one subscriber usually gets a whole /64, and picks from it at will), as
+     * {@code 2001:db8:1:2::/64}.
+     */
+    public static String block(InetAddress address, int ipv6Prefix) {
+        byte[] bytes = address.getAddress();
+        if (bytes.length == 4) {
+            return canonical(address);
+        }
+        try {
+            return canonical(InetAddress.getByAddress(mask(bytes, ipv6Prefix))) + "/" + ipv6Prefix;
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public boolean contains(InetAddress address) {
         byte[] bytes = address.getAddress();
         return bytes.length == network.length && java.util.Arrays.equals(mask(bytes, prefix), network);
@@ -66,7 +92,7 @@ public record Cidr(byte[] network, int prefix) {
     @Override
     public String toString() {
         try {
-            return InetAddress.getByAddress(network).getHostAddress() + "/" + prefix;
+            return canonical(InetAddress.getByAddress(network)) + "/" + prefix;
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }

@@ -48,12 +48,15 @@ public final class ClientAddress {
     /**
      * @param peer         the connection's remote address ({@code getRemoteAddr()})
      * @param headerValues every value of the configured forwarding header, in order; empty when absent
-     * @return the client's address, formatted as the JDK formats it
+     * @return the client's address in the canonical form of RFC 5952 ({@link Cidr#canonical})
      */
     public String resolve(String peer, List<String> headerValues) {
         Optional<InetAddress> peerAddress = Cidr.literal(peer);
-        if (peerAddress.isEmpty() || !trusted(peerAddress.get()) || headerValues.isEmpty()) {
+        if (peerAddress.isEmpty()) {
             return peer;
+        }
+        if (!trusted(peerAddress.get()) || headerValues.isEmpty()) {
+            return Cidr.canonical(peerAddress.get());
         }
         List<String> hops = new ArrayList<>();
         for (String value : headerValues) {
@@ -73,7 +76,7 @@ public final class ClientAddress {
                 break;
             }
         }
-        return client.getHostAddress();
+        return Cidr.canonical(client);
     }
 
     private boolean trusted(InetAddress address) {

@@ -45,6 +45,10 @@ public enum Setting {
                     + " this many times in excess of what it was allowed is closed with 1008."),
     CHAT_MAX_CONNECTIONS_PER_ADDRESS("20",
             "Open connections per client address; the next handshake is refused with HTTP 429 (1 to 1000000)."),
+    CHAT_IPV6_PREFIX_LENGTH("64",
+            "CHAT_MAX_CONNECTIONS_PER_ADDRESS counts an IPv6 client by this prefix of its address: one subscriber"
+                    + " usually holds a whole /64 and could open connections from fresh addresses without end. IPv4"
+                    + " clients count by the whole address (32 to 128)."),
     CHAT_MAX_CONNECTIONS("10000",
             "Open connections on this node; the next handshake is refused with HTTP 503 (1 to 10000000)."),
     CHAT_REDIS_URL("",
@@ -58,6 +62,9 @@ public enum Setting {
     CHAT_HISTORY_TTL_SECONDS("604800",
             "With Redis: a room's history is deleted this long after its last message (60 to 31536000; default 7"
                     + " days). Replaces CHAT_HISTORY_ROOMS, which bounds the rooms kept in memory without Redis."),
+    CHAT_NODE_TIMEOUT_SECONDS("15",
+            "With Redis: a node that has not renewed its lease (every third of this) for this long is declared dead;"
+                    + " its members leave every room and their names are free again (3 to 3600)."),
     CHAT_METRICS_TOKEN("",
             "When set, `/metrics` answers only requests with `Authorization: Bearer <token>` (others get 401)."
                     + " Unset: `/metrics` is open; restrict it at the proxy or firewall.");

@@ -82,8 +82,11 @@ public class ChatEndpoint {
         }
     }
 
-    /** At once, or once a resume token was claimed from the engine (a reconnect that reached another node). */
+    /** Once the engine entered the member into its room (at once in memory); null when it could not. */
     private void admitted(Member joined, String principal) {
+        if (joined == null) {
+            return; // its connection is being closed with 1013
+        }
         member = joined;
         if (departure.hasLeft()) { // the connection ended while joining (closed, or its welcome overflowed): leave
             runtime.chat().leave(joined);

@@ -2,6 +2,8 @@ package dev.chatwar.engine;
 
 import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.protocol.ServerEvent.Typing;
+import dev.chatwar.protocol.User;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -19,9 +21,13 @@ import java.util.concurrent.CompletionStage;
  *       messages) atomically with taking its id and being published; joins and leaves take ids but are not kept.
  *   <li><b>A resend is not a new message.</b> A message whose sender (by key) already has a message with the same
  *       {@code cid} in the history is not published; the outcome carries that original instead.
- *   <li><b>Fail fast.</b> When the engine cannot order an event (its store is unreachable), {@link #publish} and
- *       {@link #history} complete exceptionally with {@link EngineUnavailableException} at once; nothing is queued
- *       to be replayed later out of order, and nothing is half-published.
+ *   <li><b>Fail fast.</b> When the engine cannot serve (its store is unreachable), {@link #publish},
+ *       {@link #enter} and {@link #snapshot} complete exceptionally with {@link EngineUnavailableException} at once;
+ *       nothing is queued to be replayed later out of order, and nothing is half-published.
+ *   <li><b>One presence per room.</b> Who is in a room, and which names are taken, is kept by the engine for every
+ *       node ({@link #enter}, {@link #leave}, {@link #claim}). A node that stops renewing its lease (it died, or was
+ *       cut off) is declared dead after the node timeout: its members are taken out and each one's {@code leave} is
+ *       published in the room's order, once, by one of the nodes still alive.
  *   <li>Subscriber callbacks run on the engine's threads and must not block.
  * </ul>
  */
@@ -34,7 +40,8 @@ public interface Engine extends AutoCloseable {
 
         /**
          * Events of the room may have been lost on their way here (the engine's connection was down longer than its
-         * history reaches back): the members must recover on their own, with {@code since}.
+         * history reaches back), or this node's members were taken out of the room's presence (its lease ran out
+         * while it was cut off): the members must come back on their own, with {@code since}.
          */
         default void lost() {
         }
@@ -45,13 +52,32 @@ public interface Engine extends AutoCloseable {
          */
         default void replaced(String resumeKey) {
         }
+
+        /** A notice from some node that takes no place in the room's order ({@code typing}). */
+        default void signal(Typing notice) {
+        }
     }
 
-    /** Whose place a resume token stands for, as the node that gave it out filed it. */
-    record Place(String name, boolean verified) {
-        /** Whether {@code claimant} may take this place. */
-        public boolean takeableBy(Place claimant) {
-            return verified == claimant.verified() && (!verified || name.equals(claimant.name()));
+    /**
+     * Who asks to enter a room: the name asked for (a verified user's own) with its key ({@code Names.key}: compared
+     * after NFKC and case folding), whether the container verified that name, and the client's address.
+     */
+    record Arrival(String name, String nameKey, boolean verified, String address) {
+    }
+
+    /** A member as the room's presence holds it: the name it got, and the room's member count right after. */
+    record Entered(User user, int count) {
+    }
+
+    /**
+     * What a newcomer's welcome is built from, read in one step: the room's members on every node ({@code count}, and
+     * each one unless there are more than asked for), its kept messages, and {@code lastId}, the last id these
+     * reflect: an event with a larger id happened after (a value below every id when the engine cannot tell).
+     */
+    record Snapshot(List<User> members, int count, List<Message> history, long lastId) {
+        public Snapshot {
+            members = List.copyOf(members);
+            history = List.copyOf(history);
         }
     }
 
@@ -81,27 +107,51 @@ public interface Engine extends AutoCloseable {
      */
     CompletionStage<Outcome> publish(RoomEvent event, String senderKey);
 
-    /** The room's kept messages, oldest first. */
-    CompletionStage<List<Message>> history(String room);
+    /**
+     * Carries a notice that takes no place in the room's order and is never kept ({@code typing}) to the room's
+     * subscribers on every node, this one's included. Best effort: lost while the engine is unreachable.
+     */
+    void signal(Typing notice);
 
     /**
-     * Files a connected member's resume token (by its key) for its room, so that a reconnect to any node can claim
-     * its place. Best effort: a token that could not be filed only means that reconnect joins as a newcomer.
+     * Enters a member into the room's presence, which every node shares: under {@code memberKey} (its resume token's
+     * key), as a member of this node. A verified member gets exactly its name, and that name is reserved for it from
+     * then on; a guest gets the name asked for or, when a member of the room uses it or it is reserved, the first free
+     * {@code name (n)}. Two guests asking for one name at once get two names.
      */
-    void file(String room, String resumeKey, Place place);
-
-    /** Withdraws a filed token: its member left. */
-    void withdraw(String room, String resumeKey);
+    CompletionStage<Entered> enter(String room, String memberKey, Arrival arrival);
 
     /**
-     * Claims a filed token for a reconnect, once, if it may take that place: a guest's token serves only a guest, a
-     * verified user's only the same user ({@code claimant}'s name matters only when verified). Then the token is
-     * withdrawn, every node's subscribers of the room are told ({@link Subscriber#replaced}), and the place is
-     * returned; otherwise null and nothing changes (also when the engine is unreachable: the reconnect then joins as
-     * a newcomer).
+     * Takes a member out of the room's presence and frees its name.
+     *
+     * @return the room's member count after, or -1 when it was not there: it left already, its place was claimed, or
+     *         its node was declared dead meanwhile (so its leave is announced by whoever took it out, or not at all)
      */
-    CompletionStage<Place> claim(String room, String resumeKey, Place claimant);
+    CompletionStage<Integer> leave(String room, String memberKey);
 
+    /**
+     * Claims the place of the member under {@code memberKey} for a reconnect, once, if the claimant may take it: a
+     * guest's place serves only a guest, a verified user's only the same user. The place moves to {@code newKey} on
+     * this node with the claimant's address, keeping its name; every node's subscribers of the room are told
+     * ({@link Subscriber#replaced}), and the member is returned. Otherwise null and nothing changes, also when the
+     * engine is unreachable (the reconnect then enters as a newcomer).
+     */
+    CompletionStage<Entered> claim(String room, String memberKey, String newKey, Arrival claimant);
+
+    /**
+     * The room's members, kept messages and last id, as of one instant.
+     *
+     * @param memberLimit list the members only when there are at most this many (else only count them)
+     */
+    CompletionStage<Snapshot> snapshot(String room, int memberLimit);
+
+    /** This node's identity in the chat: unique to this run of the node, a restart gets a new one. */
+    String node();
+
+    /** Members of every room on every node, as of a moment ago (for metrics). */
+    long clusterMembers();
+
+    /** {@link Status#UP} while connected to the store with this node's lease in the chat held. */
     Status status();
 
     /** Stops delivery and releases connections and threads. */

@@ -12,4 +12,12 @@ public interface EngineTelemetry {
     /** A connection that looked open carried nothing (its probe did not come back) and was made anew. */
     default void probeFailed() {
     }
+
+    /** This node renewed its lease. */
+    default void leaseRenewed() {
+    }
+
+    /** Another node's lease ran out: it was declared dead, and this many of its members were taken out here. */
+    default void nodeExpired(int members) {
+    }
 }

@@ -2,32 +2,56 @@ package dev.chatwar.engine;
 
 import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.protocol.ServerEvent.Typing;
+import dev.chatwar.protocol.User;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The default engine: one node, everything in memory. Each room's order is its history's lock: an event takes its
  * id, joins the history and reaches every subscriber under it, on the publishing thread, so a single node pays no
  * hop for the order and every call completes before it returns. Several chat nodes in one JVM (as in tests) may
- * share one instance; it cannot join separate processes. History outlives its room, up to {@code maxRooms} rooms.
+ * share one instance, and then share the rooms' presence as nodes on Redis do; it cannot join separate processes,
+ * and a node of one JVM never dies alone, so there are no leases. History outlives its room, up to {@code maxRooms}
+ * rooms; presence lives while the room has members.
  */
 public final class InMemoryEngine implements Engine {
     private final InMemoryHistoryStore histories;
     private final EventIds ids;
+    private final String node = "memory-" + UUID.randomUUID().toString().substring(0, 8);
     /** The rooms someone subscribes to, each with the history it orders under, which stays put while subscribed. */
     private final ConcurrentMap<String, Log> logs = new ConcurrentHashMap<>();
+    /** The rooms that have members; changed only inside the map's atomic compute for the room. */
+    private final ConcurrentMap<String, Presence> presences = new ConcurrentHashMap<>();
+    /** Name keys of verified users: no guest may take them. Bounded by the users the container can authenticate. */
+    private final Set<String> verifiedNames = ConcurrentHashMap.newKeySet();
+    /** Members of every room. */
+    private final AtomicLong population = new AtomicLong();
 
-    private record Log(History history, Set<Subscriber> subscribers) {
+    /** @param lastId the last id given to an event of the room since it was subscribed; guarded by the history */
+    private record Log(History history, Set<Subscriber> subscribers, AtomicLong lastId) {
     }
 
-    /** Filed resume tokens: room, then token key. */
-    private final ConcurrentMap<String, ConcurrentMap<String, Place>> places = new ConcurrentHashMap<>();
+    /** One room's members by member key, in the order they entered, and how many members use each name key. */
+    private record Presence(Map<String, Entry> members, Map<String, Integer> names) {
+        Presence() {
+            this(new LinkedHashMap<>(), new HashMap<>());
+        }
+    }
+
+    private record Entry(User user, String nameKey) {
+    }
 
     public InMemoryEngine(int historySize, int maxRooms, EventIds ids) {
         this.histories = new InMemoryHistoryStore(historySize, maxRooms);
@@ -37,7 +61,8 @@ public final class InMemoryEngine implements Engine {
     @Override
     public CompletionStage<Void> subscribe(String room, Subscriber subscriber) {
         logs.compute(room, (name, log) -> {
-            Log open = log != null ? log : new Log(histories.open(name), new CopyOnWriteArraySet<>());
+            Log open = log != null ? log
+                    : new Log(histories.open(name), new CopyOnWriteArraySet<>(), new AtomicLong(Long.MIN_VALUE));
             synchronized (open.history()) { // not between a publish's id and its deliveries
                 open.subscribers().add(subscriber);
             }
@@ -71,6 +96,7 @@ public final class InMemoryEngine implements Engine {
             }
             Log log = logs.get(event.room());
             if (log != null && log.history() == history) {
+                log.lastId().set(Long.parseLong(ordered.id()));
                 for (Subscriber subscriber : log.subscribers()) {
                     subscriber.deliver(ordered);
                 }
@@ -80,8 +106,30 @@ public final class InMemoryEngine implements Engine {
     }
 
     @Override
-    public CompletionStage<List<Message>> history(String room) {
-        return CompletableFuture.completedFuture(historyOf(room).recent());
+    public void signal(Typing notice) {
+        Log log = logs.get(notice.room());
+        if (log != null) {
+            log.subscribers().forEach(subscriber -> subscriber.signal(notice));
+        }
+    }
+
+    @Override
+    public CompletionStage<Snapshot> snapshot(String room, int memberLimit) {
+        History history = historyOf(room);
+        synchronized (history) { // no event of the room is ordered meanwhile
+            Log log = logs.get(room);
+            long lastId = log != null && log.history() == history ? log.lastId().get() : Long.MIN_VALUE;
+            List<User> members = new ArrayList<>();
+            int[] count = {0};
+            presences.computeIfPresent(room, (name, presence) -> {
+                count[0] = presence.members().size();
+                if (count[0] <= memberLimit) {
+                    presence.members().values().forEach(entry -> members.add(entry.user()));
+                }
+                return presence;
+            });
+            return CompletableFuture.completedFuture(new Snapshot(members, count[0], history.recent(), lastId));
+        }
     }
 
     /** A subscribed room's history stays the one it orders under, even if the store forgot it meanwhile. */
@@ -91,30 +139,88 @@ public final class InMemoryEngine implements Engine {
     }
 
     @Override
-    public void file(String room, String resumeKey, Place place) {
-        places.computeIfAbsent(room, name -> new ConcurrentHashMap<>()).put(resumeKey, place);
-    }
-
-    @Override
-    public void withdraw(String room, String resumeKey) {
-        places.computeIfPresent(room, (name, filed) -> {
-            filed.remove(resumeKey);
-            return filed.isEmpty() ? null : filed;
+    public CompletionStage<Entered> enter(String room, String memberKey, Arrival arrival) {
+        if (arrival.verified()) {
+            verifiedNames.add(arrival.nameKey());
+        }
+        Entered[] entered = new Entered[1];
+        presences.compute(room, (name, existing) -> {
+            Presence presence = existing != null ? existing : new Presence();
+            String given = arrival.name();
+            String givenKey = arrival.nameKey();
+            for (int n = 2; !arrival.verified() && taken(presence, givenKey); n++) {
+                given = arrival.name() + " (" + n + ")";
+                givenKey = arrival.nameKey() + " (" + n + ")";
+            }
+            User user = new User(given, arrival.address(), arrival.verified() ? Boolean.TRUE : null);
+            presence.members().put(memberKey, new Entry(user, givenKey));
+            presence.names().merge(givenKey, 1, Integer::sum);
+            entered[0] = new Entered(user, presence.members().size());
+            return presence;
         });
+        population.incrementAndGet();
+        return CompletableFuture.completedFuture(entered[0]);
+    }
+
+    private boolean taken(Presence presence, String nameKey) {
+        return presence.names().containsKey(nameKey) || verifiedNames.contains(nameKey);
     }
 
     @Override
-    public CompletionStage<Place> claim(String room, String resumeKey, Place claimant) {
-        Map<String, Place> filed = places.get(room);
-        Place found = filed == null ? null : filed.get(resumeKey);
-        Place place = found != null && found.takeableBy(claimant) && filed.remove(resumeKey, found) ? found : null;
-        if (place != null) {
+    public CompletionStage<Integer> leave(String room, String memberKey) {
+        int[] count = {-1};
+        presences.computeIfPresent(room, (name, presence) -> {
+            Entry gone = presence.members().remove(memberKey);
+            if (gone == null) {
+                return presence;
+            }
+            presence.names().computeIfPresent(gone.nameKey(), (key, users) -> users == 1 ? null : users - 1);
+            count[0] = presence.members().size();
+            return presence.members().isEmpty() ? null : presence;
+        });
+        if (count[0] >= 0) {
+            population.decrementAndGet();
+        }
+        return CompletableFuture.completedFuture(count[0]);
+    }
+
+    @Override
+    public CompletionStage<Entered> claim(String room, String memberKey, String newKey, Arrival claimant) {
+        Entered[] claimed = new Entered[1];
+        presences.computeIfPresent(room, (name, presence) -> {
+            Entry held = presence.members().get(memberKey);
+            if (held == null || !mayTake(held.user(), claimant)) {
+                return presence;
+            }
+            presence.members().remove(memberKey);
+            User moved = new User(held.user().name(), claimant.address(), held.user().verified());
+            presence.members().put(newKey, new Entry(moved, held.nameKey()));
+            claimed[0] = new Entered(moved, presence.members().size());
+            return presence;
+        });
+        if (claimed[0] != null) {
             Log log = logs.get(room);
             if (log != null) {
-                log.subscribers().forEach(subscriber -> subscriber.replaced(resumeKey));
+                log.subscribers().forEach(subscriber -> subscriber.replaced(memberKey));
             }
         }
-        return CompletableFuture.completedFuture(place);
+        return CompletableFuture.completedFuture(claimed[0]);
+    }
+
+    /** A guest's place serves any guest; a verified user's only that same user. */
+    static boolean mayTake(User holder, Arrival claimant) {
+        return holder.hasVerifiedName() == claimant.verified()
+                && (!claimant.verified() || holder.name().equals(claimant.name()));
+    }
+
+    @Override
+    public String node() {
+        return node;
+    }
+
+    @Override
+    public long clusterMembers() {
+        return population.get();
     }
 
     @Override
@@ -125,6 +231,6 @@ public final class InMemoryEngine implements Engine {
     @Override
     public void close() {
         logs.clear();
-        places.clear();
+        presences.clear();
     }
 }

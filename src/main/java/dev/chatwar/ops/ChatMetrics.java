@@ -46,6 +46,9 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     private final Counter engineFailures;
     private final Counter gapRepairs;
     private final Counter gapRepairedEvents;
+    private final Counter leaseRenewals;
+    private final Counter leaseExpiries;
+    private final Counter evictedMembers;
     private final Counter probeFailures;
     private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
     private final Map<CloseCode, Counter> closes = new EnumMap<>(CloseCode.class);
@@ -92,6 +95,13 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
         probeFailures = Counter.builder("chat.engine.probe.failures")
                 .description("Redis connections that looked open but carried nothing, and were made anew")
                 .register(registry);
+        leaseRenewals = Counter.builder("chat.lease.renewals")
+                .description("Renewals of this node's lease in the chat (with Redis)").register(registry);
+        leaseExpiries = Counter.builder("chat.lease.expiries")
+                .description("Other nodes this node declared dead because their leases ran out").register(registry);
+        evictedMembers = Counter.builder("chat.lease.evicted.members")
+                .description("Members of dead nodes this node took out of their rooms, each with a leave")
+                .register(registry);
         for (Refusal reason : Refusal.values()) {
             refusals.put(reason, Counter.builder("chat.handshakes.refused").tag("reason", word(reason))
                     .description("Handshakes refused before the upgrade").register(registry));
@@ -120,6 +130,9 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
                 .description("Members connected to this node").register(registry);
         Gauge.builder("chat.rooms", chat, c -> c.rooms().roomCount())
                 .description("Rooms with members on this node").register(registry);
+        Gauge.builder("chat.cluster.members", chat, c -> c.engine().clusterMembers())
+                .description("Members of every room on every node (with Redis: as of this node's last lease renewal)")
+                .register(registry);
         if (chat.engine().status() != Engine.Status.OFF) {
             Gauge.builder("chat.redis.connected", chat, c -> c.engine().status() == Engine.Status.UP ? 1 : 0)
                     .description("1 while this node's connections to Redis are up, else 0").register(registry);
@@ -199,6 +212,17 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     @Override
     public void probeFailed() {
         probeFailures.increment();
+    }
+
+    @Override
+    public void leaseRenewed() {
+        leaseRenewals.increment();
+    }
+
+    @Override
+    public void nodeExpired(int members) {
+        leaseExpiries.increment();
+        evictedMembers.increment(members);
     }
 
     @Override

@@ -17,8 +17,9 @@ import java.util.Properties;
 /**
  * {@code GET /health}: {@code 200} with {@code "status":"UP"} while the chat serves, {@code 503} with
  * {@code STARTING}, {@code STOPPING}, or {@code DEGRADED} while the node cannot reach its Redis (so a load balancer
- * prefers nodes that can). {@code redis} is {@code UP}, {@code DOWN} or {@code OFF} (no Redis configured). Reads a few counters and allocates one small object: cheap enough
- * to call every second.
+ * prefers nodes that can). {@code redis} is {@code UP}, {@code DOWN} or {@code OFF} (no Redis configured); {@code node}
+ * is this node's identity in the chat (as in its log; new with every start). Reads a few counters and allocates one
+ * small object: cheap enough to call every second.
  */
 @WebServlet(urlPatterns = "/health", loadOnStartup = 1)
 public final class HealthServlet extends HttpServlet {
@@ -26,8 +27,8 @@ public final class HealthServlet extends HttpServlet {
     static final String VERSION = readVersion();
 
     /** The body of {@code /health}. */
-    public record Health(String status, String version, long uptimeSeconds, int connections, int rooms,
-                         String redis) {
+    public record Health(String status, String version, String node, long uptimeSeconds, int connections,
+                         int rooms, String redis) {
         public boolean up() {
             return status.equals("UP");
         }
@@ -35,12 +36,12 @@ public final class HealthServlet extends HttpServlet {
         /** @param runtime the running chat, or null while it starts */
         public static Health of(ChatRuntime runtime, Instant now) {
             if (runtime == null) {
-                return new Health("STARTING", VERSION, 0, 0, 0, "OFF");
+                return new Health("STARTING", VERSION, "", 0, 0, 0, "OFF");
             }
             long uptime = Duration.between(runtime.startedAt(), now).toSeconds();
             Engine.Status redis = runtime.chat().engine().status();
             String status = runtime.stopping() ? "STOPPING" : redis == Engine.Status.DOWN ? "DEGRADED" : "UP";
-            return new Health(status, VERSION, uptime, runtime.chat().memberCount(),
+            return new Health(status, VERSION, runtime.chat().engine().node(), uptime, runtime.chat().memberCount(),
                     runtime.chat().rooms().roomCount(), redis.name());
         }
     }

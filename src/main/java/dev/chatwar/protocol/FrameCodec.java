@@ -60,18 +60,53 @@ public final class FrameCodec {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not JSON: " + clip(json), e);
         }
-        JsonNode userNode = node.path("user");
-        User user = new User(userNode.path("name").asText(), userNode.path("address").asText(),
-                userNode.path("verified").asBoolean(false) ? Boolean.TRUE : null);
+        User user = user(node.path("user"));
         String room = node.path("room").asText();
         String ts = node.path("ts").asText();
+        Integer count = node.hasNonNull("count") ? node.get("count").asInt() : null;
         return switch (node.path("type").asText()) {
             case "message" -> new ServerEvent.Message(room, ts, id, user, node.path("text").asText(),
                     node.hasNonNull("cid") ? node.get("cid").asText() : null);
-            case "join" -> new ServerEvent.Join(room, ts, id, user);
-            case "leave" -> new ServerEvent.Leave(room, ts, id, user);
+            case "join" -> new ServerEvent.Join(room, ts, id, user, count);
+            case "leave" -> new ServerEvent.Leave(room, ts, id, user, count);
             default -> throw new IllegalArgumentException("not a room event: " + clip(json));
         };
+    }
+
+    /**
+     * A {@code typing} notice as {@link #encode} wrote it, carried between nodes.
+     *
+     * @throws IllegalArgumentException when the text is not such a notice
+     */
+    public ServerEvent.Typing decodeTyping(String json) {
+        JsonNode node;
+        try {
+            node = mapper.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + clip(json), e);
+        }
+        if (!"typing".equals(node.path("type").asText())) {
+            throw new IllegalArgumentException("not a typing notice: " + clip(json));
+        }
+        return new ServerEvent.Typing(node.path("room").asText(), node.path("ts").asText(), user(node.path("user")));
+    }
+
+    /**
+     * A user as a store keeps it (the JSON of the {@code user} field of events).
+     *
+     * @throws IllegalArgumentException when the text is not JSON
+     */
+    public User decodeUser(String json) {
+        try {
+            return user(mapper.readTree(json));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + clip(json), e);
+        }
+    }
+
+    private static User user(JsonNode node) {
+        return new User(node.path("name").asText(), node.path("address").asText(),
+                node.path("verified").asBoolean(false) ? Boolean.TRUE : null);
     }
 
     private static ClientFrame decodeObject(JsonNode node) throws ProtocolException {

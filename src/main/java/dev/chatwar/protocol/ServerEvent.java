@@ -49,11 +49,17 @@ public sealed interface ServerEvent {
         }
     }
 
-    @JsonPropertyOrder({"type", "room", "ts", "id", "user"})
-    record Join(String room, String ts, String id, User user) implements RoomEvent {
+    /** @param count the room's members on every node right after this join; absent in events kept by older versions */
+    @JsonPropertyOrder({"type", "room", "ts", "id", "user", "count"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Join(String room, String ts, String id, User user, Integer count) implements RoomEvent {
+        public Join(String room, String ts, String id, User user) {
+            this(room, ts, id, user, null);
+        }
+
         @Override
         public Join withId(String id) {
-            return new Join(room, ts, id, user);
+            return new Join(room, ts, id, user, count);
         }
 
         @Override
@@ -62,11 +68,17 @@ public sealed interface ServerEvent {
         }
     }
 
-    @JsonPropertyOrder({"type", "room", "ts", "id", "user"})
-    record Leave(String room, String ts, String id, User user) implements RoomEvent {
+    /** @param count the room's members on every node right after this leave; absent in events kept by older versions */
+    @JsonPropertyOrder({"type", "room", "ts", "id", "user", "count"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Leave(String room, String ts, String id, User user, Integer count) implements RoomEvent {
+        public Leave(String room, String ts, String id, User user) {
+            this(room, ts, id, user, null);
+        }
+
         @Override
         public Leave withId(String id) {
-            return new Leave(room, ts, id, user);
+            return new Leave(room, ts, id, user, count);
         }
 
         @Override

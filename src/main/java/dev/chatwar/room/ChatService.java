@@ -11,11 +11,19 @@ import dev.chatwar.protocol.ServerEvent.Join;
 import dev.chatwar.protocol.ServerEvent.Leave;
 import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.protocol.ServerEvent.Typing;
 import dev.chatwar.protocol.Timestamps;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -34,6 +42,8 @@ public final class ChatService {
     private final int maxMessageChars;
     private final Telemetry telemetry;
     private final AtomicInteger members = new AtomicInteger();
+    /** Leaves not yet ordered: a graceful stop waits for them before the engine goes. */
+    private final Set<CompletableFuture<Void>> leaving = ConcurrentHashMap.newKeySet();
 
     public ChatService(RoomRegistry rooms, Engine engine, FrameCodec codec, Clock clock, int maxMessageChars,
                        Telemetry telemetry) {
@@ -43,7 +53,7 @@ public final class ChatService {
         this.clock = clock;
         this.maxMessageChars = maxMessageChars;
         this.telemetry = telemetry;
-        rooms.onReplacedElsewhere(this::replacedElsewhere);
+        rooms.onReplaced(this::replaced);
     }
 
     /** Joins as a guest, without recovery. */
@@ -64,10 +74,10 @@ public final class ChatService {
     }
 
     /**
-     * Admits the member; its {@code welcome} follows once the room's history is read (at once with the in-memory
-     * engine), then its {@code join} in the room's order. The admission itself is at once, except for a
-     * {@code resume} token that no member here holds: that token is claimed from the engine first (a reconnect that
-     * reached another node than its old connection), and its place taken over if it may be.
+     * Enters the member into the room's presence (every node's: the engine gives its name) and admits it here; its
+     * {@code welcome} follows once the room's snapshot is read, then its {@code join} in the room's order. A
+     * {@code resume} token that the engine still holds is claimed instead: the newcomer takes over that member's
+     * place and name, wherever it was, and nobody hears of it.
      *
      * @param room      the {@code room} parameter as the client sent it, or null
      * @param name      the {@code name} parameter as the client sent it, or null; ignored for an authenticated user
@@ -75,6 +85,8 @@ public final class ChatService {
      * @param principal the name of the user the container authenticated, or null for a guest
      * @param since     the {@code since} parameter: the last message id the client saw, or null
      * @param resume    the {@code resume} parameter: the token of the member whose place to take over, or null
+     * @return the member, or null when the engine could not enter it (the connection is closed with
+     *         {@link CloseCode#TRY_AGAIN_LATER})
      * @throws JoinRefusedException when {@code room} or {@code name} breaks the rules of {@link Names}
      */
     public CompletionStage<Member> admit(String room, String name, String address, String principal, String since,
@@ -82,49 +94,48 @@ public final class ChatService {
         String roomName = Names.room(room);
         boolean verified = principal != null && !principal.isBlank();
         String memberName = verified ? principal.strip() : Names.member(name, address);
-        if (resume == null || rooms.holds(roomName, resume)) {
-            return CompletableFuture.completedFuture(
-                    enter(roomName, memberName, address, verified, since, resume, null, connection));
-        }
-        return engine.claim(roomName, ResumeTokens.key(resume), new Engine.Place(memberName, verified))
-                .thenApply(claimed -> enter(roomName, memberName, address, verified, since, null, claimed,
-                        connection));
+        Engine.Arrival arrival = new Engine.Arrival(memberName, Names.key(memberName), verified, address);
+        String token = ResumeTokens.next();
+        String key = ResumeTokens.key(token);
+        CompletionStage<Engine.Entered> claim = resume == null ? CompletableFuture.completedFuture(null)
+                : engine.claim(roomName, ResumeTokens.key(resume), key, arrival);
+        return claim.thenCompose(claimed -> claimed != null
+                        ? CompletableFuture.completedFuture(new Place(claimed, true))
+                        : engine.enter(roomName, key, arrival).thenApply(entered -> new Place(entered, false)))
+                .handle((place, failure) -> {
+                    if (failure == null) {
+                        return enter(roomName, place, token, since, connection);
+                    }
+                    LOG.log(Level.INFO, "join of {0} to {1} turned away: {2}", address, roomName, failure.toString());
+                    connection.close(CloseCode.TRY_AGAIN_LATER, "the chat cannot reach its store; try again");
+                    return null;
+                });
     }
 
-    private Member enter(String roomName, String memberName, String address, boolean verified, String since,
-                         String resume, Engine.Place claimed, Connection connection) {
+    /** Where the engine put a newcomer: a new place, or one it took over. */
+    private record Place(Engine.Entered entered, boolean claimed) {
+    }
+
+    private Member enter(String roomName, Place place, String token, String since, Connection connection) {
+        Member member = new Member(roomName, place.entered().user(), connection, token);
         members.incrementAndGet(); // before the welcome can leave: whoever holds it must see the member counted
-        RoomRegistry.Entry entry = rooms.join(roomName, memberName, address, verified, resume, claimed, connection);
-        Member member = entry.admission().member();
-        Member replaced = entry.admission().replaced();
-        if (replaced != null) { // its place is taken: its own leave will find nothing, so it is uncounted here
-            members.decrementAndGet();
-            engine.withdraw(roomName, replaced.resumeKey());
-            LOG.log(Level.INFO, "resume room={0} name={1}: {2} took over from {3}", roomName, replaced.user().name(),
-                    address, replaced.user().address());
-            replaced.connection().close(CloseCode.REPLACED, "a newer connection resumed this member");
-        }
-        if (replaced != null || claimed != null) {
+        Room room = rooms.join(member);
+        if (place.claimed()) {
             telemetry.resumed();
+            LOG.log(Level.INFO, "resume room={0} name={1}: {2} took over its place", roomName, member.user().name(),
+                    member.user().address());
         }
-        if (claimed != null) {
-            LOG.log(Level.INFO, "resume room={0} name={1}: {2} took over a place held on another node", roomName,
-                    member.user().name(), address);
-        }
-        engine.file(roomName, member.resumeKey(), new Engine.Place(member.user().name(), verified));
-        rooms.subscribed(entry.room())
-                .thenCompose(subscribed -> engine.history(roomName))
-                .whenComplete((history, failure) -> {
+        rooms.subscribed(room)
+                .thenCompose(subscribed -> engine.snapshot(roomName, rooms.presenceLimit()))
+                .whenComplete((snapshot, failure) -> {
                     if (failure != null) {
                         turnAway(member, failure);
-                    } else if (!entry.room().welcome(member, history, since)) {
+                    } else if (!room.welcome(member, snapshot, since)) {
                         member.announced().complete(false); // it left before its welcome
-                    } else if (replaced != null) {
-                        replaced.announced().thenAccept(member.announced()::complete);
-                    } else if (claimed != null) {
-                        member.announced().complete(true); // its join was ordered when it first came, elsewhere
+                    } else if (place.claimed()) {
+                        member.announced().complete(true); // its join was ordered when it first came
                     } else {
-                        announce(member);
+                        announce(member, place.entered().count());
                     }
                 });
         return member;
@@ -145,8 +156,8 @@ public final class ChatService {
         });
     }
 
-    private void announce(Member member) {
-        Join join = new Join(member.room(), now(), null, member.user());
+    private void announce(Member member, int count) {
+        Join join = new Join(member.room(), now(), null, member.user(), count);
         order(join, member).whenComplete((outcome, failure) -> {
             if (failure != null) {
                 member.announced().complete(false);
@@ -163,7 +174,7 @@ public final class ChatService {
         member.announced().complete(false);
         if (rooms.leave(member)) {
             members.decrementAndGet();
-            engine.withdraw(member.room(), member.resumeKey());
+            engine.leave(member.room(), member.resumeKey());
         }
         member.connection().close(CloseCode.TRY_AGAIN_LATER, "the chat cannot reach its store; try again");
     }
@@ -174,8 +185,9 @@ public final class ChatService {
             ClientFrame request = codec.decode(frame);
             if (request instanceof ClientFrame.Say say) {
                 say(member, say.text(), say.cid());
-            } else if (request instanceof ClientFrame.Typing && member.mayAnnounceTyping(System.nanoTime())) {
-                rooms.typing(member);
+            } else if (request instanceof ClientFrame.Typing && member.mayAnnounceTyping(System.nanoTime())
+                    && rooms.isWelcomed(member)) {
+                engine.signal(new Typing(member.room(), now(), member.user()));
             }
         } catch (ProtocolException e) {
             refuse(member, e.code(), e.getMessage());
@@ -188,29 +200,36 @@ public final class ChatService {
         member.connection().send(codec.encode(new ServerEvent.Error(member.room(), now(), code, reason)));
     }
 
-    /** The member is gone: out of its room, and its {@code leave} follows its {@code join} in the room's order. */
-    public void leave(Member member) {
+    /**
+     * The member is gone: out of its room and the room's presence, and its {@code leave} follows its {@code join} in
+     * the room's order.
+     *
+     * @return completes once that leave is ordered, or known not to be needed
+     */
+    public CompletionStage<Void> leave(Member member) {
         if (!rooms.leave(member)) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         members.decrementAndGet();
-        engine.withdraw(member.room(), member.resumeKey());
-        member.announced().thenAccept(joined -> {
-            if (joined) {
-                order(new Leave(member.room(), now(), null, member.user()), member)
-                        .whenComplete((outcome, failure) -> {
-                            if (failure != null) {
-                                LOG.log(Level.DEBUG, "the leave of {0} could not be ordered: {1}", member, failure);
-                            }
-                        });
-            }
-        });
+        CompletableFuture<Void> ordered = engine.leave(member.room(), member.resumeKey())
+                .thenCombine(member.announced(), (count, joined) -> joined && count >= 0 ? count : null)
+                .thenCompose(count -> count == null ? CompletableFuture.completedFuture(null)
+                        : order(new Leave(member.room(), now(), null, member.user(), count), member)
+                                .<Void>thenApply(outcome -> null))
+                .exceptionally(failure -> {
+                    LOG.log(Level.DEBUG, "the leave of {0} could not be ordered: {1}", member, failure.toString());
+                    return null;
+                })
+                .toCompletableFuture();
+        leaving.add(ordered);
+        ordered.whenComplete((done, failure) -> leaving.remove(ordered));
+        return ordered;
     }
 
-    /** A reconnect on another node took this member's place; it is out of its room already. */
-    private void replacedElsewhere(Member member) {
+    /** A reconnect took this member's place (on this node or another); it is out of its room already. */
+    private void replaced(Member member) {
         members.decrementAndGet();
-        LOG.log(Level.INFO, "resume room={0} name={1}: taken over on another node", member.room(),
+        LOG.log(Level.INFO, "resume room={0} name={1}: taken over by a reconnect", member.room(),
                 member.user().name());
         member.connection().close(CloseCode.REPLACED, "a newer connection resumed this member");
     }
@@ -220,9 +239,25 @@ public final class ChatService {
         return members.get();
     }
 
-    /** Closes every local connection with {@link CloseCode#GOING_AWAY}. */
-    public void shutdown() {
-        for (Member member : rooms.members()) {
+    /**
+     * A graceful stop: every member here leaves (its {@code leave} is ordered, so the others see it at once, not when
+     * this node's lease runs out), then its connection is closed with {@link CloseCode#GOING_AWAY}, and its page
+     * reconnects, through the balancer, to a node still running.
+     *
+     * @param wait how long the leaves may take to be ordered before the connections are closed anyway
+     */
+    public void shutdown(Duration wait) {
+        List<Member> here = rooms.members();
+        here.forEach(this::leave);
+        try { // with those of members whose connections ended just before
+            CompletableFuture.allOf(leaving.toArray(CompletableFuture[]::new))
+                    .get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            LOG.log(Level.WARNING, "not every leave was ordered before the stop: {0}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Member member : here) {
             member.connection().close(CloseCode.GOING_AWAY, "server shutting down");
         }
     }

@@ -21,12 +21,13 @@ public final class Member {
     /** When this member's last typing notice went out; only the member's own message handler touches it. */
     private long lastTypingAt = Long.MIN_VALUE / 2;
 
-    Member(String room, User user, Connection connection) {
+    /** @param resumeToken from {@link ResumeTokens#next}: the engine's presence holds the member under its key */
+    Member(String room, User user, Connection connection, String resumeToken) {
         this.room = room;
         this.user = user;
         this.connection = connection;
         this.nameKey = Names.key(user.name());
-        this.resumeToken = ResumeTokens.next();
+        this.resumeToken = resumeToken;
         this.resumeKey = ResumeTokens.key(resumeToken);
     }
 

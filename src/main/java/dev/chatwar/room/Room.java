@@ -36,10 +36,11 @@ import java.util.function.BiConsumer;
  * in between is lost or shown twice. A room that became empty is closed for good; the registry replaces it with a new
  * one on the next join.
  *
- * <p>Presence is quadratic: in a room of n, n joins send n² frames and n welcomes list n²/2 names. So only rooms of at
- * most {@code presenceLimit} members announce joins and leaves to everyone and list everyone in {@code welcome};
- * a larger room tells a newcomer only about itself (its own {@code join}) and the total {@code count}. Messages
- * always reach everyone.
+ * <p>Who is in the room, and which names are taken, the engine keeps for every node; the room holds this node's
+ * members only. Presence is quadratic: in a room of n, n joins send n² frames and n welcomes list n²/2 names. So only
+ * rooms of at most {@code presenceLimit} members (on every node: each {@code join} and {@code leave} carries the
+ * count) announce joins and leaves to everyone and list everyone in {@code welcome}; a larger room tells a newcomer
+ * only about itself (its own {@code join}) and the total {@code count}. Messages always reach everyone.
  */
 final class Room implements Engine.Subscriber {
     private final String name;
@@ -53,26 +54,21 @@ final class Room implements Engine.Subscriber {
     private final Map<Member, List<RoomEvent>> awaitingWelcome = new HashMap<>();
     /** Every member here by {@link Member#resumeKey}. */
     private final Map<String, Member> byResumeKey = new HashMap<>();
-    /** How many members use each name key; a guest may not take a key in use or reserved. */
-    private final Map<String, Integer> namesInUse = new HashMap<>();
-    /** Name keys of container-authenticated users seen on this node: no guest may take them. */
-    private final Set<String> verifiedNames;
     private final int presenceLimit;
-    /** Told when a member here was taken over on another node and has gone; called holding no lock. */
-    private final BiConsumer<Room, Member> replacedElsewhere;
+    /** Told when a member here was taken over by a reconnect and has gone; called holding no lock. */
+    private final BiConsumer<Room, Member> replaced;
     private boolean closed;
     /** This room's subscription with the engine: the last attempt, retried by the registry when it failed. */
     final AtomicReference<CompletableFuture<Void>> subscription = new AtomicReference<>();
 
-    Room(String name, FrameCodec codec, Clock clock, Telemetry telemetry, Set<String> verifiedNames,
-         int presenceLimit, BiConsumer<Room, Member> replacedElsewhere) {
+    Room(String name, FrameCodec codec, Clock clock, Telemetry telemetry, int presenceLimit,
+         BiConsumer<Room, Member> replaced) {
         this.presenceLimit = presenceLimit;
-        this.replacedElsewhere = replacedElsewhere;
+        this.replaced = replaced;
         this.name = name;
         this.codec = codec;
         this.clock = clock;
         this.telemetry = telemetry;
-        this.verifiedNames = verifiedNames;
     }
 
     String name() {
@@ -80,67 +76,23 @@ final class Room implements Engine.Subscriber {
     }
 
     /**
-     * Admits a member, who then awaits its {@link #welcome}. A verified (container-authenticated) member gets exactly
-     * its name; a guest gets the requested name or, when it is in use or belongs to a verified user, the first free
-     * {@code name (n)}.
+     * Admits a member, who then awaits its {@link #welcome}. Its name is the one the engine's presence gave it.
      *
-     * <p>A {@code resume} token of a member still here is a <em>takeover</em> instead: the newcomer takes that
-     * member's place under its name (a guest's token serves only a guest, a verified user's only the same user), and
-     * nobody else hears of it: no {@code join}, no {@code leave}. The replaced member is out of the room at once; its
-     * connection is the caller's to close ({@link Admission#replaced}). Any other token (unknown, of a member who
-     * left, of another room) is ignored and the newcomer joins as usual.
-     *
-     * @param claimed the place a token took over on another node ({@code Engine#claim}), else null: the newcomer
-     *                gets that name, unless someone here has it meanwhile
-     * @return the member, or null if this room has closed meanwhile (join a fresh one instead)
+     * @return false if this room has closed meanwhile (join a fresh one instead)
      */
-    synchronized Admission admit(String requestedName, String address, boolean verified, String resume,
-                                 Engine.Place claimed, Connection connection) {
+    synchronized boolean admit(Member member) {
         if (closed) {
-            return null;
-        }
-        Member replaced = resumable(resume, requestedName, verified);
-        String given = replaced != null ? replaced.user().name()
-                : verified ? requestedName : guestName(claimed != null ? claimed.name() : requestedName);
-        Member member = new Member(name, new User(given, address, verified ? Boolean.TRUE : null), connection);
-        if (replaced != null) {
-            members.remove(replaced);
-            byResumeKey.remove(replaced.resumeKey());
-            awaitingWelcome.remove(replaced);
-        } else {
-            namesInUse.merge(member.nameKey(), 1, Integer::sum);
+            return false;
         }
         members.add(member);
         byResumeKey.put(member.resumeKey(), member);
         awaitingWelcome.put(member, new ArrayList<>());
-        return new Admission(member, replaced);
-    }
-
-    /** @param replaced the member whose place a takeover took, else null */
-    record Admission(Member member, Member replaced) {
-    }
-
-    /** Whether a member here has this resume token. */
-    synchronized boolean holds(String resume) {
-        return byResumeKey.containsKey(ResumeTokens.key(resume));
-    }
-
-    /** The member here whose token this is, if the newcomer may take its place; must hold the lock. */
-    private Member resumable(String resume, String requestedName, boolean verified) {
-        Member holder = resume == null ? null : byResumeKey.get(ResumeTokens.key(resume));
-        if (holder == null) {
-            return null;
-        }
-        boolean heldByVerified = holder.user().hasVerifiedName();
-        if (heldByVerified != verified || verified && !holder.user().name().equals(requestedName)) {
-            return null;
-        }
-        return holder;
+        return true;
     }
 
     /**
-     * Sends an admitted member its welcome, built from the room's history as read after the admission, then every
-     * event delivered since, except the messages that history already holds.
+     * Sends an admitted member its welcome, built from the room's snapshot as read after the admission, then every
+     * event delivered since that the snapshot does not reflect (those after its {@code lastId}).
      *
      * <p>Without {@code since}: the recent history. With it: the messages after {@code since} and {@code gap: false}
      * when the history still reaches back to it (ids only grow, and the history loses only its oldest), else the
@@ -148,18 +100,18 @@ final class Room implements Engine.Subscriber {
      *
      * @return false when the member is no longer here (it left, or was taken over, meanwhile)
      */
-    boolean welcome(Member newcomer, List<Message> history, String since) {
+    boolean welcome(Member newcomer, Engine.Snapshot snapshot, String since) {
         List<Connection> toFlush = new ArrayList<>(1);
         synchronized (this) {
             List<RoomEvent> meanwhile = awaitingWelcome.remove(newcomer);
             if (meanwhile == null) {
                 return false;
             }
-            List<User> present = announcesPresence() ? members.stream().map(Member::user).toList() : List.of();
-            queue(newcomer.connection(), codec.encode(welcome(newcomer, present, history, since)), toFlush);
-            long newest = history.isEmpty() ? Long.MIN_VALUE : Long.parseLong(history.get(history.size() - 1).id());
+            List<User> present = snapshot.count() <= presenceLimit ? snapshot.members() : List.of();
+            queue(newcomer.connection(), codec.encode(welcome(newcomer, present, snapshot.count(),
+                    snapshot.history(), since)), toFlush);
             for (RoomEvent event : meanwhile) {
-                if (!(event instanceof Message) || Long.parseLong(event.id()) > newest) {
+                if (Long.parseLong(event.id()) > snapshot.lastId()) {
                     queue(newcomer.connection(), codec.encode(event), toFlush);
                 }
             }
@@ -184,7 +136,6 @@ final class Room implements Engine.Subscriber {
         }
         awaitingWelcome.remove(member);
         byResumeKey.remove(member.resumeKey());
-        namesInUse.computeIfPresent(member.nameKey(), (key, count) -> count == 1 ? null : count - 1);
         closed = members.isEmpty();
         return true;
     }
@@ -196,8 +147,8 @@ final class Room implements Engine.Subscriber {
 
     /**
      * Delivers one of the room's events, in the engine's order, to the members here: a message to everyone, the
-     * sender included; a join or leave to everyone while the room is within the presence limit, else a join only to
-     * the newcomer it announces and a leave to nobody.
+     * sender included; a join or leave to everyone while the room (on every node) is within the presence limit, else
+     * a join only to the newcomer it announces and a leave to nobody.
      */
     @Override
     public void deliver(RoomEvent event) {
@@ -232,7 +183,7 @@ final class Room implements Engine.Subscriber {
         }
     }
 
-    /** A reconnect on another node took over the place of the member with this token: it goes, unannounced. */
+    /** A reconnect, on this node or another, took over the place of the member with this token: it goes, unannounced. */
     @Override
     public void replaced(String resumeKey) {
         Member gone;
@@ -242,31 +193,30 @@ final class Room implements Engine.Subscriber {
                 return;
             }
         }
-        replacedElsewhere.accept(this, gone);
+        replaced.accept(this, gone);
     }
 
     /** Must hold the lock. */
     private boolean receives(Member member, RoomEvent event) {
-        if (event instanceof Message || event instanceof Join && announcesPresence()
-                || event instanceof Leave && members.size() < presenceLimit) { // a leave: it had at most the limit
-            return true;
+        if (event instanceof Message
+                || event instanceof Join join && (join.count() == null || join.count() <= presenceLimit)
+                || event instanceof Leave leave && (leave.count() == null || leave.count() < presenceLimit)) {
+            return true; // (a leave: the room had at most the limit before it)
         }
         // Past the presence limit a newcomer still sees its own join (the room's id for its arrival).
         return event instanceof Join join && join.user().equals(member.user());
     }
 
-    /** Tells the others that a member is typing; nothing is kept, nothing crosses to other nodes. */
-    void typing(Member sender) {
+    /** Tells the members here, except the one typing, that someone is typing; nothing is kept. */
+    @Override
+    public void signal(Typing notice) {
         long start = System.nanoTime();
         List<Connection> toFlush;
         synchronized (this) {
-            if (!members.contains(sender)) {
-                return;
-            }
-            Frame frame = codec.encode(new Typing(name, now(), sender.user()));
+            Frame frame = codec.encode(notice);
             toFlush = new ArrayList<>(members.size());
             for (Member member : members) {
-                if (member != sender && !awaitingWelcome.containsKey(member)) {
+                if (!member.user().equals(notice.user()) && !awaitingWelcome.containsKey(member)) {
                     queue(member.connection(), frame, toFlush);
                 }
             }
@@ -294,8 +244,7 @@ final class Room implements Engine.Subscriber {
         return List.copyOf(members);
     }
 
-    private Welcome welcome(Member newcomer, List<User> present, List<Message> recent, String since) {
-        int count = members.size();
+    private Welcome welcome(Member newcomer, List<User> present, int count, List<Message> recent, String since) {
         User you = newcomer.user();
         String resume = newcomer.resumeToken();
         String ts = now();
@@ -313,24 +262,6 @@ final class Room implements Engine.Subscriber {
         }
         List<Message> missed = recent.stream().filter(m -> Long.parseLong(m.id()) > after).toList();
         return new Welcome(name, ts, you, present, count, missed, false, resume);
-    }
-
-    /** Must hold the lock. */
-    private boolean announcesPresence() {
-        return members.size() <= presenceLimit;
-    }
-
-    /** The requested name, or the first free {@code name (n)}; compared by {@link Names#key}. */
-    private String guestName(String requested) {
-        String candidate = requested;
-        for (int n = 2; taken(Names.key(candidate)); n++) {
-            candidate = requested + " (" + n + ")";
-        }
-        return candidate;
-    }
-
-    private boolean taken(String key) {
-        return namesInUse.containsKey(key) || verifiedNames.contains(key);
     }
 
     private static void queue(Connection connection, Frame frame, List<Connection> toFlush) {

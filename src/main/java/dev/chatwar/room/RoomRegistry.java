@@ -5,7 +5,6 @@ import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import java.time.Clock;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,15 +18,13 @@ import java.util.function.Consumer;
  */
 public final class RoomRegistry {
     private final ConcurrentMap<String, Room> rooms = new ConcurrentHashMap<>();
-    /** Bounded by the users the container can authenticate, not by what clients send. */
-    private final Set<String> verifiedNames = ConcurrentHashMap.newKeySet();
     private final Engine engine;
     private final FrameCodec codec;
     private final Clock clock;
     private final Telemetry telemetry;
     private final int presenceLimit;
-    /** Told of a member taken over on another node, once it is out of its room here. */
-    private volatile Consumer<Member> replacedElsewhere = member -> { };
+    /** Told of a member whose place a reconnect took over, once it is out of its room here. */
+    private volatile Consumer<Member> replaced = member -> { };
 
     /** @param presenceLimit members up to which a room announces joins and leaves to all and lists all in welcome */
     public RoomRegistry(Engine engine, FrameCodec codec, Clock clock, Telemetry telemetry, int presenceLimit) {
@@ -38,34 +35,20 @@ public final class RoomRegistry {
         this.telemetry = telemetry;
     }
 
-    /** Where an admitted member stands: its room and its admission. */
-    record Entry(Room room, Room.Admission admission) {
+    /** @param listener told of each member here whose place a reconnect (on any node) took over */
+    void onReplaced(Consumer<Member> listener) {
+        this.replaced = listener;
     }
 
-    /** @param listener told of each member here whose place a reconnect on another node took over */
-    void onReplacedElsewhere(Consumer<Member> listener) {
-        this.replacedElsewhere = listener;
-    }
-
-    /** Whether a member of this room here has this resume token. */
-    boolean holds(String room, String resume) {
-        Room candidate = rooms.get(room);
-        return candidate != null && candidate.holds(resume);
-    }
-
-    Entry join(String room, String name, String address, boolean verified, String resume, Engine.Place claimed,
-               Connection connection) {
-        if (verified) {
-            verifiedNames.add(Names.key(name));
-        }
+    /** Admits the member into its room here, which its first member creates (and subscribes to the room's events). */
+    Room join(Member member) {
         while (true) {
-            Room candidate = rooms.computeIfAbsent(room, this::newRoom);
-            Room.Admission admission = candidate.admit(name, address, verified, resume, claimed, connection);
-            if (admission != null) {
-                return new Entry(candidate, admission);
+            Room candidate = rooms.computeIfAbsent(member.room(), this::newRoom);
+            if (candidate.admit(member)) {
+                return candidate;
             }
             // It emptied and closed between lookup and admit; its leaver removes it, or we do.
-            rooms.remove(room, candidate);
+            rooms.remove(member.room(), candidate);
         }
     }
 
@@ -109,11 +92,8 @@ public final class RoomRegistry {
         }
     }
 
-    void typing(Member member) {
-        Room room = rooms.get(member.room());
-        if (room != null) {
-            room.typing(member);
-        }
+    int presenceLimit() {
+        return presenceLimit;
     }
 
     public int roomCount() {
@@ -125,9 +105,9 @@ public final class RoomRegistry {
     }
 
     private Room newRoom(String name) {
-        Room room = new Room(name, codec, clock, telemetry, verifiedNames, presenceLimit, (emptied, gone) -> {
+        Room room = new Room(name, codec, clock, telemetry, presenceLimit, (emptied, gone) -> {
             dropIfClosed(emptied);
-            replacedElsewhere.accept(gone);
+            replaced.accept(gone);
         });
         room.subscription.set(engine.subscribe(name, room).toCompletableFuture());
         return room;

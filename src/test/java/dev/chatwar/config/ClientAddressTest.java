@@ -37,8 +37,8 @@ class ClientAddressTest {
             "forged, 198.51.100.7, 10.9.9.9, 10.0.0.5|198.51.100.7",
             "10.0.0.7, 10.0.0.5|10.0.0.7",
             "198.51.100.7:4711|198.51.100.7",
-            "2001:db9::1|2001:db9:0:0:0:0:0:1",
-            "[2001:db9::1]:4711|2001:db9:0:0:0:0:0:1",
+            "2001:db9::1|2001:db9::1",
+            "[2001:db9::1]:4711|2001:db9::1",
             "198.51.100.7, evil.example|10.1.1.1",
             "198.51.100.7, unknown, 10.0.0.5|10.0.0.5",
             "''|10.1.1.1"})
@@ -52,16 +52,26 @@ class ClientAddressTest {
     }
 
     @Test
+    void addressesAreInTheCanonicalFormOfRfc5952() {
+        assertEquals("::1", none.resolve("0:0:0:0:0:0:0:1", List.of()), "as Tomcat reports IPv6 loopback");
+        assertEquals("2001:db8::1", none.resolve("2001:0DB8:0000:0000:0000:0000:0000:0001", List.of()));
+        assertEquals("2001:db8:0:1:1:1:1:1", none.resolve("2001:db8:0:1:1:1:1:1", List.of()), "one zero group stays");
+        assertEquals("2001:db8::1:0:0:1", none.resolve("2001:db8:0:0:1:0:0:1", List.of()), "the first of two runs");
+        assertEquals("2001:db8::5", xff.resolve("10.1.1.1", List.of("2001:db8:0:0:0:0:0:5")), "forwarded too");
+        assertEquals("192.0.2.1", none.resolve("192.0.2.1", List.of()));
+    }
+
+    @Test
     void ipv6PeersAndProxiesWork() {
         assertEquals("198.51.100.7", xff.resolve("2001:db8:0:0:0:0:0:5", List.of("198.51.100.7")));
-        assertEquals("0:0:0:0:0:0:0:1", xff.resolve("0:0:0:0:0:0:0:1", List.of("198.51.100.7")), "::1 not trusted");
+        assertEquals("::1", xff.resolve("0:0:0:0:0:0:0:1", List.of("198.51.100.7")), "::1 not trusted");
     }
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "for=198.51.100.7|198.51.100.7",
             "for=1.2.3.4, for=198.51.100.7;proto=https|198.51.100.7",
-            "for=\"[2001:db9::1]:4711\"|2001:db9:0:0:0:0:0:1",
+            "for=\"[2001:db9::1]:4711\"|2001:db9::1",
             "For=\"198.51.100.7:80\";by=10.0.0.1|198.51.100.7",
             "for=_hidden, for=10.0.0.5|10.0.0.5",
             "proto=https|10.1.1.1"})

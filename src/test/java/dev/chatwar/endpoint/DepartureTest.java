@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class DepartureTest {
     private final ChatService chat = Chats.node(Chats.inMemory(10), 1000);
-    private final ConnectionLimits limits = new ConnectionLimits(20, 100);
+    private final ConnectionLimits limits = new ConnectionLimits(20, 100, 64);
     private final RecordingConnection bob = new RecordingConnection();
 
     /** Alice as the endpoint wires her: her queue's closing announcement makes her leave. */

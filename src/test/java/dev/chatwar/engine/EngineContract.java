@@ -8,10 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.chatwar.protocol.ServerEvent.Join;
 import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.protocol.ServerEvent.Typing;
 import dev.chatwar.protocol.User;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -52,10 +56,28 @@ abstract class EngineContract {
     /** Records what a subscriber receives. */
     static final class Inbox implements Engine.Subscriber {
         final BlockingQueue<RoomEvent> events = new LinkedBlockingQueue<>();
+        final BlockingQueue<String> replaced = new LinkedBlockingQueue<>();
+        final BlockingQueue<Typing> signals = new LinkedBlockingQueue<>();
+        final BlockingQueue<Boolean> lost = new LinkedBlockingQueue<>();
 
         @Override
         public void deliver(RoomEvent event) {
             events.add(event);
+        }
+
+        @Override
+        public void replaced(String resumeKey) {
+            replaced.add(resumeKey);
+        }
+
+        @Override
+        public void signal(Typing notice) {
+            signals.add(notice);
+        }
+
+        @Override
+        public void lost() {
+            lost.add(true);
         }
 
         RoomEvent next() throws InterruptedException {
@@ -79,6 +101,10 @@ abstract class EngineContract {
 
     static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
         return stage.toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    static List<Message> history(Engine node, String room) throws Exception {
+        return await(node.snapshot(room, 0)).history();
     }
 
     static Inbox subscribed(Engine node, String room) throws Exception {
@@ -163,10 +189,10 @@ abstract class EngineContract {
             await(node.publish(say("r", "ann", "m" + i, null), "ann"));
         }
         List<RoomEvent> delivered = inbox.next(6);
-        List<Message> history = await(node.history("r"));
+        List<Message> history = history(node, "r");
         assertEquals(List.of("m3", "m4", "m5"), history.stream().map(Message::text).toList());
         assertEquals(delivered.subList(3, 6), history, "the same events, with the same ids");
-        assertEquals(List.of(), await(node.history("empty")), "a room nobody spoke in");
+        assertEquals(List.of(), history(node, "empty"), "a room nobody spoke in");
     }
 
     @Test
@@ -181,7 +207,7 @@ abstract class EngineContract {
         assertFalse(bobs.duplicate(), "bob numbers his messages too");
         assertEquals(List.of(first.event(), bobs.event()), inbox.next(2));
         assertEquals(List.of("from ann", "from bob"),
-                await(node.history("r")).stream().map(Message::text).toList());
+                history(node, "r").stream().map(Message::text).toList());
     }
 
     @Test
@@ -227,7 +253,7 @@ abstract class EngineContract {
         Engine after = node();
         RoomEvent next = await(after.publish(say("r", "ann", "after", null), "ann")).event();
         assertTrue(id(next) > before, "an old since falls before the new history: " + before + " then " + next.id());
-        assertEquals(List.of("after"), await(after.history("r")).stream().map(Message::text).toList());
+        assertEquals(List.of("after"), history(after, "r").stream().map(Message::text).toList());
     }
 
     @Test
@@ -236,5 +262,118 @@ abstract class EngineContract {
         String id = await(node().publish(say("fresh", "ann", "x", null), "ann")).event().id();
         assertTrue(id.matches("[1-9][0-9]*"), id);
         assertTrue(Long.parseLong(id) >= floor - 5_000_000, "about the clock in microseconds: " + id);
+    }
+
+    static Engine.Arrival guest(String name) {
+        return new Engine.Arrival(name, name.toLowerCase(Locale.ROOT), false, "10.0.0.1");
+    }
+
+    static List<String> names(Engine.Snapshot snapshot) {
+        return snapshot.members().stream().map(User::name).sorted().toList();
+    }
+
+    @Test
+    void aRoomsMembersAndCountAreTheSameOnEveryNode() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        assertEquals(1, await(east.enter("r", "k-ann", guest("ann"))).count());
+        assertEquals(2, await(west.enter("r", "k-bob", guest("bob"))).count());
+        await(west.enter("other", "k-cid", guest("cid")));
+        for (Engine node : List.of(east, west)) {
+            Engine.Snapshot snapshot = await(node.snapshot("r", 10));
+            assertEquals(List.of("ann", "bob"), names(snapshot));
+            assertEquals(2, snapshot.count());
+        }
+        Engine.Snapshot counted = await(east.snapshot("r", 1));
+        assertEquals(List.of(), counted.members(), "past the limit: counted, not listed");
+        assertEquals(2, counted.count());
+        assertEquals(1, await(east.leave("r", "k-bob")));
+        assertEquals(-1, await(west.leave("r", "k-bob")), "gone already");
+        assertEquals(List.of("ann"), names(await(west.snapshot("r", 10))));
+    }
+
+    @Test
+    void guestsAskingForOneNameAtOnceOnTwoNodesGetDistinctNames() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        List<CompletableFuture<Engine.Entered>> entering = new ArrayList<>();
+        ExecutorService askers = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<CompletableFuture<Engine.Entered>>> asked = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                Engine node = i % 2 == 0 ? east : west;
+                String key = "k-" + i;
+                asked.add(askers.submit(() -> node.enter("r", key, guest("Alice")).toCompletableFuture()));
+            }
+            for (Future<CompletableFuture<Engine.Entered>> future : asked) {
+                entering.add(future.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            }
+        } finally {
+            askers.shutdownNow();
+        }
+        Set<String> given = new TreeSet<>();
+        for (CompletableFuture<Engine.Entered> entered : entering) {
+            given.add(await(entered).user().name());
+        }
+        assertEquals(20, given.size(), "twenty distinct names: " + given);
+        assertTrue(given.contains("Alice") && given.contains("Alice (20)"), given.toString());
+    }
+
+    @Test
+    void aNameLeftIsFreeAndAVerifiedNameIsReservedForGood() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        await(east.enter("r", "k-1", guest("bob")));
+        assertEquals("BOB (2)", await(west.enter("r", "k-2", guest("BOB"))).user().name(), "case folded");
+        await(east.leave("r", "k-1"));
+        assertEquals("bob", await(west.enter("r", "k-3", guest("bob"))).user().name(), "free again");
+        Engine.Entered verified = await(east.enter("r", "k-4",
+                new Engine.Arrival("carol", "carol", true, "10.0.0.2")));
+        assertEquals(new User("carol", "10.0.0.2", true), verified.user());
+        await(east.leave("r", "k-4"));
+        assertEquals("carol (2)", await(west.enter("elsewhere", "k-5", guest("carol"))).user().name(),
+                "reserved in every room, also after she left");
+    }
+
+    @Test
+    void aClaimMovesThePlaceOnceKeepsItsNameAndTellsTheOldNode() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        Inbox atEast = subscribed(east, "r");
+        await(east.enter("r", "k-old", guest("ann")));
+        Engine.Arrival verifiedAnn = new Engine.Arrival("ann", "ann", true, "10.0.0.9");
+        assertEquals(null, await(west.claim("r", "k-old", "k-x", verifiedAnn)), "a guest's place serves guests");
+        Engine.Entered claimed = await(west.claim("r", "k-old", "k-new",
+                new Engine.Arrival("someone", "someone", false, "10.0.0.7")));
+        assertEquals(new User("ann", "10.0.0.7"), claimed.user(), "her name, the new address");
+        assertEquals("k-old", atEast.replaced.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        assertEquals(null, await(east.claim("r", "k-old", "k-again", guest("x"))), "once");
+        assertEquals(List.of("ann"), names(await(east.snapshot("r", 10))), "one member, not two");
+        assertEquals(0, await(west.leave("r", "k-new")));
+    }
+
+    @Test
+    void aSnapshotsLastIdSeparatesWhatItReflectsFromWhatCameAfter() throws Exception {
+        Engine node = node();
+        Inbox inbox = subscribed(node, "r");
+        await(node.publish(say("r", "ann", "before", null), "ann"));
+        long before = id(inbox.next());
+        Engine.Snapshot snapshot = await(node.snapshot("r", 10));
+        await(node.publish(say("r", "ann", "after", null), "ann"));
+        long after = id(inbox.next());
+        assertTrue(before <= snapshot.lastId() && snapshot.lastId() < after, before + " " + snapshot + " " + after);
+    }
+
+    @Test
+    void typingReachesEveryNodeAndIsNeverKept() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        Inbox atWest = subscribed(west, "r");
+        subscribed(east, "r");
+        east.signal(new Typing("r", "2026-12-05T00:00:00Z", new User("ann", "::1")));
+        Typing typing = atWest.signals.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertNotNull(typing, "no typing notice on the other node");
+        assertEquals("ann", typing.user().name());
+        assertEquals(List.of(), history(west, "r"));
     }
 }

@@ -2,10 +2,12 @@ package dev.chatwar.engine;
 
 import dev.chatwar.engine.redis.RedisEngine;
 import dev.chatwar.protocol.FrameCodec;
+import dev.chatwar.protocol.ServerEvent.Leave;
 import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.support.RedisServer;
 import dev.chatwar.support.TcpProxy;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.AfterAll;
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The engine contract on a real {@code redis-server}: each node its own {@link RedisEngine} on one Redis. */
 class RedisEngineTest extends EngineContract {
@@ -36,7 +39,8 @@ class RedisEngineTest extends EngineContract {
 
     @Override
     Engine newNode() {
-        RedisEngine engine = new RedisEngine(redis.uri(), "test", HISTORY, 3600, new FrameCodec(), EngineTelemetry.NONE);
+        RedisEngine engine = new RedisEngine(redis.uri(), "test", HISTORY, 3600,
+                RedisServer.NODE_TIMEOUT, new FrameCodec(), EngineTelemetry.NONE);
         awaitStatus(engine, Engine.Status.UP);
         return engine;
     }
@@ -45,6 +49,7 @@ class RedisEngineTest extends EngineContract {
     void aConnectionThatLooksOpenButCarriesNothingIsMadeAnewAndWhatItMissedStillArrives() throws Exception {
         try (TcpProxy path = new TcpProxy("127.0.0.1", redis.port())) {
             RedisEngine behindProxy = new RedisEngine("redis://127.0.0.1:" + path.port(), "test", HISTORY, 3600,
+                    RedisServer.NODE_TIMEOUT,
                     new FrameCodec(), EngineTelemetry.NONE);
             try {
                 awaitStatus(behindProxy, Engine.Status.UP);
@@ -61,6 +66,63 @@ class RedisEngineTest extends EngineContract {
                 behindProxy.close();
             }
         }
+    }
+
+    /**
+     * A node cut off from Redis (as good as dead to the others: killed, or its network gone) stops renewing its lease.
+     * Within the node timeout the others take its members out, each with one leave, and free their names; when the
+     * node comes back it learns that it lost its lease, and sends its members back to join again.
+     */
+    @Test
+    void aNodeThatStopsRenewingItsLeaseLosesItsMembersToOneLeaveEachAndComesBackAsAnother() throws Exception {
+        try (TcpProxy path = new TcpProxy("127.0.0.1", redis.port())) {
+            RedisEngine doomed = new RedisEngine("redis://127.0.0.1:" + path.port(), "test", HISTORY, 3600,
+                    RedisServer.NODE_TIMEOUT, new FrameCodec(), EngineTelemetry.NONE);
+            try {
+                awaitStatus(doomed, Engine.Status.UP);
+                Engine survivor = node();
+                Inbox atSurvivor = subscribed(survivor, "r");
+                Inbox atDoomed = subscribed(doomed, "r");
+                String deadNode = doomed.node();
+                await(survivor.enter("r", "k-stays", guest("stays")));
+                await(doomed.enter("r", "k-ann", guest("ann")));
+                await(doomed.enter("r", "k-bob", guest("bob")));
+                await(doomed.enter("other", "k-cid", guest("cid")));
+                long cutAt = System.nanoTime();
+                path.cut();
+
+                List<RoomEvent> leaves = List.of(atSurvivor.events.poll(15, TimeUnit.SECONDS),
+                        atSurvivor.events.poll(5, TimeUnit.SECONDS));
+                double seconds = (System.nanoTime() - cutAt) / 1e9;
+                assertEquals(List.of("ann", "bob"), leaves.stream().map(e -> e.user().name()).sorted().toList(),
+                        "one leave each: " + leaves);
+                assertTrue(leaves.stream().allMatch(e -> e instanceof Leave), leaves.toString());
+                assertEquals(List.of(2, 1), leaves.stream().map(e -> ((Leave) e).count()).toList());
+                assertTrue(seconds < 2 * RedisServer.NODE_TIMEOUT.toSeconds() + 1, "after " + seconds + " s");
+                assertEquals(List.of("stays"), names(await(survivor.snapshot("r", 10))));
+                assertEquals(0, await(survivor.snapshot("other", 10)).count());
+                assertEquals("ann", await(survivor.enter("r", "k-ann2", guest("ann"))).user().name(), "free again");
+
+                path.restore();
+                assertEquals(Boolean.TRUE, atDoomed.lost.poll(15, TimeUnit.SECONDS), "its members must join again");
+                assertTrue(!doomed.node().equals(deadNode), "a new identity, never the old one");
+                assertEquals(null, atSurvivor.events.poll(500, TimeUnit.MILLISECONDS), "no leave twice");
+            } finally {
+                doomed.close();
+            }
+        }
+    }
+
+    @Test
+    void aNodeThatStopsGracefullyDropsItsLeaseAndWhatItLeftBehindIsReapedAtOnce() throws Exception {
+        Engine survivor = node();
+        Inbox atSurvivor = subscribed(survivor, "r");
+        Engine stopping = newNode();
+        await(stopping.enter("r", "k-ann", guest("ann"))); // as if its leave never went through
+        stopping.close();
+        RoomEvent leave = atSurvivor.events.poll(2 * RedisServer.NODE_TIMEOUT.toSeconds() + 2, TimeUnit.SECONDS);
+        assertNotNull(leave, "the member left behind is never taken out");
+        assertEquals("ann", leave.user().name());
     }
 
     @Override

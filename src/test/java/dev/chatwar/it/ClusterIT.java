@@ -3,6 +3,7 @@ package dev.chatwar.it;
 import static dev.chatwar.support.Deployments.chatUri;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,9 +13,12 @@ import dev.chatwar.support.TomcatNode;
 import java.net.URI;
 import java.net.URL;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -29,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Docker image starts Tomcat ({@link TomcatNode}); and, here only, load over both nodes and both nodes restarted.
  */
 class ClusterIT extends TwoNodeContract {
+    private static final Duration NODE_TIMEOUT = Duration.ofSeconds(3);
     private static RedisServer redis;
     private static TomcatNode east;
     private static TomcatNode west;
@@ -39,7 +44,8 @@ class ClusterIT extends TwoNodeContract {
         redis = RedisServer.start();
         // Each client here sends 200 messages as fast as it can: the flood limits would refuse most.
         Map<String, String> settings = Map.of("CHAT_REDIS_URL", redis.uri(), "CHAT_RATE_PER_SECOND", "100000",
-                "CHAT_RATE_BURST", "100000", "CHAT_HISTORY_SIZE", "5", "CHAT_MAX_CONNECTIONS_PER_ADDRESS", "100");
+                "CHAT_RATE_BURST", "100000", "CHAT_HISTORY_SIZE", "5", "CHAT_MAX_CONNECTIONS_PER_ADDRESS", "100",
+                "CHAT_NODE_TIMEOUT_SECONDS", Long.toString(NODE_TIMEOUT.toSeconds()));
         east = TomcatNode.start(base.resolve("east"), "cluster-it-east", settings);
         west = TomcatNode.start(base.resolve("west"), "cluster-it-west", settings);
     }
@@ -139,6 +145,38 @@ class ClusterIT extends TwoNodeContract {
                 welcome.path("history").forEach(m -> missed.add(m.path("text").asText()));
                 assertEquals(List.of("missed 1", "missed 2"), missed, welcome.toString());
                 assertFalse(welcome.path("gap").asBoolean(true), "nothing else was missed");
+            }
+        } finally {
+            if (!east.process().isAlive()) {
+                east.restart();
+            }
+        }
+    }
+
+    @Test
+    void aKilledNodesMembersLeaveEveryListWithinTheNodeTimeoutAndItsRestartBringsNoGhost() throws Exception {
+        try (TestClient watcher = entered(west(), "ghosts", "watcher")) {
+            try (TestClient x = entered(east(), "ghosts", "x"); TestClient y = entered(east(), "ghosts", "y")) {
+                nextAbout(watcher, "join", "y");
+                long killedAt = System.nanoTime();
+                east.kill(); // kill -9: no close, no leave, no lease dropped
+                Set<String> left = new TreeSet<>();
+                for (int i = 0; i < 2; i++) {
+                    left.add(watcher.next("leave").path("user").path("name").asText());
+                }
+                double seconds = (System.nanoTime() - killedAt) / 1e9;
+                assertEquals(Set.of("x", "y"), left, "one leave for each of the dead node's members");
+                assertTrue(seconds < NODE_TIMEOUT.toSeconds() * 2 + 2, "left after " + seconds + " s");
+            }
+            TestClient.Joined again = TestClient.join(chatUri(west(), "ghosts", "x"));
+            try (TestClient x = again.client()) {
+                assertEquals("x", again.welcome().path("you").path("name").asText(), "the dead node's names are free");
+                assertEquals(List.of("watcher", "x"), memberNames(again.welcome()));
+                east.restart();
+                awaitHealth(east(), "UP");
+                TestClient.Joined late = TestClient.join(chatUri(east(), "ghosts", "z"));
+                late.client().close();
+                assertEquals(List.of("watcher", "x", "z"), memberNames(late.welcome()), "no ghost of y");
             }
         } finally {
             if (!east.process().isAlive()) {

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatwar.support.Deployments;
 import dev.chatwar.support.Http;
+import dev.chatwar.support.RawWebSocket;
 import dev.chatwar.support.TestClient;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.DeploymentException;
@@ -77,6 +78,38 @@ class SecurityIT {
                 Map.of("X-Forwarded-For", "10.9.9.9, " + FORGED), true)) {
             assertEquals(FORGED, client.next("welcome").path("you").path("address").asText(),
                     "the rightmost hop that is not a trusted proxy");
+        }
+    }
+
+    /**
+     * One IPv6 subscriber holds a whole /64: counted by address, it could open connections from fresh addresses until
+     * the node is full. Counted by prefix, the 21st connection from one /64 is refused like the 21st from one IPv4
+     * address; the next /64 is another client. Addresses are shown in the short form of RFC 5952.
+     */
+    @Test
+    void connectionsFromOneIpv6PrefixCountAsOneClient(
+            @ArquillianResource @OperateOnDeployment("behind-proxy") URL base) throws Exception {
+        List<RawWebSocket> open = new ArrayList<>();
+        try {
+            for (int i = 1; i <= 20; i++) {
+                RawWebSocket member = RawWebSocket.openWithHeaders(base, "room=v6&name=m",
+                        Map.of("X-Forwarded-For", "2001:db8:1:2::" + Integer.toHexString(i)));
+                open.add(member);
+                assertEquals(101, member.status(), "connection " + i);
+            }
+            RawWebSocket refused = RawWebSocket.openWithHeaders(base, "room=v6&name=m",
+                    Map.of("X-Forwarded-For", "2001:db8:1:2:ffff:ffff:ffff:ffff"));
+            open.add(refused);
+            assertEquals(429, refused.status(), "the 21st from one /64, from an address not used before");
+            try (TestClient neighbour = TestClient.connectWithHeaders(chatUri(base, "v6", "n"),
+                    Map.of("X-Forwarded-For", "2001:0DB8:0001:0003:0000:0000:0000:0001"), true)) {
+                assertEquals("2001:db8:1:3::1", neighbour.next("welcome").path("you").path("address").asText(),
+                        "another /64, in its short form");
+            }
+        } finally {
+            for (RawWebSocket member : open) {
+                member.close();
+            }
         }
     }
 

@@ -18,6 +18,12 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.Keys;
@@ -85,6 +91,77 @@ abstract class TwoNodeContract {
                         + b.path("text").asText());
             }
             assertEquals(atAlice, atBob, "the same events, ids and order on both nodes");
+        }
+    }
+
+    /** The next {@code type} event about {@code name}. */
+    static JsonNode nextAbout(TestClient client, String type, String name) throws InterruptedException {
+        return client.nextMatching(f -> f.path("type").asText().equals(type)
+                && f.path("user").path("name").asText().equals(name));
+    }
+
+    static List<String> memberNames(JsonNode welcome) {
+        List<String> names = new ArrayList<>();
+        welcome.path("members").forEach(m -> names.add(m.path("name").asText()));
+        return names.stream().sorted().toList();
+    }
+
+    @Test
+    void membersOnBothNodesAreOneListWithOneCountAndHearEachOthersJoinsLeavesAndTyping() throws Exception {
+        URL east = east();
+        URL west = west();
+        awaitHealth(east, "UP");
+        awaitHealth(west, "UP");
+        try (TestClient a1 = entered(east, "presence", "a1"); TestClient b1 = entered(west, "presence", "b1")) {
+            TestClient.Joined joined = TestClient.join(chatUri(east, "presence", "a2"));
+            try (TestClient a2 = joined.client()) {
+                assertEquals(List.of("a1", "a2", "b1"), memberNames(joined.welcome()), joined.welcome().toString());
+                assertEquals(3, joined.welcome().path("count").asInt());
+                assertEquals(2, nextAbout(a1, "join", "b1").path("count").asInt(), "b1's join, from the other node");
+                assertEquals(3, nextAbout(a1, "join", "a2").path("count").asInt());
+                assertEquals(3, nextAbout(b1, "join", "a2").path("count").asInt());
+
+                TestClient.Joined probe = TestClient.join(chatUri(west, "presence", "probe"));
+                probe.client().close();
+                assertEquals(List.of("a1", "a2", "b1", "probe"), memberNames(probe.welcome()), "the other node's");
+                assertEquals(4, probe.welcome().path("count").asInt());
+                assertEquals(3, nextAbout(a2, "leave", "probe").path("count").asInt());
+
+                b1.send("{\"type\":\"typing\"}");
+                assertEquals("b1", a2.next("typing").path("user").path("name").asText(), "typing crosses nodes");
+                b1.close();
+                assertEquals(2, nextAbout(a1, "leave", "b1").path("count").asInt());
+                assertEquals(2, nextAbout(a2, "leave", "b1").path("count").asInt());
+            }
+        }
+    }
+
+    @Test
+    void twentyGuestsAskingForOneNameAtOnceOverBothNodesGetTwentyNames() throws Exception {
+        URL east = east();
+        URL west = west();
+        awaitHealth(east, "UP");
+        awaitHealth(west, "UP");
+        List<TestClient> clients = new ArrayList<>();
+        ExecutorService joining = Executors.newFixedThreadPool(20);
+        try {
+            List<Future<TestClient.Joined>> asked = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                URL node = i % 2 == 0 ? east : west;
+                asked.add(joining.submit(() -> TestClient.join(chatUri(node, "names", "alice"))));
+            }
+            Set<String> given = new TreeSet<>();
+            for (Future<TestClient.Joined> future : asked) {
+                TestClient.Joined joined = future.get(PROMPT.toSeconds(), TimeUnit.SECONDS);
+                clients.add(joined.client());
+                given.add(joined.welcome().path("you").path("name").asText());
+            }
+            assertEquals(20, given.size(), "twenty distinct names: " + given);
+        } finally {
+            joining.shutdownNow();
+            for (TestClient client : clients) {
+                client.close();
+            }
         }
     }
 

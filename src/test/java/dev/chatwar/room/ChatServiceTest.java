@@ -423,7 +423,7 @@ class ChatServiceTest {
         RecordingConnection bob = new RecordingConnection();
         chat.join("r", "alice", "10.0.0.1", alice);
         chat.join("s", "bob", "10.0.0.2", bob);
-        chat.shutdown();
+        chat.shutdown(java.time.Duration.ofSeconds(1));
         assertEquals(CloseCode.GOING_AWAY, alice.closedWith());
         assertEquals(CloseCode.GOING_AWAY, bob.closedWith());
     }

@@ -50,7 +50,8 @@ class RedisChatTest {
     }
 
     private ChatService node() {
-        RedisEngine engine = new RedisEngine(redis.uri(), "chat", HISTORY, 3600, new FrameCodec(), EngineTelemetry.NONE);
+        RedisEngine engine = new RedisEngine(redis.uri(), "chat", HISTORY, 3600,
+                RedisServer.NODE_TIMEOUT, new FrameCodec(), EngineTelemetry.NONE);
         engines.add(engine);
         awaitStatus(Engine.Status.UP);
         return Chats.node(engine, 1000);
@@ -170,6 +171,7 @@ class RedisChatTest {
         Client alice = entered(east, "r", "alice");
         say(east, alice, "once", "c-1");
         String id = bob.nextMessage().path("id").asText();
+        east.leave(alice.member); // her connection dropped before the message was confirmed to her
         Client aliceAgain = entered(west, "r", "alice"); // her page, reconnected through the other node
         say(west, aliceAgain, "once", "c-1");
         JsonNode original = aliceAgain.nextMessage();

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatwar.engine.Engine;
 import dev.chatwar.engine.InMemoryEngine;
-import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.protocol.ServerEvent.Typing;
 import dev.chatwar.support.Chats;
 import dev.chatwar.support.RecordingConnection;
 import java.util.ArrayList;
@@ -23,11 +23,25 @@ import org.junit.jupiter.api.Test;
  */
 class WelcomeMergeTest {
 
-    /** The real in-memory engine, whose history reads answer only when the test says, read then or earlier. */
+    /** The real in-memory engine, whose snapshots answer only when the test says, read then or earlier. */
     private static final class SlowHistory implements Engine {
         final InMemoryEngine engine = Chats.inMemory(10);
         final List<Runnable> pending = new ArrayList<>();
         boolean readWhenAnswered;
+
+        @Override
+        public CompletionStage<Snapshot> snapshot(String room, int memberLimit) {
+            CompletableFuture<Snapshot> answer = new CompletableFuture<>();
+            Snapshot readNow = engine.snapshot(room, memberLimit).toCompletableFuture().join();
+            pending.add(() -> answer.complete(readWhenAnswered
+                    ? engine.snapshot(room, memberLimit).toCompletableFuture().join() : readNow));
+            return answer;
+        }
+
+        void answer() {
+            pending.forEach(Runnable::run);
+            pending.clear();
+        }
 
         @Override
         public CompletionStage<Void> subscribe(String room, Subscriber subscriber) {
@@ -45,32 +59,33 @@ class WelcomeMergeTest {
         }
 
         @Override
-        public CompletionStage<List<Message>> history(String room) {
-            CompletableFuture<List<Message>> answer = new CompletableFuture<>();
-            List<Message> readNow = engine.history(room).toCompletableFuture().join();
-            pending.add(() -> answer.complete(readWhenAnswered
-                    ? engine.history(room).toCompletableFuture().join() : readNow));
-            return answer;
+        public void signal(Typing notice) {
+            engine.signal(notice);
         }
 
         @Override
-        public void file(String room, String resumeKey, Place place) {
-            engine.file(room, resumeKey, place);
+        public CompletionStage<Entered> enter(String room, String memberKey, Arrival arrival) {
+            return engine.enter(room, memberKey, arrival);
         }
 
         @Override
-        public void withdraw(String room, String resumeKey) {
-            engine.withdraw(room, resumeKey);
+        public CompletionStage<Integer> leave(String room, String memberKey) {
+            return engine.leave(room, memberKey);
         }
 
         @Override
-        public CompletionStage<Place> claim(String room, String resumeKey, Place claimant) {
-            return engine.claim(room, resumeKey, claimant);
+        public CompletionStage<Entered> claim(String room, String memberKey, String newKey, Arrival claimant) {
+            return engine.claim(room, memberKey, newKey, claimant);
         }
 
-        void answer() {
-            pending.forEach(Runnable::run);
-            pending.clear();
+        @Override
+        public String node() {
+            return engine.node();
+        }
+
+        @Override
+        public long clusterMembers() {
+            return engine.clusterMembers();
         }
 
         @Override

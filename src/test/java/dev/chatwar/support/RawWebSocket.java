@@ -12,6 +12,8 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.stream.Collectors;
+import java.util.Map;
 
 /**
  * A WebSocket client that can misbehave: it writes the handshake and frames byte by byte, so a test can send what
@@ -71,6 +73,17 @@ public final class RawWebSocket implements AutoCloseable {
      */
     public static RawWebSocket open(URL base, String query, boolean withKey, int receiveBuffer, String localAddress)
             throws IOException {
+        return open(base, query, withKey, receiveBuffer, localAddress, Map.of());
+    }
+
+    /** A handshake with extra headers (as a proxy in front would add {@code X-Forwarded-For}). */
+    public static RawWebSocket openWithHeaders(URL base, String query, Map<String, String> headers)
+            throws IOException {
+        return open(base, query, true, 0, null, headers);
+    }
+
+    private static RawWebSocket open(URL base, String query, boolean withKey, int receiveBuffer, String localAddress,
+                                     Map<String, String> headers) throws IOException {
         Socket socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
@@ -86,6 +99,8 @@ public final class RawWebSocket implements AutoCloseable {
                 + "Host: " + base.getHost() + ":" + base.getPort() + "\r\n"
                 + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
                 + (withKey ? "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\n" : "")
+                + headers.entrySet().stream().map(h -> h.getKey() + ": " + h.getValue() + "\r\n")
+                        .collect(Collectors.joining())
                 + "\r\n";
         socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
         return new RawWebSocket(socket, readHead(socket.getInputStream()));

@@ -18,6 +18,8 @@ import java.util.stream.Stream;
  * directory, with append-only persistence, so a test can stop it, kill it, and start it again with its data or wiped.
  */
 public final class RedisServer implements AutoCloseable {
+    /** The node timeout of the tests' engines: short, so that a dead node's members leave within a test. */
+    public static final java.time.Duration NODE_TIMEOUT = java.time.Duration.ofSeconds(3);
     private final Path dir;
     private final int port;
     private Process process;

@@ -5,48 +5,46 @@ import dev.chatwar.engine.Engine;
 import dev.chatwar.engine.EngineTelemetry;
 import dev.chatwar.engine.EngineUnavailableException;
 import dev.chatwar.protocol.FrameCodec;
+import dev.chatwar.protocol.ServerEvent.Leave;
 import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.protocol.ServerEvent.Typing;
+import dev.chatwar.protocol.Timestamps;
+import dev.chatwar.protocol.User;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.Supplier;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The engine of a chat served by many nodes: Redis orders each room's events, keeps its history and carries its
@@ -79,9 +77,16 @@ public final class RedisEngine implements Engine {
     static final Duration PROBE_EVERY = Duration.ofSeconds(2);
     static final Duration PROBE_DEADLINE = Duration.ofSeconds(5);
     private static final Duration RETRY_CONNECT = Duration.ofSeconds(1);
-    private static final Script PUBLISH = new Script(readScript("publish.lua"));
-    private static final Script CLAIM = new Script(readScript("claim.lua"));
+    private static final Script PUBLISH = Script.named("publish.lua");
+    private static final Script ENTER = Script.named("enter.lua");
+    private static final Script LEAVE = Script.named("leave.lua");
+    private static final Script CLAIM = Script.named("claim.lua");
+    private static final Script SNAPSHOT = Script.named("snapshot.lua");
+    private static final Script EVICT = Script.named("evict.lua");
+    private static final Script PRUNE = Script.named("prune.lua");
+    private static final List<Script> SCRIPTS = List.of(PUBLISH, ENTER, LEAVE, CLAIM, SNAPSHOT, EVICT, PRUNE);
     private static final String CONTROL_REPLACED = "ctl replaced ";
+    private static final String CONTROL_SIGNAL = "ctl signal ";
 
     private final FrameCodec codec;
     private final EngineTelemetry telemetry;
@@ -94,6 +99,12 @@ public final class RedisEngine implements Engine {
     private final ScheduledExecutorService connector = Executors.newSingleThreadScheduledExecutor(owned);
     private final ExecutorService dispatcher = Executors.newSingleThreadExecutor(owned);
     private final ConcurrentHashMap<String, Channel> channels = new ConcurrentHashMap<>();
+    private final NodeLease lease;
+    /** The key of the chat's member count over all rooms and nodes, and its value as last read. */
+    private final String population;
+    private volatile long clusterMembers;
+    /** Leaves that failed while Redis was unreachable; finished after the next renewal of the lease. */
+    private final Set<Departure> unfinishedLeaves = ConcurrentHashMap.newKeySet();
     private volatile StatefulRedisConnection<String, String> commands;
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
     private volatile boolean closed;
@@ -112,15 +123,18 @@ public final class RedisEngine implements Engine {
     /**
      * @param historySize       messages kept per room
      * @param historyTtlSeconds how long a room's keys live after its last event
+     * @param nodeTimeout       how long a node may fail to renew its lease before it is declared dead
      */
-    public RedisEngine(String uri, String prefix, int historySize, long historyTtlSeconds, FrameCodec codec,
-                       EngineTelemetry telemetry) {
+    public RedisEngine(String uri, String prefix, int historySize, long historyTtlSeconds, Duration nodeTimeout,
+                       FrameCodec codec, EngineTelemetry telemetry) {
         this.codec = codec;
         this.telemetry = telemetry;
         this.prefix = prefix;
         this.historySize = historySize;
         this.historyTtlSeconds = historyTtlSeconds;
         this.probeChannel = prefix + ":probe:" + UUID.randomUUID();
+        this.population = prefix + ":population";
+        this.lease = new NodeLease(() -> commands, prefix, nodeTimeout, new LeaseOwner());
         // Built on the connector thread: Netty's start-up leaves per-thread caches on the thread that runs it.
         try {
             Lettuce built = connector.submit(() -> createClient(uri)).get(30, TimeUnit.SECONDS);
@@ -132,6 +146,8 @@ public final class RedisEngine implements Engine {
         }
         connector.execute(this::connect);
         connector.scheduleWithFixedDelay(this::probe, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(),
+                TimeUnit.MILLISECONDS);
+        connector.scheduleWithFixedDelay(lease::tick, lease.every().toMillis(), lease.every().toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 
@@ -157,6 +173,9 @@ public final class RedisEngine implements Engine {
             public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
                 if (connection == pubsub) {
                     connector.execute(RedisEngine.this::resubscribe);
+                } else if (connection == commands) {
+                    lease.reconnected();
+                    connector.execute(lease::tick);
                 }
             }
         });
@@ -297,7 +316,7 @@ public final class RedisEngine implements Engine {
         String[] keys = {key(room, "seq"), key(room, "history"), key(room, "resends")};
         String[] args = {prefix + ":{" + room + "}", codec.encodeForStore(event), keep ? "1" : "0", resendKey,
                 Integer.toString(historySize), Long.toString(historyTtlSeconds)};
-        return dispatched(() -> RedisEngine.<List<Object>>run(PUBLISH, connection.async(), keys, args,
+        return dispatched(() -> Script.<List<Object>>run(PUBLISH, connection.async(), keys, args,
                 ScriptOutputType.MULTI)).thenApply(reply -> {
             String id = String.valueOf(reply.get(1));
             if (((Long) reply.get(0)) == 1L) {
@@ -316,68 +335,93 @@ public final class RedisEngine implements Engine {
         }
     }
 
-    /** A Lua script and, once loaded, its digest. */
-    private static final class Script {
-        final String text;
-        volatile String sha;
-
-        Script(String text) {
-            this.text = text;
+    @Override
+    public CompletionStage<Entered> enter(String room, String memberKey, Arrival arrival) {
+        StatefulRedisConnection<String, String> connection = commands;
+        if (connection == null) {
+            return CompletableFuture.failedFuture(new EngineUnavailableException("Redis is not connected", null));
         }
+        String node = lease.node();
+        String[] keys = {key(room, "members"), key(room, "names"), key(room, "nodes"), prefix + ":verified",
+                nodeRooms(node), population};
+        String[] args = {memberKey, node, arrival.name(), arrival.nameKey(), arrival.verified() ? "1" : "0",
+                arrival.address(), room};
+        return dispatched(() -> Script.<List<Object>>run(ENTER, connection.async(), keys, args,
+                ScriptOutputType.MULTI))
+                .thenApply(reply -> new Entered(new User((String) reply.get(0), arrival.address(),
+                        arrival.verified() ? Boolean.TRUE : null), ((Long) reply.get(1)).intValue()))
+                .exceptionallyCompose(RedisEngine::unavailable);
     }
 
-    /** Runs a script by its digest, loading it again where Redis does not know it (a restarted Redis). */
-    private static <T> CompletableFuture<T> run(Script script, RedisAsyncCommands<String, String> redis,
-                                                String[] keys, String[] args, ScriptOutputType type) {
-        String sha = script.sha;
-        CompletableFuture<T> byDigest = sha == null
-                ? CompletableFuture.failedFuture(new RedisNoScriptException("not loaded yet"))
-                : redis.<T>evalsha(sha, type, keys, args).toCompletableFuture();
-        return byDigest.exceptionallyCompose(failure -> {
-            if (!(unwrap(failure) instanceof RedisNoScriptException)) {
-                return CompletableFuture.failedFuture(failure);
-            }
-            return redis.<T>eval(script.text, type, keys, args).toCompletableFuture()
-                    .whenComplete((reply, error) -> {
-                        if (error == null) {
-                            redis.scriptLoad(script.text).thenAccept(loaded -> script.sha = loaded);
-                        }
-                    });
+    /**
+     * A leave that fails (Redis unreachable) is not lost: the member stays in the room's presence until this node
+     * reconnects, takes it out then and announces its leave itself; the caller sees -1 and announces nothing.
+     */
+    @Override
+    public CompletionStage<Integer> leave(String room, String memberKey) {
+        return leaveNow(room, memberKey).thenApply(Departure::count).exceptionally(failure -> {
+            unfinishedLeaves.add(new Departure(room, memberKey, -1, null));
+            return -1;
         });
     }
 
-    @Override
-    public void file(String room, String resumeKey, Place place) {
+    /** A member taken out of a room's presence: the room's count after, and the member as it was (or null). */
+    private record Departure(String room, String memberKey, int count, User user) {
+    }
+
+    private CompletableFuture<Departure> leaveNow(String room, String memberKey) {
         StatefulRedisConnection<String, String> connection = commands;
         if (connection == null) {
-            return; // best effort: that member's reconnect to another node will join as a newcomer
+            return CompletableFuture.failedFuture(new EngineUnavailableException("Redis is not connected", null));
         }
-        String filed = (place.verified() ? "v:" : "g:") + place.name();
-        dispatched(() -> connection.async().hset(key(room, "resume"), resumeKey, filed)
-                .thenCompose(added -> connection.async().expire(key(room, "resume"), historyTtlSeconds)));
+        String[] keys = {key(room, "members"), key(room, "names"), key(room, "nodes"), population};
+        return dispatched(() -> Script.<List<Object>>run(LEAVE, connection.async(), keys, new String[] {memberKey},
+                ScriptOutputType.MULTI))
+                .thenApply(reply -> reply.isEmpty() ? new Departure(room, memberKey, -1, null)
+                        : new Departure(room, memberKey, ((Long) reply.get(0)).intValue(),
+                                codec.decodeUser((String) reply.get(1))));
+    }
+
+    /** After a reconnect: the leaves that failed during the outage, each announced once it went through. */
+    private void finishLeaves() {
+        for (Departure pending : List.copyOf(unfinishedLeaves)) {
+            unfinishedLeaves.remove(pending);
+            leaveNow(pending.room(), pending.memberKey()).whenComplete((done, failure) -> {
+                if (failure != null) {
+                    unfinishedLeaves.add(pending);
+                } else if (done.user() != null) {
+                    announceLeave(pending.room(), done.user(), done.count());
+                }
+            });
+        }
+    }
+
+    /** Orders the leave of a member that its own node could not announce (a dead node's, or one left over). */
+    private void announceLeave(String room, User user, int count) {
+        publish(new Leave(room, Timestamps.format(Instant.now()), null, user, count), "")
+                .whenComplete((outcome, failure) -> {
+                    if (failure != null) {
+                        LOG.log(Level.WARNING, "room {0}: the leave of {1} could not be announced: {2}", room,
+                                user.name(), failure.toString());
+                    }
+                });
     }
 
     @Override
-    public void withdraw(String room, String resumeKey) {
-        StatefulRedisConnection<String, String> connection = commands;
-        if (connection != null) {
-            dispatched(() -> connection.async().hdel(key(room, "resume"), resumeKey));
-        }
-    }
-
-    @Override
-    public CompletionStage<Place> claim(String room, String resumeKey, Place claimant) {
+    public CompletionStage<Entered> claim(String room, String memberKey, String newKey, Arrival claimant) {
         StatefulRedisConnection<String, String> connection = commands;
         if (connection == null) {
             return CompletableFuture.completedFuture(null);
         }
-        String[] keys = {key(room, "resume")};
-        // Filed as "g:<name>" for a guest, "v:<name>" for a verified user (names never hold ':'); the script checks
-        // the claimant's kind before it takes anything.
-        String[] args = {resumeKey, prefix + ":{" + room + "}", claimant.verified() ? "v:" + claimant.name() : "g:"};
-        return dispatched(() -> RedisEngine.<String>run(CLAIM, connection.async(), keys, args,
-                ScriptOutputType.VALUE))
-                .thenApply(filed -> filed == null ? null : new Place(filed.substring(2), filed.startsWith("v:")))
+        String node = lease.node();
+        String[] keys = {key(room, "members"), key(room, "nodes"), nodeRooms(node)};
+        // Names never hold ':', so "v:<name>" cannot be mistaken for a guest's "g:"
+        String[] args = {memberKey, newKey, prefix + ":{" + room + "}",
+                claimant.verified() ? "v:" + claimant.name() : "g:", node, claimant.address(), room};
+        return dispatched(() -> Script.<List<Object>>run(CLAIM, connection.async(), keys, args,
+                ScriptOutputType.MULTI))
+                .thenApply(reply -> reply == null || reply.isEmpty() ? null
+                        : new Entered(codec.decodeUser((String) reply.get(0)), ((Long) reply.get(1)).intValue()))
                 .exceptionally(failure -> {
                     LOG.log(Level.INFO, "room {0}: a resume token could not be claimed: {1}", room, failure);
                     return null;
@@ -385,14 +429,97 @@ public final class RedisEngine implements Engine {
     }
 
     @Override
-    public CompletionStage<List<Message>> history(String room) {
+    public CompletionStage<Snapshot> snapshot(String room, int memberLimit) {
         StatefulRedisConnection<String, String> connection = commands;
         if (connection == null) {
             return CompletableFuture.failedFuture(new EngineUnavailableException("Redis is not connected", null));
         }
-        return dispatched(() -> connection.async().xrange(key(room, "history"), Range.create("-", "+")))
-                .thenApply(entries -> entries.stream().map(entry -> (Message) decode(entry)).toList())
+        String[] keys = {key(room, "seq"), key(room, "members"), key(room, "history")};
+        return dispatched(() -> Script.<List<Object>>run(SNAPSHOT, connection.async(), keys,
+                new String[] {Integer.toString(memberLimit)}, ScriptOutputType.MULTI))
+                .thenApply(reply -> {
+                    long lastId = reply.get(0) == null ? Long.MIN_VALUE : Long.parseLong((String) reply.get(0));
+                    List<User> members = ((List<?>) reply.get(2)).stream()
+                            .map(json -> codec.decodeUser((String) json)).toList();
+                    List<Message> history = ((List<?>) reply.get(3)).stream()
+                            .map(entry -> (Message) decode((List<?>) entry)).toList();
+                    return new Snapshot(members, ((Long) reply.get(1)).intValue(), history, lastId);
+                })
                 .exceptionallyCompose(RedisEngine::unavailable);
+    }
+
+    @Override
+    public void signal(Typing notice) {
+        StatefulRedisConnection<String, String> connection = commands;
+        if (connection != null) {
+            dispatched(() -> connection.async().publish(prefix + ":{" + notice.room() + "}",
+                    CONTROL_SIGNAL + codec.encode(notice).text()));
+        }
+    }
+
+    @Override
+    public String node() {
+        return lease.node();
+    }
+
+    /** As of this node's last lease renewal. */
+    @Override
+    public long clusterMembers() {
+        return clusterMembers;
+    }
+
+    /** The lease's side: what this engine does when its node lost its lease, or another node died. */
+    private final class LeaseOwner implements NodeLease.Owner {
+        @Override
+        public void lost(String oldNode, String node) {
+            unfinishedLeaves.clear(); // those members were taken out with the old identity
+            channels.values().forEach(channel -> channel.subscribers.forEach(Subscriber::lost));
+        }
+
+        @Override
+        public void reap(String dead) {
+            RedisCommands<String, String> redis = commands.sync();
+            int members = 0;
+            for (String room : redis.smembers(nodeRooms(dead))) {
+                String[] keys = {key(room, "members"), key(room, "names"), key(room, "nodes"), nodeRooms(dead),
+                        population};
+                List<Object> reply = Script.run(EVICT, redis, keys, new String[] {dead, room},
+                        ScriptOutputType.MULTI);
+                int count = ((Long) reply.get(0)).intValue();
+                List<?> gone = (List<?>) reply.get(1);
+                for (int i = 0; i < gone.size(); i++) { // each leave counts those still to go after it
+                    announceLeave(room, codec.decodeUser((String) gone.get(i)), count + gone.size() - 1 - i);
+                }
+                members += gone.size();
+            }
+            redis.del(nodeRooms(dead));
+            telemetry.nodeExpired(members);
+        }
+
+        @Override
+        public void prune(String node) {
+            RedisCommands<String, String> redis = commands.sync();
+            for (String room : redis.smembers(nodeRooms(node))) {
+                if (!channels.containsKey(room)) {
+                    Script.run(PRUNE, redis, new String[] {key(room, "nodes"), nodeRooms(node)},
+                            new String[] {node, room}, ScriptOutputType.INTEGER);
+                }
+            }
+        }
+
+        @Override
+        public void renewed() {
+            String count = commands.sync().get(population);
+            clusterMembers = count == null ? 0 : Long.parseLong(count);
+            telemetry.leaseRenewed();
+            if (!unfinishedLeaves.isEmpty()) {
+                dispatcher.execute(RedisEngine.this::finishLeaves);
+            }
+        }
+    }
+
+    private String nodeRooms(String node) {
+        return prefix + ":node:" + node + ":rooms";
     }
 
     @Override
@@ -400,7 +527,7 @@ public final class RedisEngine implements Engine {
         StatefulRedisConnection<String, String> connection = commands;
         StatefulRedisPubSubConnection<String, String> subscription = pubsub;
         return connection != null && connection.isOpen() && subscription != null && subscription.isOpen()
-                ? Status.UP : Status.DOWN;
+                && lease.held() ? Status.UP : Status.DOWN;
     }
 
     /** Closes on the dispatcher thread too (Netty's shutdown also leaves per-thread caches behind), then ends it. */
@@ -422,6 +549,7 @@ public final class RedisEngine implements Engine {
     }
 
     private void closeNow() {
+        lease.drop();
         for (AutoCloseable connection : new AutoCloseable[] {pubsub, commands}) {
             if (connection != null) {
                 try {
@@ -444,8 +572,8 @@ public final class RedisEngine implements Engine {
             probeSentAt = 0;
             if (commands == null) {
                 StatefulRedisConnection<String, String> connection = client.connect();
-                for (Script script : List.of(PUBLISH, CLAIM)) {
-                    script.sha = connection.sync().scriptLoad(script.text);
+                for (Script script : SCRIPTS) {
+                    script.load(connection.sync());
                 }
                 commands = connection;
             }
@@ -463,6 +591,7 @@ public final class RedisEngine implements Engine {
             }
             LOG.log(Level.INFO, "connected to Redis");
             unreachableSince = 0;
+            lease.tick();
         } catch (RuntimeException e) {
             if (unreachableSince == 0) {
                 unreachableSince = System.nanoTime();
@@ -534,6 +663,15 @@ public final class RedisEngine implements Engine {
             channel.subscribers.forEach(subscriber -> subscriber.replaced(resumeKey));
             return;
         }
+        if (message.startsWith(CONTROL_SIGNAL)) {
+            try {
+                Typing notice = codec.decodeTyping(message.substring(CONTROL_SIGNAL.length()));
+                channel.subscribers.forEach(subscriber -> subscriber.signal(notice));
+            } catch (IllegalArgumentException e) {
+                LOG.log(Level.DEBUG, "dropped a notice this version cannot read: {0}", e.getMessage());
+            }
+            return;
+        }
         int space = message.indexOf(' ');
         if (space < 0) {
             return;
@@ -557,6 +695,18 @@ public final class RedisEngine implements Engine {
         return codec.decodeFromStore(entry.getBody().get("e"), id.substring(0, id.indexOf('-')));
     }
 
+    /** A history entry as a script returns it: {@code {id, {field, value, ...}}}. */
+    private RoomEvent decode(List<?> entry) {
+        String id = (String) entry.get(0);
+        List<?> fields = (List<?>) entry.get(1);
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+            if ("e".equals(fields.get(i))) {
+                return codec.decodeFromStore((String) fields.get(i + 1), id.substring(0, id.indexOf('-')));
+            }
+        }
+        throw new IllegalArgumentException("a history entry without its event: " + id);
+    }
+
     private static long lastId(List<StreamMessage<String, String>> entries) {
         String id = entries.get(entries.size() - 1).getId();
         return Long.parseLong(id.substring(0, id.indexOf('-')));
@@ -573,22 +723,6 @@ public final class RedisEngine implements Engine {
     }
 
     private static Throwable unwrap(Throwable failure) {
-        Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-                && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
-
-    private static String readScript(String name) {
-        try (InputStream in = RedisEngine.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException(name + " is missing from the WAR");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Script.unwrap(failure);
     }
 }

@@ -1,22 +1,40 @@
--- Claims a filed resume token for a reconnect, once, if the claimant may take that place: takes it out of the room's
--- filed places and tells every node subscribed to the room (a control line on the room's channel), so the node that
--- holds the member closes it, unannounced.
+-- Claims a member's place for a reconnect, once, if the claimant may take it: the place moves to the claimant's new
+-- member key on the claimant's node, with its address and the same name, and every node subscribed to the room is
+-- told (a control line on the room's channel), so the node that holds the old connection closes it, unannounced.
 --
--- KEYS[1]  the room's filed places: a hash from resume token key to "g:<name>" (a guest) or "v:<name>" (a user the
---          container verified)
--- ARGV[1]  the token's key
--- ARGV[2]  the room's channel
--- ARGV[3]  the claimant: "g:" for any guest, "v:<name>" for that verified user only
+-- KEYS[1]  the room's members   KEYS[2]  the room's nodes   KEYS[3]  the claiming node's rooms (see enter.lua)
+-- ARGV[1]  the old member key   ARGV[2]  the new member key   ARGV[3]  the room's channel
+-- ARGV[4]  the claimant: "g:" for any guest, "v:<name>" for that verified user only
+-- ARGV[5]  the claiming node    ARGV[6]  the claimant's address   ARGV[7]  the room
 --
--- Returns the place, or false when no such token is filed or the claimant may not take it (nothing changes then).
-local place = redis.call('HGET', KEYS[1], ARGV[1])
-if not place then
+-- Returns {user JSON, the room's member count}, or false when there is no such place or the claimant may not take it
+-- (nothing changes then).
+
+local members, nodes, nodeRooms = KEYS[1], KEYS[2], KEYS[3]
+local oldKey, newKey, channel, claimant = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local node, address, room = ARGV[5], ARGV[6], ARGV[7]
+
+local entry = redis.call('HGET', members, oldKey)
+if not entry then
   return false
 end
-local claimant = ARGV[3]
-if not ((claimant == 'g:' and string.sub(place, 1, 2) == 'g:') or place == claimant) then
+local oldNode, key, json = string.match(entry, '^([^\t]*)\t([^\t]*)\t(.*)$')
+local user = cjson.decode(json)
+if claimant == 'g:' then
+  if user.verified then
+    return false
+  end
+elseif not (user.verified and 'v:' .. user.name == claimant) then
   return false
 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('PUBLISH', ARGV[2], 'ctl replaced ' .. ARGV[1])
-return place
+user.address = address
+local moved = cjson.encode(user)
+redis.call('HDEL', members, oldKey)
+redis.call('HSET', members, newKey, node .. '\t' .. key .. '\t' .. moved)
+if redis.call('HINCRBY', nodes, oldNode, -1) <= 0 then
+  redis.call('HDEL', nodes, oldNode)
+end
+redis.call('HINCRBY', nodes, node, 1)
+redis.call('SADD', nodeRooms, room)
+redis.call('PUBLISH', channel, 'ctl replaced ' .. oldKey)
+return {moved, redis.call('HLEN', members)}

@@ -1,0 +1,46 @@
+-- Enters a member into a room's presence, which every node shares, and gives it its name, atomically: two guests
+-- asking for one name at the same instant, on two nodes, get two names.
+--
+-- KEYS[1]  the room's members: a hash from member key to "<node> TAB <name key> TAB <user JSON>"
+-- KEYS[2]  the room's names in use: a hash from name key to how many members use it
+-- KEYS[3]  the room's nodes: a hash from node to how many of its members are in the room
+-- KEYS[4]  the chat's verified names: a set of name keys no guest may take
+-- KEYS[5]  the node's rooms: a set of the rooms where it has (or had) members, which a reaper visits when it dies
+-- KEYS[6]  the chat's member count, over all rooms and nodes
+-- ARGV[1]  the member key          ARGV[2]  the node
+-- ARGV[3]  the name asked for      ARGV[4]  its key (NFKC, case folded)
+-- ARGV[5]  "1" for a verified user, else "0"
+-- ARGV[6]  the client's address    ARGV[7]  the room
+--
+-- A verified user gets exactly its name, which is reserved from then on; a guest gets the name or, when a member
+-- uses it or it is reserved, the first free "name (n)". The key of "name (n)" is the name's key with " (n)": NFKC
+-- and case folding leave the ASCII suffix as it is.
+--
+-- Returns {name given, the room's member count after}.
+
+local members, names, nodes, verified, nodeRooms, population = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local memberKey, node, name, key = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local isVerified, address, room = ARGV[5] == '1', ARGV[6], ARGV[7]
+
+local given, givenKey = name, key
+if isVerified then
+  redis.call('SADD', verified, key)
+else
+  local n = 2
+  while redis.call('HEXISTS', names, givenKey) == 1 or redis.call('SISMEMBER', verified, givenKey) == 1 do
+    given = name .. ' (' .. n .. ')'
+    givenKey = key .. ' (' .. n .. ')'
+    n = n + 1
+  end
+end
+
+local user = {name = given, address = address}
+if isVerified then
+  user.verified = true
+end
+redis.call('HSET', members, memberKey, node .. '\t' .. givenKey .. '\t' .. cjson.encode(user))
+redis.call('HINCRBY', names, givenKey, 1)
+redis.call('HINCRBY', nodes, node, 1)
+redis.call('SADD', nodeRooms, room)
+redis.call('INCR', population)
+return {given, redis.call('HLEN', members)}
