@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 # fonts-wqy-zenhei: CJK glyphs, so the Chinese page screenshots under target/screenshots are legible.
 # curl: the benchmark script waits for the health endpoint with it.
 # redis-server: the Redis engine's tests start their own, on a free loopback port (apt does not start one here).
-packages=(chromium chromium-driver fonts-wqy-zenhei curl redis-server)
+# nginx: NginxIT runs docker/nginx.conf in front of two nodes, as docker/compose.yaml does (its own, on a free port).
+packages=(chromium chromium-driver fonts-wqy-zenhei curl redis-server nginx)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
