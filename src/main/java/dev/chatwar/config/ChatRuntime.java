@@ -7,6 +7,7 @@ import dev.chatwar.ops.ChatMetrics;
 import dev.chatwar.room.ChatService;
 import dev.chatwar.room.Telemetry;
 import java.time.Instant;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -40,7 +41,17 @@ public final class ChatRuntime {
         this.writers = writers;
         this.metrics = metrics;
         this.limits = new ConnectionLimits(config.maxConnectionsPerAddress(), config.maxConnections(),
-                config.ipv6PrefixLength());
+                config.ipv6PrefixLength(), new ConnectionLimits.Shared() {
+                    @Override
+                    public CompletionStage<String> connect(String client, int limit) {
+                        return chat.engine().connect(client, limit);
+                    }
+
+                    @Override
+                    public void disconnect(String client, String receipt) {
+                        chat.engine().disconnect(client, receipt);
+                    }
+                });
         this.heartbeat = new Heartbeat(config.pingMillis(), config.idleTimeoutMillis(), config.sendTimeoutMillis(),
                 metrics);
     }

@@ -145,6 +145,18 @@ public interface Engine extends AutoCloseable {
      */
     CompletionStage<Snapshot> snapshot(String room, int memberLimit);
 
+    /**
+     * Counts one more open connection of {@code client} (an address, or an IPv6 prefix) over every node, unless the
+     * client has {@code limit} open already. A dead node's connections stop counting with its lease.
+     *
+     * @return completes with a receipt for {@link #disconnect}, or with null when the client is at its limit; fails
+     *         when the engine is unreachable (the caller then counts on its own node only)
+     */
+    CompletionStage<String> connect(String client, int limit);
+
+    /** Counts one connection of {@code client} less, given its receipt from {@link #connect}. */
+    void disconnect(String client, String receipt);
+
     /** This node's identity in the chat: unique to this run of the node, a restart gets a new one. */
     String node();
 

@@ -213,6 +213,16 @@ public final class InMemoryEngine implements Engine {
                 && (!claimant.verified() || holder.name().equals(claimant.name()));
     }
 
+    /** One node: the node's own count (which the caller keeps) is the chat's, so nothing is counted here. */
+    @Override
+    public CompletionStage<String> connect(String client, int limit) {
+        return CompletableFuture.completedFuture(node);
+    }
+
+    @Override
+    public void disconnect(String client, String receipt) {
+    }
+
     @Override
     public String node() {
         return node;

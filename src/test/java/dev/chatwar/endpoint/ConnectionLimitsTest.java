@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 class ConnectionLimitsTest {
@@ -69,6 +71,56 @@ class ConnectionLimitsTest {
         assertNotNull(limits.reserve("192.0.2.1").reservation());
         assertNotNull(limits.reserve("192.0.2.1").reservation());
         assertNotNull(limits.reserve("192.0.2.2").reservation(), "IPv4 neighbours are separate clients");
+    }
+
+    /** A stand-in for the engine's count over every node, which refuses what it is told to. */
+    private static final class Chat implements ConnectionLimits.Shared {
+        final List<String> connected = new ArrayList<>();
+        final List<String> disconnected = new ArrayList<>();
+        boolean full;
+        boolean unreachable;
+
+        @Override
+        public CompletionStage<String> connect(String client, int limit) {
+            if (unreachable) {
+                return CompletableFuture.failedFuture(new IllegalStateException("Redis is down"));
+            }
+            if (full) {
+                return CompletableFuture.completedFuture(null);
+            }
+            connected.add(client);
+            return CompletableFuture.completedFuture("node-a");
+        }
+
+        @Override
+        public void disconnect(String client, String receipt) {
+            disconnected.add(client + " " + receipt);
+        }
+    }
+
+    @Test
+    void theChatsCountDecidesAndAReleaseGivesTheConnectionBackThere() {
+        Chat chat = new Chat();
+        ConnectionLimits limits = new ConnectionLimits(5, 100, 64, chat);
+        ConnectionLimits.Reservation counted = limits.reserve("2001:db8:0:1::7").reservation();
+        assertEquals(List.of("2001:db8:0:1::/64"), chat.connected, "the client, as the prefix");
+        chat.full = true; // the client's other connections are on other nodes
+        assertEquals(ConnectionLimits.Refusal.ADDRESS_LIMIT, limits.reserve("2001:db8:0:1::8").refusal());
+        assertEquals(1, limits.openTotal(), "a refused handshake holds no place here");
+        counted.release();
+        assertEquals(List.of("2001:db8:0:1::/64 node-a"), chat.disconnected);
+    }
+
+    @Test
+    void whenTheChatsCountIsUnreachableTheNodeCountsOnItsOwn() {
+        Chat chat = new Chat();
+        chat.unreachable = true;
+        ConnectionLimits limits = new ConnectionLimits(1, 100, 64, chat);
+        ConnectionLimits.Reservation local = limits.reserve("192.0.2.1").reservation();
+        assertNotNull(local, "an outage of Redis locks nobody out");
+        assertEquals(ConnectionLimits.Refusal.ADDRESS_LIMIT, limits.reserve("192.0.2.1").refusal(), "still limited");
+        local.release();
+        assertEquals(List.of(), chat.disconnected, "nothing to give back where nothing was counted");
     }
 
     @Test

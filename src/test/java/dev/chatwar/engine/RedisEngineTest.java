@@ -88,6 +88,9 @@ class RedisEngineTest extends EngineContract {
                 await(doomed.enter("r", "k-ann", guest("ann")));
                 await(doomed.enter("r", "k-bob", guest("bob")));
                 await(doomed.enter("other", "k-cid", guest("cid")));
+                assertNotNull(await(doomed.connect("2001:db8::/64", 2)));
+                assertNotNull(await(survivor.connect("2001:db8::/64", 2)));
+                assertEquals(null, await(survivor.connect("2001:db8::/64", 2)), "at the limit over both nodes");
                 long cutAt = System.nanoTime();
                 path.cut();
 
@@ -102,6 +105,7 @@ class RedisEngineTest extends EngineContract {
                 assertEquals(List.of("stays"), names(await(survivor.snapshot("r", 10))));
                 assertEquals(0, await(survivor.snapshot("other", 10)).count());
                 assertEquals("ann", await(survivor.enter("r", "k-ann2", guest("ann"))).user().name(), "free again");
+                assertNotNull(await(survivor.connect("2001:db8::/64", 2)), "the dead node's connections count no more");
 
                 path.restore();
                 assertEquals(Boolean.TRUE, atDoomed.lost.poll(15, TimeUnit.SECONDS), "its members must join again");
@@ -111,6 +115,20 @@ class RedisEngineTest extends EngineContract {
                 doomed.close();
             }
         }
+    }
+
+    @Test
+    void aClientsConnectionsAreCountedOverEveryNodeAndAReceiptGivesOneBackOnce() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        String first = await(east.connect("192.0.2.1", 2));
+        assertNotNull(first);
+        assertNotNull(await(west.connect("192.0.2.1", 2)));
+        assertEquals(null, await(east.connect("192.0.2.1", 2)));
+        assertNotNull(await(east.connect("192.0.2.2", 2)), "another client");
+        east.disconnect("192.0.2.1", first);
+        assertNotNull(await(west.connect("192.0.2.1", 2)), "given back, on any node");
+        assertEquals(null, await(west.connect("192.0.2.1", 2)));
     }
 
     @Test

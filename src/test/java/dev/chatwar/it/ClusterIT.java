@@ -70,6 +70,11 @@ class ClusterIT extends TwoNodeContract {
     }
 
     @Override
+    int perAddressLimit() {
+        return 100;
+    }
+
+    @Override
     RedisServer redis() {
         return redis;
     }

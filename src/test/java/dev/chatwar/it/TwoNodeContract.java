@@ -46,6 +46,9 @@ abstract class TwoNodeContract {
 
     abstract RedisServer redis();
 
+    /** The nodes' {@code CHAT_MAX_CONNECTIONS_PER_ADDRESS}. */
+    abstract int perAddressLimit();
+
     /** A test that failed while Redis was down must not take the next one down with it. */
     @BeforeEach
     void redisRuns() throws Exception {
@@ -161,6 +164,41 @@ abstract class TwoNodeContract {
             joining.shutdownNow();
             for (TestClient client : clients) {
                 client.close();
+            }
+        }
+    }
+
+    @Test
+    void theConnectionsPerAddressAreCountedOverBothNodes() throws Exception {
+        URL east = east();
+        URL west = west();
+        awaitHealth(east, "UP");
+        awaitHealth(west, "UP");
+        String address = Crowd.address(44, 7);
+        List<RawWebSocket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < perAddressLimit(); i++) {
+                RawWebSocket member = RawWebSocket.open(i % 2 == 0 ? east : west, "room=limit&name=m", true, 0,
+                        address);
+                open.add(member);
+                assertEquals(101, member.status(), "connection " + (i + 1));
+            }
+            for (URL node : List.of(east, west)) {
+                RawWebSocket refused = RawWebSocket.open(node, "room=limit&name=m", true, 0, address);
+                open.add(refused);
+                assertEquals(429, refused.status(), "one more, on either node: the limit is the chat's");
+            }
+            open.remove(0).close();
+            long deadline = System.nanoTime() + PROMPT.toNanos();
+            RawWebSocket again;
+            do { // the close reaches the count when the server has handled it; no message tells the client
+                again = RawWebSocket.open(west, "room=limit&name=m", true, 0, address);
+                open.add(again);
+            } while (again.status() != 101 && System.nanoTime() < deadline);
+            assertEquals(101, again.status(), "a closed connection gives its place back, to any node");
+        } finally {
+            for (RawWebSocket member : open) {
+                member.close();
             }
         }
     }

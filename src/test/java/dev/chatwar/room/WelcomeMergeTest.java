@@ -79,6 +79,16 @@ class WelcomeMergeTest {
         }
 
         @Override
+        public CompletionStage<String> connect(String client, int limit) {
+            return engine.connect(client, limit);
+        }
+
+        @Override
+        public void disconnect(String client, String receipt) {
+            engine.disconnect(client, receipt);
+        }
+
+        @Override
         public String node() {
             return engine.node();
         }

@@ -84,7 +84,11 @@ public final class RedisEngine implements Engine {
     private static final Script SNAPSHOT = Script.named("snapshot.lua");
     private static final Script EVICT = Script.named("evict.lua");
     private static final Script PRUNE = Script.named("prune.lua");
-    private static final List<Script> SCRIPTS = List.of(PUBLISH, ENTER, LEAVE, CLAIM, SNAPSHOT, EVICT, PRUNE);
+    private static final Script CONNECT = Script.named("connect.lua");
+    private static final Script DISCONNECT = Script.named("disconnect.lua");
+    private static final Script FORGET = Script.named("forget.lua");
+    private static final List<Script> SCRIPTS = List.of(PUBLISH, ENTER, LEAVE, CLAIM, SNAPSHOT, EVICT, PRUNE, CONNECT,
+            DISCONNECT, FORGET);
     private static final String CONTROL_REPLACED = "ctl replaced ";
     private static final String CONTROL_SIGNAL = "ctl signal ";
 
@@ -102,9 +106,13 @@ public final class RedisEngine implements Engine {
     private final NodeLease lease;
     /** The key of the chat's member count over all rooms and nodes, and its value as last read. */
     private final String population;
+    /** The key of the chat's open connections per client (see {@code connect.lua}). */
+    private final String clients;
     private volatile long clusterMembers;
     /** Leaves that failed while Redis was unreachable; finished after the next renewal of the lease. */
     private final Set<Departure> unfinishedLeaves = ConcurrentHashMap.newKeySet();
+    /** Connections whose end could not be counted while Redis was unreachable: client, then receipt. */
+    private final Set<List<String>> unfinishedDisconnects = ConcurrentHashMap.newKeySet();
     private volatile StatefulRedisConnection<String, String> commands;
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
     private volatile boolean closed;
@@ -134,6 +142,7 @@ public final class RedisEngine implements Engine {
         this.historyTtlSeconds = historyTtlSeconds;
         this.probeChannel = prefix + ":probe:" + UUID.randomUUID();
         this.population = prefix + ":population";
+        this.clients = prefix + ":clients";
         this.lease = new NodeLease(() -> commands, prefix, nodeTimeout, new LeaseOwner());
         // Built on the connector thread: Netty's start-up leaves per-thread caches on the thread that runs it.
         try {
@@ -144,7 +153,7 @@ public final class RedisEngine implements Engine {
             connector.shutdownNow();
             throw new IllegalStateException("the Redis client could not be created", e);
         }
-        connector.execute(this::connect);
+        connector.execute(this::establish);
         connector.scheduleWithFixedDelay(this::probe, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(),
                 TimeUnit.MILLISECONDS);
         connector.scheduleWithFixedDelay(lease::tick, lease.every().toMillis(), lease.every().toMillis(),
@@ -458,6 +467,38 @@ public final class RedisEngine implements Engine {
     }
 
     @Override
+    public CompletionStage<String> connect(String client, int limit) {
+        StatefulRedisConnection<String, String> connection = commands;
+        if (connection == null) {
+            return CompletableFuture.failedFuture(new EngineUnavailableException("Redis is not connected", null));
+        }
+        String node = lease.node();
+        return dispatched(() -> Script.<Long>run(CONNECT, connection.async(), new String[] {clients, nodeClients(node)},
+                new String[] {client, Integer.toString(limit)}, ScriptOutputType.INTEGER))
+                .thenApply(counted -> counted == 1L ? node : null);
+    }
+
+    /** The receipt is the node that counted the connection: after a lost lease, a later identity's are not its. */
+    @Override
+    public void disconnect(String client, String receipt) {
+        StatefulRedisConnection<String, String> connection = commands;
+        if (connection == null) {
+            unfinishedDisconnects.add(List.of(client, receipt));
+            return;
+        }
+        dispatched(() -> Script.<Long>run(DISCONNECT, connection.async(), new String[] {clients,
+                nodeClients(receipt)}, new String[] {client}, ScriptOutputType.INTEGER))
+                .exceptionally(failure -> {
+                    unfinishedDisconnects.add(List.of(client, receipt));
+                    return null;
+                });
+    }
+
+    private String nodeClients(String node) {
+        return prefix + ":node:" + node + ":clients";
+    }
+
+    @Override
     public String node() {
         return lease.node();
     }
@@ -493,6 +534,8 @@ public final class RedisEngine implements Engine {
                 members += gone.size();
             }
             redis.del(nodeRooms(dead));
+            Script.run(FORGET, redis, new String[] {clients, nodeClients(dead)}, new String[0],
+                    ScriptOutputType.INTEGER);
             telemetry.nodeExpired(members);
         }
 
@@ -514,6 +557,10 @@ public final class RedisEngine implements Engine {
             telemetry.leaseRenewed();
             if (!unfinishedLeaves.isEmpty()) {
                 dispatcher.execute(RedisEngine.this::finishLeaves);
+            }
+            for (List<String> pending : List.copyOf(unfinishedDisconnects)) {
+                unfinishedDisconnects.remove(pending);
+                disconnect(pending.get(0), pending.get(1));
             }
         }
     }
@@ -564,7 +611,7 @@ public final class RedisEngine implements Engine {
     }
 
     /** Connects both connections, retrying each second until Redis answers; runs on the connector thread. */
-    private void connect() {
+    private void establish() {
         if (closed) {
             return;
         }
@@ -599,7 +646,7 @@ public final class RedisEngine implements Engine {
                         RETRY_CONNECT.toSeconds());
             }
             if (!closed) {
-                connector.schedule(this::connect, RETRY_CONNECT.toMillis(), TimeUnit.MILLISECONDS);
+                connector.schedule(this::establish, RETRY_CONNECT.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
     }
@@ -645,7 +692,7 @@ public final class RedisEngine implements Engine {
             connection.closeAsync();
             pubsub = null;
             commands = null;
-            connect();
+            establish();
         }
     }
 
