@@ -11,6 +11,8 @@
 #   bench/run.sh churn     # the chat only: 5 rounds of 2,000 members who vanish, 3 waves of 2,000 polite closes
 #   bench/run.sh redis [rounds]  # the chat in memory beside the chat on Redis (CHAT_REDIS_URL): a quiet room's
 #                                # latency, 100 receivers at 100,000 deliveries/s, and the N=1,000 max-rate search
+#   bench/run.sh cluster [rounds]  # on one Redis: the N=1,000 max-rate search on one node, then with the room split
+#                                  # over two nodes (both on the server's CPU: this machine has two cores)
 #
 # The chat's abuse limits are lifted for the run (every client comes from 127.0.0.x and sends far above 10/s).
 # Peers: the seed needs Debian's python3-tornado; Node ws and Bun come from npm (bench/peers/package-lock.json).
@@ -25,7 +27,9 @@ tomcat_version=$(sed -n "s:.*<tomcat.version>\(.*\)</tomcat.version>.*:\1:p" pom
 home="$root/target/apache-tomcat-${tomcat_version}"
 scratch=$(mktemp -d)
 server_pid=""
-trap 'stop_server; rm -rf "$scratch"' EXIT
+other_pid="" # a second node (cluster)
+keep_logs() { mkdir -p target/bench-logs && cp "$scratch"/*.log target/bench-logs/ 2>/dev/null || true; }
+trap 'stop_server; [ -z "$other_pid" ] || kill "$other_pid" 2>/dev/null || true; keep_logs; rm -rf "$scratch"' EXIT
 
 stop_server() {
   if [ -n "$server_pid" ]; then
@@ -37,12 +41,12 @@ stop_server() {
 
 # start_server NAME [extra CATALINA_OPTS]: sets $port, $pid (the process to measure), $url, $format.
 start_server() {
-  local name=$1 log="$scratch/$1.log"
+  local name=$1 log="$scratch/$1${CHAT_NODE:-}.log"
   : > "$log" # exists before the server writes it, so polling it below cannot fail (set -e) on a slow start
   format=text
   case "$name" in
     chat)
-      local base="$scratch/tomcat"
+      local base="$scratch/tomcat${CHAT_NODE:-}"
       rm -rf "$base" && mkdir -p "$base"/{conf,logs,temp,work,webapps}
       cp "$home"/conf/{catalina.properties,context.xml,web.xml} "$base/conf/"
       cp docker/server.xml docker/logging.properties "$base/conf/"
@@ -80,6 +84,16 @@ start_server() {
   if ! kill -0 "$server_pid" 2>/dev/null || [ -z "$port" ]; then
     echo "$name did not start; its log:" >&2; cat "$log" >&2; exit 1
   fi
+}
+
+# start_redis: Debian's redis-server on a free port ($redis_port), pinned with the load client to CPU 0 (in
+# production Redis has machines of its own); no persistence, nothing to measure there.
+start_redis() {
+  redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  taskset -c 0 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$scratch" \
+    > "$scratch/redis.log" 2>&1 &
+  redis_pid=$!
+  trap 'stop_server; [ -z "$other_pid" ] || kill "$other_pid" 2>/dev/null || true; kill $redis_pid 2>/dev/null || true; keep_logs; rm -rf "$scratch"' EXIT
 }
 
 # bench NAME ARGS...: one load-client run against the running server.
@@ -159,11 +173,7 @@ case "$size" in
     stop_server
     ;;
   redis) # Debian's redis-server, pinned with the load client to CPU 0 (in production Redis has machines of its own)
-    redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    taskset -c 0 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$scratch" \
-      > "$scratch/redis.log" 2>&1 &
-    redis_pid=$!
-    trap 'stop_server; kill $redis_pid 2>/dev/null || true; rm -rf "$scratch"' EXIT
+    start_redis
     for round in $(seq 1 "${2:-1}"); do
       echo "# round $round"
       for variant in memory redis; do
@@ -177,5 +187,23 @@ case "$size" in
     done
     unset CHAT_REDIS_URL
     ;;
-  *) echo "usage: bench/run.sh small|full|profile|churn|redis [ROUNDS]|only NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
+  cluster)
+    start_redis
+    export CHAT_REDIS_URL="redis://127.0.0.1:$redis_port"
+    for round in $(seq 1 "${2:-1}"); do
+      echo "# round $round"
+      start_server chat
+      bench chat-redis-1-node --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 --max-rate 10000 || true
+      stop_server
+      CHAT_NODE=1 start_server chat
+      first_url=$url other_pid=$server_pid server_pid=""
+      CHAT_NODE=2 start_server chat
+      bench chat-redis-2-nodes --url2 "$first_url" --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 \
+        --max-rate 10000 || true
+      stop_server
+      kill "$other_pid" 2>/dev/null || true; wait "$other_pid" 2>/dev/null || true; other_pid=""
+    done
+    unset CHAT_REDIS_URL
+    ;;
+  *) echo "usage: bench/run.sh small|full|profile|churn|redis [ROUNDS]|cluster [ROUNDS]|only NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
 esac

@@ -80,7 +80,7 @@ public final class FanoutBench implements WsConnection.Listener {
 
     record Options(URI url, String mode, String label, int receivers, int senders, int rate, int seconds, int warmup,
                    long serverPid, String format, int stalled, int sourceAddresses, double p99LimitMs, int maxRate,
-                   boolean spoken) {
+                   boolean spoken, URI url2) {
         static Options parse(String[] args) {
             Map<String, String> values = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) {
@@ -99,7 +99,8 @@ public final class FanoutBench implements WsConnection.Listener {
                     Integer.parseInt(values.getOrDefault("source-addresses", "1")),
                     Double.parseDouble(values.getOrDefault("p99-limit-ms", "50")),
                     Integer.parseInt(values.getOrDefault("max-rate", "100000")),
-                    Boolean.parseBoolean(values.getOrDefault("spoken", "false")));
+                    Boolean.parseBoolean(values.getOrDefault("spoken", "false")),
+                    values.containsKey("url2") ? URI.create(values.get("url2")) : null);
         }
     }
 
@@ -376,8 +377,6 @@ public final class FanoutBench implements WsConnection.Listener {
      * feels it at once.
      */
     private List<WsConnection> connect(int count, boolean stalled) throws Exception {
-        URI url = options.url();
-        int port = url.getPort() > 0 ? url.getPort() : 80;
         List<WsConnection> connections = new ArrayList<>(count);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(30, count / 200));
         int readyBefore = onLoop(() -> ready);
@@ -390,6 +389,9 @@ public final class FanoutBench implements WsConnection.Listener {
                 }
                 Thread.sleep(1);
             }
+            // With --url2 (a second node of the same chat), every other connection goes there.
+            URI url = options.url2() != null && i % 2 == 1 ? options.url2() : options.url();
+            int port = url.getPort() > 0 ? url.getPort() : 80;
             String name = (stalled ? "stalled" : "b") + i;
             URI uri = URI.create(url + (url.getQuery() == null ? "?" : "&") + "name=" + name);
             WsConnection connection = new WsConnection(uri, this);

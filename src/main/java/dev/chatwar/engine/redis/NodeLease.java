@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  *       member that joined in between would be sent away again if the lease turned out gone.
  * </ul>
  * Runs on the engine's connector thread only (it uses Lettuce's blocking API there, which is the engine's own
- * thread, not the container's).
+ * thread, not the container's), over a connection of its own.
  */
 final class NodeLease {
     private static final System.Logger LOG = System.getLogger(NodeLease.class.getName());
@@ -39,13 +39,13 @@ final class NodeLease {
         void lost(String oldNode, String node);
 
         /** {@code node} is dead: take its members out of every room and announce their leaves. */
-        void reap(String node);
+        void reap(RedisCommands<String, String> redis, String node);
 
         /** Rooms this node no longer has members in may be forgotten for it. */
-        void prune(String node);
+        void prune(RedisCommands<String, String> redis, String node);
 
         /** A renewal went through. */
-        void renewed();
+        void renewed(RedisCommands<String, String> redis);
     }
 
     private final Supplier<StatefulRedisConnection<String, String>> commands;
@@ -111,15 +111,15 @@ final class NodeLease {
                 owner.lost(old, node);
             }
             held = true;
-            owner.renewed();
-            owner.prune(node);
+            owner.renewed(redis);
+            owner.prune(redis, node);
             if (System.nanoTime() - upSince >= timeout.toNanos()) {
                 List<String> expired = Script.run(EXPIRED, redis, new String[] {nodesKey}, new String[0],
                         ScriptOutputType.MULTI);
                 for (String dead : expired) {
                     if (!dead.equals(node)) {
                         LOG.log(Level.WARNING, "node {0} did not renew its lease: its members leave", dead);
-                        owner.reap(dead);
+                        owner.reap(redis, dead);
                         redis.zrem(nodesKey, dead);
                     }
                 }

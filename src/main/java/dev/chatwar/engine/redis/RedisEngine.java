@@ -104,6 +104,8 @@ public final class RedisEngine implements Engine {
     private final ExecutorService dispatcher = Executors.newSingleThreadExecutor(owned);
     private final ConcurrentHashMap<String, Channel> channels = new ConcurrentHashMap<>();
     private final NodeLease lease;
+    /** Welcomes being read at once, at most; see {@link Throttle}. */
+    private final Throttle snapshots = new Throttle(16);
     /** The key of the chat's member count over all rooms and nodes, and its value as last read. */
     private final String population;
     /** The key of the chat's open connections per client (see {@code connect.lua}). */
@@ -114,6 +116,12 @@ public final class RedisEngine implements Engine {
     /** Connections whose end could not be counted while Redis was unreachable: client, then receipt. */
     private final Set<List<String>> unfinishedDisconnects = ConcurrentHashMap.newKeySet();
     private volatile StatefulRedisConnection<String, String> commands;
+    /**
+     * The lease's own connection: a renewal must never wait behind the events and joins queued on {@link #commands}
+     * (under a join storm, that queue held renewals past the node timeout, and the other nodes declared a live node
+     * dead).
+     */
+    private volatile StatefulRedisConnection<String, String> leaseCommands;
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
     private volatile boolean closed;
     /** This node's probe channel; see {@link #probe}. */
@@ -143,7 +151,7 @@ public final class RedisEngine implements Engine {
         this.probeChannel = prefix + ":probe:" + UUID.randomUUID();
         this.population = prefix + ":population";
         this.clients = prefix + ":clients";
-        this.lease = new NodeLease(() -> commands, prefix, nodeTimeout, new LeaseOwner());
+        this.lease = new NodeLease(() -> leaseCommands, prefix, nodeTimeout, new LeaseOwner());
         // Built on the connector thread: Netty's start-up leaves per-thread caches on the thread that runs it.
         try {
             Lettuce built = connector.submit(() -> createClient(uri)).get(30, TimeUnit.SECONDS);
@@ -182,7 +190,7 @@ public final class RedisEngine implements Engine {
             public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
                 if (connection == pubsub) {
                     connector.execute(RedisEngine.this::resubscribe);
-                } else if (connection == commands) {
+                } else if (connection == leaseCommands) {
                     lease.reconnected();
                     connector.execute(lease::tick);
                 }
@@ -444,8 +452,8 @@ public final class RedisEngine implements Engine {
             return CompletableFuture.failedFuture(new EngineUnavailableException("Redis is not connected", null));
         }
         String[] keys = {key(room, "seq"), key(room, "members"), key(room, "history")};
-        return dispatched(() -> Script.<List<Object>>run(SNAPSHOT, connection.async(), keys,
-                new String[] {Integer.toString(memberLimit)}, ScriptOutputType.MULTI))
+        return snapshots.run(() -> dispatched(() -> Script.<List<Object>>run(SNAPSHOT, connection.async(), keys,
+                new String[] {Integer.toString(memberLimit)}, ScriptOutputType.MULTI)))
                 .thenApply(reply -> {
                     long lastId = reply.get(0) == null ? Long.MIN_VALUE : Long.parseLong((String) reply.get(0));
                     List<User> members = ((List<?>) reply.get(2)).stream()
@@ -518,8 +526,7 @@ public final class RedisEngine implements Engine {
         }
 
         @Override
-        public void reap(String dead) {
-            RedisCommands<String, String> redis = commands.sync();
+        public void reap(RedisCommands<String, String> redis, String dead) {
             int members = 0;
             for (String room : redis.smembers(nodeRooms(dead))) {
                 String[] keys = {key(room, "members"), key(room, "names"), key(room, "nodes"), nodeRooms(dead),
@@ -540,8 +547,7 @@ public final class RedisEngine implements Engine {
         }
 
         @Override
-        public void prune(String node) {
-            RedisCommands<String, String> redis = commands.sync();
+        public void prune(RedisCommands<String, String> redis, String node) {
             for (String room : redis.smembers(nodeRooms(node))) {
                 if (!channels.containsKey(room)) {
                     Script.run(PRUNE, redis, new String[] {key(room, "nodes"), nodeRooms(node)},
@@ -551,8 +557,8 @@ public final class RedisEngine implements Engine {
         }
 
         @Override
-        public void renewed() {
-            String count = commands.sync().get(population);
+        public void renewed(RedisCommands<String, String> redis) {
+            String count = redis.get(population);
             clusterMembers = count == null ? 0 : Long.parseLong(count);
             telemetry.leaseRenewed();
             if (!unfinishedLeaves.isEmpty()) {
@@ -597,7 +603,7 @@ public final class RedisEngine implements Engine {
 
     private void closeNow() {
         lease.drop();
-        for (AutoCloseable connection : new AutoCloseable[] {pubsub, commands}) {
+        for (AutoCloseable connection : new AutoCloseable[] {pubsub, commands, leaseCommands}) {
             if (connection != null) {
                 try {
                     connection.close();
@@ -610,7 +616,7 @@ public final class RedisEngine implements Engine {
         resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     }
 
-    /** Connects both connections, retrying each second until Redis answers; runs on the connector thread. */
+    /** Connects the connections, retrying each second until Redis answers; runs on the connector thread. */
     private void establish() {
         if (closed) {
             return;
@@ -623,6 +629,9 @@ public final class RedisEngine implements Engine {
                     script.load(connection.sync());
                 }
                 commands = connection;
+            }
+            if (leaseCommands == null) {
+                leaseCommands = client.connect();
             }
             if (pubsub == null) {
                 StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub();
