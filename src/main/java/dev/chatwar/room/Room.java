@@ -15,6 +15,7 @@ import dev.chatwar.protocol.User;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -110,10 +111,20 @@ final class Room implements Engine.Subscriber {
             List<User> present = snapshot.count() <= presenceLimit ? snapshot.members() : List.of();
             queue(newcomer.connection(), codec.encode(welcome(newcomer, present, snapshot.count(),
                     snapshot.history(), since)), toFlush);
+            // A member enters the presence a moment before its join is ordered, so the welcome may list someone
+            // whose join comes after it: that join tells the newcomer nothing new and is left out (its own is not).
+            Set<User> listed = new HashSet<>(present);
             for (RoomEvent event : meanwhile) {
-                if (Long.parseLong(event.id()) > snapshot.lastId()) {
-                    queue(newcomer.connection(), codec.encode(event), toFlush);
+                if (Long.parseLong(event.id()) <= snapshot.lastId()) {
+                    continue; // the snapshot reflects it
                 }
+                if (event instanceof Leave) {
+                    listed.remove(event.user());
+                } else if (event instanceof Join && !event.user().equals(newcomer.user())
+                        && listed.remove(event.user())) {
+                    continue;
+                }
+                queue(newcomer.connection(), codec.encode(event), toFlush);
             }
         }
         finish(toFlush, System.nanoTime());

@@ -167,4 +167,21 @@ class WelcomeMergeTest {
         chat.leave(watcher);
         chat.leave(alice);
     }
+
+    @Test
+    void aMemberListedInTheWelcomeIsNotAnnouncedAgainByAJoinThatCameMeanwhile() throws Exception {
+        Member alice = speaker();
+        RecordingConnection carolSees = new RecordingConnection();
+        RecordingConnection bobSees = new RecordingConnection();
+        chat.join("r", "carol", "10.0.0.3", carolSees); // in the presence now; her join is ordered after her welcome
+        chat.join("r", "bob", "10.0.0.2", bobSees); // his snapshot lists carol, and her join reaches him meanwhile
+        engine.answer();
+        List<String> seen = frames(bobSees).stream().map(f -> f.path("type").asText() + ":"
+                + (f.path("type").asText().equals("welcome") ? f.path("members").size()
+                : f.path("user").path("name").asText())).toList();
+        assertEquals(List.of("welcome:3", "join:bob"), seen, "carol is listed once, not announced after");
+        assertEquals("join:carol", frames(carolSees).stream().skip(1).findFirst()
+                .map(f -> f.path("type").asText() + ":" + f.path("user").path("name").asText()).orElse(""));
+        chat.leave(alice);
+    }
 }
