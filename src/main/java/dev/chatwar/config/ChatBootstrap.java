@@ -73,8 +73,8 @@ public final class ChatBootstrap implements ServletContextListener {
 
     /**
      * Graceful stop: health turns 503, every member still connected leaves (the other nodes' members see each leave at
-     * once) and gets 1001 (going away), the closes finish, and nothing of ours is left running or registered. (Tomcat's WebSocket listener stops first and closes its sessions
-     * itself; other containers may leave that to us.)
+     * once) and gets 1001 (going away), the closes finish, and nothing of ours is left running or registered.
+     * (Tomcat's WebSocket listener stops first and closes its sessions itself; other containers may leave that to us.)
      */
     @Override
     public void contextDestroyed(ServletContextEvent event) {

@@ -47,20 +47,25 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The engine of a chat served by many nodes: Redis orders each room's events, keeps its history and carries its
- * events to every node. The only class that talks to Redis.
+ * The engine of a chat served by many nodes: Redis orders each room's events, keeps its history and its presence,
+ * and carries its events to every node. With {@link NodeLease} and {@link Script}, the only code that talks to Redis.
  *
- * <p>Per room, under {@code <prefix>:{<room>}} (one hash slot, so a Redis Cluster runs each script on one node): a
- * counter {@code :seq}, the history stream {@code :history}, the resend index {@code :resends} and the filed resume
- * tokens {@code :resume}; events travel on the channel {@code <prefix>:{<room>}}, with control lines
- * ({@code ctl replaced <key>}, from {@code claim.lua}) that reach the nodes and no client. One Lua script ({@code publish.lua}) takes the id, keeps a message and
- * publishes, atomically; every node, the publishing one included, delivers what its subscription receives, so all
- * nodes see one order.
+ * <p>Per room, under {@code <prefix>:{<room>}} (one hash slot): a counter {@code :seq}, the history stream
+ * {@code :history}, the resend index {@code :resends}, and the presence: members {@code :members}, names in use
+ * {@code :names}, members per node {@code :nodes}. Events travel on the channel {@code <prefix>:{<room>}}, with
+ * control lines that reach the nodes and no client ({@code ctl replaced <key>} from {@code claim.lua}, and
+ * {@code ctl signal} for typing, never kept). For the whole chat: the nodes' leases {@code <prefix>:nodes}, each
+ * node's rooms and connection counts ({@code <prefix>:node:<node>:rooms|clients}), the connection counts per client
+ * {@code <prefix>:clients}, the verified names {@code <prefix>:verified} and the member count
+ * {@code <prefix>:population}. The presence scripts touch those chat-wide keys too, so the chat needs one Redis
+ * primary (with replicas or Sentinel), not a Redis Cluster. Every change is one Lua script, atomic: {@code publish.lua}
+ * takes the id, keeps a message and publishes; {@code enter.lua} chooses and takes a name. Every node, the publishing
+ * one included, delivers what its subscription receives, so all nodes see one order.
  *
- * <p>Connections: one for commands, one for pub/sub, both reconnecting by themselves. A command issued while
- * disconnected fails at once (Lettuce's default would queue it without bound and replay it later, out of order), and
- * one that gets no answer within {@link #COMMAND_TIMEOUT} fails too. A Redis that is unreachable at startup does not
- * stop the node: it starts {@linkplain Status#DOWN down} and connects when Redis comes.
+ * <p>Connections: one for commands, one for pub/sub, one for the lease, all reconnecting by themselves. A command
+ * issued while disconnected fails at once (Lettuce's default would queue it without bound and replay it later, out of
+ * order), and one that gets no answer within {@link #COMMAND_TIMEOUT} fails too. A Redis that is unreachable at
+ * startup does not stop the node: it starts {@linkplain Status#DOWN down} and connects when Redis comes.
  *
  * <p>Threads: every call into Lettuce starts on this engine's own dispatcher thread (or on Netty's), never on the
  * container's: Netty keeps per-thread caches on any thread that writes to a channel, and on Tomcat's request threads
