@@ -17,6 +17,7 @@ import dev.chatwar.support.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -171,7 +172,8 @@ class RedisChatTest {
         Client alice = entered(east, "r", "alice");
         say(east, alice, "once", "c-1");
         String id = bob.nextMessage().path("id").asText();
-        east.leave(alice.member); // her connection dropped before the message was confirmed to her
+        // Her connection dropped before the message was confirmed to her; her name is free once her leave is ordered.
+        east.leave(alice.member).toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         Client aliceAgain = entered(west, "r", "alice"); // her page, reconnected through the other node
         say(west, aliceAgain, "once", "c-1");
         JsonNode original = aliceAgain.nextMessage();
