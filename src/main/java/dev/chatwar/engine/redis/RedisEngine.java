@@ -532,6 +532,9 @@ public final class RedisEngine implements Engine {
 
         @Override
         public void reap(RedisCommands<String, String> redis, String dead) {
+            // Its connections first: whoever hears a leave below finds the dead node's counts gone already.
+            Script.run(FORGET, redis, new String[] {clients, nodeClients(dead)}, new String[0],
+                    ScriptOutputType.INTEGER);
             int members = 0;
             for (String room : redis.smembers(nodeRooms(dead))) {
                 String[] keys = {key(room, "members"), key(room, "names"), key(room, "nodes"), nodeRooms(dead),
@@ -546,8 +549,6 @@ public final class RedisEngine implements Engine {
                 members += gone.size();
             }
             redis.del(nodeRooms(dead));
-            Script.run(FORGET, redis, new String[] {clients, nodeClients(dead)}, new String[0],
-                    ScriptOutputType.INTEGER);
             telemetry.nodeExpired(members);
         }
 
