@@ -34,11 +34,11 @@ public final class ConnectionLimits {
 
     /** Where the chat counts each client's connections over every node; the engine, with Redis. */
     public interface Shared {
-        /** One node: its own count is the chat's. */
+        /** One node: its own count is the chat's, so every connection the node allows is counted here too. */
         Shared NONE = new Shared() {
             @Override
             public CompletionStage<String> connect(String client, int limit) {
-                return CompletableFuture.completedFuture(null);
+                return CompletableFuture.completedFuture("");
             }
 
             @Override
@@ -125,7 +125,7 @@ public final class ConnectionLimits {
         try {
             receipt = shared.connect(client, perAddress).toCompletableFuture()
                     .get(SHARED_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            if (receipt == null && shared != Shared.NONE) {
+            if (receipt == null) {
                 release(client);
                 return new Outcome(null, Refusal.ADDRESS_LIMIT);
             }

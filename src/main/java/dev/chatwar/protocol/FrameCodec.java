@@ -54,12 +54,7 @@ public final class FrameCodec {
      * @throws IllegalArgumentException when the text is not a room event this version knows
      */
     public ServerEvent.RoomEvent decodeFromStore(String json, String id) {
-        JsonNode node;
-        try {
-            node = mapper.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not JSON: " + clip(json), e);
-        }
+        JsonNode node = stored(json);
         User user = user(node.path("user"));
         String room = node.path("room").asText();
         String ts = node.path("ts").asText();
@@ -79,12 +74,7 @@ public final class FrameCodec {
      * @throws IllegalArgumentException when the text is not such a notice
      */
     public ServerEvent.Typing decodeTyping(String json) {
-        JsonNode node;
-        try {
-            node = mapper.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not JSON: " + clip(json), e);
-        }
+        JsonNode node = stored(json);
         if (!"typing".equals(node.path("type").asText())) {
             throw new IllegalArgumentException("not a typing notice: " + clip(json));
         }
@@ -97,8 +87,13 @@ public final class FrameCodec {
      * @throws IllegalArgumentException when the text is not JSON
      */
     public User decodeUser(String json) {
+        return user(stored(json));
+    }
+
+    /** JSON a store or another node kept or sent: not the client's, so malformed is a fault, not a refusal. */
+    private JsonNode stored(String json) {
         try {
-            return user(mapper.readTree(json));
+            return mapper.readTree(json);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not JSON: " + clip(json), e);
         }

@@ -137,8 +137,14 @@ class RedisEngineTest extends EngineContract {
         Engine survivor = node();
         Inbox atSurvivor = subscribed(survivor, "r");
         Engine stopping = newNode();
+        String node = stopping.node();
         await(stopping.enter("r", "k-ann", guest("ann"))); // as if its leave never went through
         stopping.close();
+        // Still listed (nobody reaps before being up a whole timeout, and the survivor just started), run out now.
+        assertEquals(":1", redis.command("EVAL", "local expiry = redis.call('ZSCORE', KEYS[1], ARGV[1])"
+                + " local now = redis.call('TIME')"
+                + " return expiry and tonumber(expiry) <= now[1] * 1000 + math.floor(now[2] / 1000) and 1 or 0",
+                "1", "test:nodes", node), "its lease runs out when it stops, not a node timeout later");
         RoomEvent leave = atSurvivor.events.poll(2 * RedisServer.NODE_TIMEOUT.toSeconds() + 2, TimeUnit.SECONDS);
         assertNotNull(leave, "the member left behind is never taken out");
         assertEquals("ann", leave.user().name());

@@ -117,9 +117,9 @@ public final class RedisEngine implements Engine {
     private final String clients;
     private volatile long clusterMembers;
     /** Leaves that failed while Redis was unreachable; finished after the next renewal of the lease. */
-    private final Set<Departure> unfinishedLeaves = ConcurrentHashMap.newKeySet();
+    private final Set<Place> unfinishedLeaves = ConcurrentHashMap.newKeySet();
     /** Connections whose end could not be counted while Redis was unreachable: client, then receipt. */
-    private final Set<List<String>> unfinishedDisconnects = ConcurrentHashMap.newKeySet();
+    private final Set<Counted> unfinishedDisconnects = ConcurrentHashMap.newKeySet();
     private volatile StatefulRedisConnection<String, String> commands;
     /**
      * The lease's own connection: a renewal must never wait behind the events and joins queued on {@link #commands}
@@ -382,13 +382,22 @@ public final class RedisEngine implements Engine {
     @Override
     public CompletionStage<Integer> leave(String room, String memberKey) {
         return leaveNow(room, memberKey).thenApply(Departure::count).exceptionally(failure -> {
-            unfinishedLeaves.add(new Departure(room, memberKey, -1, null));
+            unfinishedLeaves.add(new Place(room, memberKey));
             return -1;
         });
     }
 
-    /** A member taken out of a room's presence: the room's count after, and the member as it was (or null). */
-    private record Departure(String room, String memberKey, int count, User user) {
+    /** A member's place in a room's presence. */
+    private record Place(String room, String memberKey) {
+    }
+
+    /** A connection counted for a client, with the receipt that gives it back. */
+    private record Counted(String client, String receipt) {
+    }
+
+    /** What taking a member out left: the room's count after, and the member as it was; or -1 and null. */
+    private record Departure(int count, User user) {
+        static final Departure NONE = new Departure(-1, null);
     }
 
     private CompletableFuture<Departure> leaveNow(String room, String memberKey) {
@@ -399,14 +408,13 @@ public final class RedisEngine implements Engine {
         String[] keys = {key(room, "members"), key(room, "names"), key(room, "nodes"), population};
         return dispatched(() -> Script.<List<Object>>run(LEAVE, connection.async(), keys, new String[] {memberKey},
                 ScriptOutputType.MULTI))
-                .thenApply(reply -> reply.isEmpty() ? new Departure(room, memberKey, -1, null)
-                        : new Departure(room, memberKey, ((Long) reply.get(0)).intValue(),
-                                codec.decodeUser((String) reply.get(1))));
+                .thenApply(reply -> reply.isEmpty() ? Departure.NONE
+                        : new Departure(((Long) reply.get(0)).intValue(), codec.decodeUser((String) reply.get(1))));
     }
 
     /** After a reconnect: the leaves that failed during the outage, each announced once it went through. */
     private void finishLeaves() {
-        for (Departure pending : List.copyOf(unfinishedLeaves)) {
+        for (Place pending : List.copyOf(unfinishedLeaves)) {
             unfinishedLeaves.remove(pending);
             leaveNow(pending.room(), pending.memberKey()).whenComplete((done, failure) -> {
                 if (failure != null) {
@@ -496,13 +504,13 @@ public final class RedisEngine implements Engine {
     public void disconnect(String client, String receipt) {
         StatefulRedisConnection<String, String> connection = commands;
         if (connection == null) {
-            unfinishedDisconnects.add(List.of(client, receipt));
+            unfinishedDisconnects.add(new Counted(client, receipt));
             return;
         }
         dispatched(() -> Script.<Long>run(DISCONNECT, connection.async(), new String[] {clients,
                 nodeClients(receipt)}, new String[] {client}, ScriptOutputType.INTEGER))
                 .exceptionally(failure -> {
-                    unfinishedDisconnects.add(List.of(client, receipt));
+                    unfinishedDisconnects.add(new Counted(client, receipt));
                     return null;
                 });
     }
@@ -570,9 +578,9 @@ public final class RedisEngine implements Engine {
             if (!unfinishedLeaves.isEmpty()) {
                 dispatcher.execute(RedisEngine.this::finishLeaves);
             }
-            for (List<String> pending : List.copyOf(unfinishedDisconnects)) {
+            for (Counted pending : List.copyOf(unfinishedDisconnects)) {
                 unfinishedDisconnects.remove(pending);
-                disconnect(pending.get(0), pending.get(1));
+                disconnect(pending.client(), pending.receipt());
             }
         }
     }
@@ -779,12 +787,8 @@ public final class RedisEngine implements Engine {
     }
 
     private static <T> CompletionStage<T> unavailable(Throwable failure) {
-        Throwable cause = unwrap(failure);
+        Throwable cause = Script.unwrap(failure);
         return CompletableFuture.failedFuture(cause instanceof EngineUnavailableException ? cause
                 : new EngineUnavailableException("Redis: " + cause.getMessage(), cause));
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        return Script.unwrap(failure);
     }
 }
