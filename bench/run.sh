@@ -5,9 +5,17 @@
 #
 #   bench/run.sh small     # seconds, chat only: what CI runs to prove the benchmark works
 #   bench/run.sh full      # the README's tables: the chat beside the seed (Tornado), Node ws and Bun (~30 min)
-#   bench/run.sh profile   # N=100 at 100,000 deliveries/s with Java Flight Recorder: target/bench-server.jfr
+#   bench/run.sh profile   # Java Flight Recorder: N=100 at 100,000 deliveries/s (target/bench-server.jfr), then
+#                          # N=1,000 at 500,000 deliveries/s (target/bench-server-1000.jfr)
 #   bench/run.sh only chat|seed|ws|bun [rounds]   # the full scenarios for one server
 #   bench/run.sh connections chat|seed|ws|bun     # only the idle-connections scenario for one server
+#   bench/run.sh rates chat|seed|ws|bun [rounds]  # only the rate scenarios (no idle connections)
+#   bench/run.sh frames [rounds]  # the rate scenarios for the chat with binary frames (the page's way), with text
+#                                 # frames (CHAT_BINARY=0) and Bun, interleaved
+#   bench/run.sh gc        # the chat's 19,000 idle connections and five broadcasts under each collector of JDK 17
+#                          # (serial, parallel, G1, ZGC), the image's CATALINA_OPTS otherwise unchanged
+#   bench/run.sh deflate [rounds]  # the chat's rate scenarios with clients that offer permessage-deflate as browsers
+#                                  # do, with the chat's default, then with CHAT_PERMESSAGE_DEFLATE=true
 #   bench/run.sh churn     # the chat only: 5 rounds of 2,000 members who vanish, 3 waves of 2,000 polite closes
 #   bench/run.sh redis [rounds]  # the chat in memory beside the chat on Redis (CHAT_REDIS_URL): a quiet room's
 #                                # latency, 100 receivers at 100,000 deliveries/s, and the N=1,000 max-rate search
@@ -52,8 +60,12 @@ start_server() {
       cp docker/server.xml docker/logging.properties "$base/conf/"
       cp -r target/chat "$base/webapps/chat"
       # Port 0: the kernel picks a free one, read back from Tomcat's log.
+      local image_opts
+      image_opts=$(sed -n 's/^ENV CATALINA_OPTS="\(.*\)"/\1/p' docker/Dockerfile)
+      # A collector given here replaces the image's (the JVM refuses two).
+      [[ "${2:-}" != *-XX:+Use*GC* ]] || image_opts=$(sed 's/-XX:+Use[A-Za-z]*GC//' <<< "$image_opts")
       CATALINA_HOME="$home" CATALINA_BASE="$base" \
-      CATALINA_OPTS="$(sed -n 's/^ENV CATALINA_OPTS="\(.*\)"/\1/p' docker/Dockerfile) -Dchat.http.address=127.0.0.1 -Dchat.http.port=0 ${2:-}" \
+      CATALINA_OPTS="$image_opts -Dchat.http.address=127.0.0.1 -Dchat.http.port=0 ${2:-}" \
       CHAT_RATE_PER_SECOND=100000 CHAT_RATE_BURST=100000 CHAT_MAX_CONNECTIONS_PER_ADDRESS=1000000 CHAT_MAX_CONNECTIONS=1000000 \
         taskset -c 1 "$home/bin/catalina.sh" run > "$log" 2>&1 &
       server_pid=$!
@@ -65,7 +77,7 @@ start_server() {
       done
       curl -fs "http://127.0.0.1:$port/chat/health" > /dev/null 2>&1 || port=""
       pid=$(pgrep -P "$server_pid" java || echo "$server_pid")
-      url="ws://127.0.0.1:$port/chat/chat?room=bench&batch=${CHAT_BATCH:-1}"
+      url="ws://127.0.0.1:$port/chat/chat?room=bench&batch=${CHAT_BATCH:-1}&binary=${CHAT_BINARY:-1}"
       format=chat
       ;;
     seed|ws|bun)
@@ -100,7 +112,8 @@ start_redis() {
 bench() {
   local name=$1; shift
   taskset -c 0 java ${BENCH_JAVA_OPTS:-} -jar bench/target/chat-bench.jar --url "$url" --format "$format" \
-    --label "$name" --server-pid "$pid" "$@"
+    --label "$name${CHAT_BINARY:+-binary$CHAT_BINARY}${BENCH_DEFLATE:+-deflate-offered}${CHAT_PERMESSAGE_DEFLATE:+-deflate-on}" --server-pid "$pid" \
+    --deflate "${BENCH_DEFLATE:-false}" "$@"
 }
 
 peers_ready() {
@@ -109,11 +122,13 @@ peers_ready() {
   (cd bench/peers && npm ci --no-audit --no-fund --loglevel=error > /dev/null)
 }
 
-# The rate scenarios of the README's tables, for one server: 100 receivers at 100,000 deliveries/s, the same with 5
-# readers that stop reading, and the highest rate 1,000 receivers take with p99 under 50 ms and nothing lost.
+# The rate scenarios of the README's tables, for one server: a quiet room (100 receivers, 100 messages/s), 100
+# receivers at 100,000 deliveries/s, the same with 5 readers that stop reading, and the highest rate 1,000 receivers
+# take with p99 under 50 ms and nothing lost.
 rate_scenarios() {
   local name=$1
   start_server "$name"
+  bench "$name" --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3
   bench "$name" --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3
   bench "$name" --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3 --stalled 5
   bench "$name" --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 --max-rate 10000 || true
@@ -147,6 +162,9 @@ case "$size" in
   profile)
     start_server chat "-XX:StartFlightRecording=filename=$root/target/bench-server.jfr,settings=profile"
     bench chat --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3
+    stop_server
+    start_server chat "-XX:StartFlightRecording=filename=$root/target/bench-server-1000.jfr,settings=profile"
+    bench chat --mode fanout --receivers 1000 --senders 10 --rate 500 --seconds 10 --warmup 3
     ;;
   full)
     peers_ready
@@ -160,6 +178,35 @@ case "$size" in
     [ "${2:-chat}" = chat ] || peers_ready
     for round in $(seq 1 "${3:-1}"); do rate_scenarios "${2:-chat}"; done
     connection_scenario "${2:-chat}"
+    ;;
+  frames)
+    peers_ready
+    for round in $(seq 1 "${2:-1}"); do
+      echo "# round $round"
+      CHAT_BINARY=1 rate_scenarios chat
+      CHAT_BINARY=0 rate_scenarios chat
+      rate_scenarios bun
+    done
+    ;;
+  rates)
+    [ "${2:-chat}" = chat ] || peers_ready
+    for round in $(seq 1 "${3:-1}"); do rate_scenarios "${2:-chat}"; done
+    ;;
+  deflate)
+    for round in $(seq 1 "${2:-1}"); do
+      echo "# round $round"
+      rate_scenarios chat
+      BENCH_DEFLATE=true rate_scenarios chat
+      CHAT_PERMESSAGE_DEFLATE=true BENCH_DEFLATE=true rate_scenarios chat
+    done
+    ;;
+  gc)
+    for collector in "-XX:+UseSerialGC" "-XX:+UseParallelGC" "-XX:+UseG1GC" "-XX:+UseZGC"; do
+      echo "# $collector"
+      start_server chat "$collector"
+      bench "chat$collector" --mode connections --receivers 19000 --source-addresses 4 || true
+      stop_server
+    done
     ;;
   connections)
     [ "${2:-chat}" = chat ] || peers_ready
@@ -205,5 +252,5 @@ case "$size" in
     done
     unset CHAT_REDIS_URL
     ;;
-  *) echo "usage: bench/run.sh small|full|profile|churn|redis [ROUNDS]|cluster [ROUNDS]|only NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh small|full|profile|churn|gc|deflate [ROUNDS]|frames [ROUNDS]|redis [ROUNDS]|cluster [ROUNDS]|only NAME [ROUNDS]|rates NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
 esac

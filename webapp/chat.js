@@ -119,7 +119,8 @@
   function socketUrl(room, name) {
     const base = location.pathname.replace(/[^/]*$/, '');
     // batch=1: under load the server packs several events into one frame, one JSON object per line.
-    const params = new URLSearchParams({ room: room, batch: '1' });
+    // binary=1: frames come as binary, the same UTF-8 JSON, which the server encodes once for every member.
+    const params = new URLSearchParams({ room: room, batch: '1', binary: '1' });
     if (name) {
       params.set('name', name);
     }
@@ -314,14 +315,18 @@
     },
   };
 
+  const utf8 = new TextDecoder();
+
   function connect() {
     clearTimeout(reconnectTimer);
     const room = roomInput.value.trim() || 'lobby';
     const ws = new WebSocket(socketUrl(room, nameInput.value.trim()));
+    ws.binaryType = 'arraybuffer';
     socket = ws;
     setStatus('connecting');
     ws.onmessage = (frame) => {
-      for (const line of frame.data.split('\n')) {
+      const text = typeof frame.data === 'string' ? frame.data : utf8.decode(frame.data);
+      for (const line of text.split('\n')) {
         let event;
         try {
           event = JSON.parse(line);

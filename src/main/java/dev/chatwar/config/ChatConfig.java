@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
  * @param historyTtlSeconds with Redis, how long a room's history outlives its last message
  * @param ipv6PrefixLength  the prefix of an IPv6 address that counts as one client for the per-address limit
  * @param nodeTimeoutSeconds with Redis, how long a node may fail to renew its lease before it is declared dead
+ * @param permessageDeflate whether a client's offer of permessage-deflate is accepted
  */
 public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int historyRooms, int maxMessageChars,
                          int presenceLimit, int queueMaxFrames, int queueMaxBytes, long sendTimeoutMillis, long pingMillis,
@@ -37,7 +38,7 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                          int ratePerSecond, int rateBurst, int maxConnectionsPerAddress, int maxConnections,
                          int ipv6PrefixLength,
                          String metricsToken, String redisUrl, String redisPrefix, long historyTtlSeconds,
-                         int nodeTimeoutSeconds) {
+                         int nodeTimeoutSeconds, boolean permessageDeflate) {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     /** Whether the chat's nodes share a Redis. */
@@ -78,7 +79,8 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 reader.redisUrl(Setting.CHAT_REDIS_URL),
                 reader.matching(Setting.CHAT_REDIS_PREFIX, PREFIX, "expected 1 to 64 of A-Z a-z 0-9 . _ : -"),
                 reader.integer(Setting.CHAT_HISTORY_TTL_SECONDS, 60, 31_536_000),
-                reader.integer(Setting.CHAT_NODE_TIMEOUT_SECONDS, 3, 3_600));
+                reader.integer(Setting.CHAT_NODE_TIMEOUT_SECONDS, 3, 3_600),
+                reader.bool(Setting.CHAT_PERMESSAGE_DEFLATE));
     }
 
     private record Reader(UnaryOperator<String> lookup) {
@@ -99,6 +101,14 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 throw new ConfigException(setting, value, "out of range (expected " + min + " to " + max + ")");
             }
             return parsed;
+        }
+
+        boolean bool(Setting setting) {
+            String value = raw(setting).trim();
+            if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+                return Boolean.parseBoolean(value);
+            }
+            throw new ConfigException(setting, value, "expected true or false");
         }
 
         String redisUrl(Setting setting) {

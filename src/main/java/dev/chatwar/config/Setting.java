@@ -21,7 +21,8 @@ public enum Setting {
                     + " announced, and `welcome.members` is empty; `welcome.count` always gives the total"
                     + " (1 to 1000000)."),
     CHAT_QUEUE_MAX_FRAMES("10000",
-            "Frames that may wait for one slow connection before it is closed with 4008 (1 to 1000000)."),
+            "Events (messages, joins, leaves: a packed frame counts each of its events) that may wait for one slow"
+                    + " connection before it is closed with 4008 (1 to 1000000)."),
     CHAT_QUEUE_MAX_BYTES("1048576",
             "Bytes (UTF-8, as on the wire) that may wait for one slow connection before it is closed with 4008"
                     + " (1024 to 1073741824)."),
@@ -66,6 +67,10 @@ public enum Setting {
     CHAT_NODE_TIMEOUT_SECONDS("15",
             "With Redis: a node that has not renewed its lease (every third of this) for this long is declared dead;"
                     + " its members leave every room and their names are free again (3 to 3600)."),
+    CHAT_PERMESSAGE_DEFLATE("false",
+            "`true`: accept permessage-deflate (RFC 7692) when a client offers it, as every browser does. Each"
+                    + " member's copy of a broadcast is then compressed on its own, which costs the server far more"
+                    + " than it saves on loopback or a LAN (see Performance). `false`: negotiate no extension."),
     CHAT_METRICS_TOKEN("",
             "When set, `/metrics` answers only requests with `Authorization: Bearer <token>` (others get 401)."
                     + " Unset: `/metrics` is open; restrict it at the proxy or firewall.");

@@ -38,6 +38,12 @@ public class ChatEndpoint {
      * into fragments, so that a packed frame stays one frame and one write.
      */
     static final int PACK_BYTES = Integer.getInteger("org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE", 8192) - 64;
+    /**
+     * The same for a {@code binary=1} connection: the container writes a binary payload as it is, after the frame
+     * header, whatever its size, so a packed frame need not fit its buffer. Under load a member then gets everything
+     * pending in one frame and one write; the bound keeps one frame within what any client takes at once.
+     */
+    static final int BINARY_PACK_BYTES = 64 * 1024;
 
     private ChatRuntime runtime;
     private OutboundQueue queue;
@@ -59,10 +65,11 @@ public class ChatEndpoint {
         Telemetry telemetry = runtime.telemetry();
         telemetry.connectionOpened();
         writer = runtime.writers().assign();
+        boolean binary = "1".equals(parameter(session, "binary"));
         queue = new OutboundQueue(config.queueMaxFrames(), config.queueMaxBytes(),
-                "1".equals(parameter(session, "batch")) ? PACK_BYTES : 0, telemetry, writer, this::leaveSoon,
-                q -> new SessionTransport(session, q, runtime.controlFrames(), telemetry,
-                        Math.min(config.sendTimeoutMillis(), 5_000L)));
+                !"1".equals(parameter(session, "batch")) ? 0 : binary ? BINARY_PACK_BYTES : PACK_BYTES, telemetry,
+                writer, this::leaveSoon, q -> new SessionTransport(session, q, runtime.controlFrames(), telemetry,
+                        Math.min(config.sendTimeoutMillis(), 5_000L), binary));
         floodGuard = new FloodGuard(config.ratePerSecond(), config.rateBurst(), openedAt);
         handshake = (HandshakeFilter.Handshake) session.getUserProperties().get(OriginConfigurator.HANDSHAKE);
         pulse = runtime.heartbeat().register(queue, session::isOpen, () -> reap(session));

@@ -1,6 +1,7 @@
 package dev.chatwar.endpoint;
 
 import dev.chatwar.protocol.CloseCode;
+import dev.chatwar.protocol.Frame;
 import dev.chatwar.room.Telemetry;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.RemoteEndpoint;
@@ -55,6 +56,7 @@ final class SessionTransport implements OutboundQueue.Transport {
     private final ScheduledExecutorService controlFrames;
     private final Telemetry telemetry;
     private final Long pingMillis;
+    private final boolean binary;
 
     /**
      * No container send timeout is set: Tomcat keeps timed sends in a set watched by a thread it starts when the set
@@ -62,7 +64,8 @@ final class SessionTransport implements OutboundQueue.Transport {
      * almost every frame. {@link Heartbeat} enforces {@code CHAT_SEND_TIMEOUT_SECONDS} instead.
      */
     SessionTransport(Session session, OutboundQueue queue, ScheduledExecutorService controlFrames,
-                     Telemetry telemetry, long pingMillis) {
+                     Telemetry telemetry, long pingMillis, boolean binary) {
+        this.binary = binary;
         this.session = session;
         this.pingMillis = pingMillis;
         session.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, CLOSE_REPLY_MILLIS);
@@ -72,10 +75,18 @@ final class SessionTransport implements OutboundQueue.Transport {
         this.telemetry = telemetry;
     }
 
+    /**
+     * Text, or for a client that asked for binary frames the frame's UTF-8 bytes, made once per frame and shared by
+     * every recipient: the container then writes them as they are, where it encodes a text again for each session.
+     */
     @Override
-    public void send(String frame) {
+    public void send(Frame frame) {
         try {
-            remote.sendText(frame, completion);
+            if (binary) {
+                remote.sendBinary(ByteBuffer.wrap(frame.utf8()), completion);
+            } else {
+                remote.sendText(frame.text(), completion);
+            }
         } catch (RuntimeException e) { // the session closed under us
             completion.onResult(new jakarta.websocket.SendResult(e));
         }

@@ -71,7 +71,7 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
         resumes = Counter.builder("chat.resumes")
                 .description("Reconnects that took over their member's place with its resume token").register(registry);
         queueDepth = DistributionSummary.builder("chat.outbound.queue.depth").baseUnit("frames")
-                .description("Frames waiting for a connection when one more is queued")
+                .description("Events waiting for a connection when its writer takes them for a send")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 64, 256, 1024, 4096).register(registry);
         broadcastDuration = Timer.builder("chat.broadcast.duration")
                 .description("Time to encode a room event once and queue it for every local member")
@@ -189,8 +189,8 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     }
 
     @Override
-    public void queueDepth(int frames) {
-        queueDepth.record(frames);
+    public void queueDepth(int events) {
+        queueDepth.record(events);
     }
 
     @Override

@@ -25,6 +25,14 @@ public interface Connection {
         }
     }
 
+    /**
+     * Most bytes of events this connection takes packed into one frame, one per line ({@code batch=1}); 0 when it
+     * takes one event per frame. A room packs each round of events once for all members with the same value.
+     */
+    default int packBytes() {
+        return 0;
+    }
+
     /** Closes once the frames queued before are written. */
     void close(CloseCode code, String reason);
 }

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
@@ -28,9 +30,14 @@ import java.util.function.BiConsumer;
  * This node's members of one room, and the delivery of the room's events to them.
  *
  * <p>The room does not order anything: the engine does, and {@link #deliver} receives the room's events in that
- * order, whichever node published them, this one included. Under the room's lock an event is encoded once and only
- * <em>queued</em> for each member; the writes start after the lock is released ({@link Connection#flush}). The room
- * never calls the engine while it holds its lock.
+ * order, whichever node published them, this one included. Delivered events gather into a <em>round</em>, which the
+ * room's round runner fans out: each event is encoded once, and for the members that take packed frames
+ * ({@code batch=1}) the round is packed once into as few frames as fit ({@link Frame#pack}), the same frames for all
+ * of them. A lone event in a quiet room is a round of one and leaves at once; events that arrive while the runner has
+ * not yet got to the room join the round, with no deliberate delay. (The chat runs rounds on the delivering thread;
+ * see {@code ChatBootstrap} for why.) Under the room's lock frames are only <em>queued</em> for each member; the
+ * writes start after the lock is released ({@link Connection#flush}). The room never calls the engine while it holds
+ * its lock.
  *
  * <p>A newcomer is <em>admitted</em> first, and waits for its {@code welcome}: the events delivered meanwhile are
  * kept for it, and {@link #welcome} merges them with the history read after the admission, so nothing that happened
@@ -59,11 +66,19 @@ final class Room implements Engine.Subscriber {
     /** Told when a member here was taken over by a reconnect and has gone; called holding no lock. */
     private final BiConsumer<Room, Member> replaced;
     private boolean closed;
+    /** Events delivered and not yet queued for the members: the round being gathered, in the engine's order. */
+    private final List<RoomEvent> round = new ArrayList<>();
+    /** Whether a fan-out of the round is on its way to the runner. */
+    private boolean roundScheduled;
+    private final Executor roundRunner;
+    private final Runnable roundTask = this::runRound;
     /** This room's subscription with the engine: the last attempt, retried by the registry when it failed. */
     final AtomicReference<CompletableFuture<Void>> subscription = new AtomicReference<>();
 
-    Room(String name, FrameCodec codec, Clock clock, Telemetry telemetry, int presenceLimit,
+    /** @param roundRunner fans out the rounds; events delivered while it has not got to this room join the round */
+    Room(String name, FrameCodec codec, Clock clock, Telemetry telemetry, int presenceLimit, Executor roundRunner,
          BiConsumer<Room, Member> replaced) {
+        this.roundRunner = roundRunner;
         this.presenceLimit = presenceLimit;
         this.replaced = replaced;
         this.name = name;
@@ -102,32 +117,37 @@ final class Room implements Engine.Subscriber {
      * @return false when the member is no longer here (it left, or was taken over, meanwhile)
      */
     boolean welcome(Member newcomer, Engine.Snapshot snapshot, String since) {
-        List<Connection> toFlush = new ArrayList<>(1);
-        synchronized (this) {
-            List<RoomEvent> meanwhile = awaitingWelcome.remove(newcomer);
-            if (meanwhile == null) {
-                return false;
-            }
-            List<User> present = snapshot.count() <= presenceLimit ? snapshot.members() : List.of();
-            queue(newcomer.connection(), codec.encode(welcome(newcomer, present, snapshot.count(),
-                    snapshot.history(), since)), toFlush);
-            // A member enters the presence a moment before its join is ordered, so the welcome may list someone
-            // whose join comes after it: that join tells the newcomer nothing new and is left out (its own is not).
-            Set<User> listed = new HashSet<>(present);
-            for (RoomEvent event : meanwhile) {
-                if (Long.parseLong(event.id()) <= snapshot.lastId()) {
-                    continue; // the snapshot reflects it
-                }
-                if (event instanceof Leave) {
-                    listed.remove(event.user());
-                } else if (event instanceof Join && !event.user().equals(newcomer.user())
-                        && listed.remove(event.user())) {
-                    continue;
-                }
-                queue(newcomer.connection(), codec.encode(event), toFlush);
-            }
-        }
+        List<Connection> toFlush = new ArrayList<>();
+        boolean welcomed = welcomeLocked(newcomer, snapshot, since, toFlush);
         finish(toFlush, System.nanoTime());
+        return welcomed;
+    }
+
+    private synchronized boolean welcomeLocked(Member newcomer, Engine.Snapshot snapshot, String since,
+                                               List<Connection> toFlush) {
+        fanOutLocked(toFlush); // what was ordered before now reaches the newcomer as "meanwhile", for the merge
+        List<RoomEvent> meanwhile = awaitingWelcome.remove(newcomer);
+        if (meanwhile == null) {
+            return false;
+        }
+        List<User> present = snapshot.count() <= presenceLimit ? snapshot.members() : List.of();
+        queue(newcomer.connection(), codec.encode(welcome(newcomer, present, snapshot.count(),
+                snapshot.history(), since)), toFlush);
+        // A member enters the presence a moment before its join is ordered, so the welcome may list someone
+        // whose join comes after it: that join tells the newcomer nothing new and is left out (its own is not).
+        Set<User> listed = new HashSet<>(present);
+        for (RoomEvent event : meanwhile) {
+            if (Long.parseLong(event.id()) <= snapshot.lastId()) {
+                continue; // the snapshot reflects it
+            }
+            if (event instanceof Leave) {
+                listed.remove(event.user());
+            } else if (event instanceof Join && !event.user().equals(newcomer.user())
+                    && listed.remove(event.user())) {
+                continue;
+            }
+            queue(newcomer.connection(), codec.encode(event), toFlush);
+        }
         return true;
     }
 
@@ -159,31 +179,109 @@ final class Room implements Engine.Subscriber {
     /**
      * Delivers one of the room's events, in the engine's order, to the members here: a message to everyone, the
      * sender included; a join or leave to everyone while the room (on every node) is within the presence limit, else
-     * a join only to the newcomer it announces and a leave to nobody.
+     * a join only to the newcomer it announces and a leave to nobody. The event joins the round being gathered; the
+     * first event of a round hands its fan-out to the runner.
      */
     @Override
     public void deliver(RoomEvent event) {
+        synchronized (this) {
+            round.add(event);
+            if (roundScheduled) {
+                return;
+            }
+            roundScheduled = true;
+        }
+        try {
+            roundRunner.execute(roundTask);
+        } catch (RejectedExecutionException e) { // the chat is stopping: fan out on this thread
+            runRound();
+        }
+    }
+
+    private void runRound() {
         long start = System.nanoTime();
         List<Connection> toFlush;
         synchronized (this) {
             toFlush = new ArrayList<>(members.size());
-            Frame frame = null;
-            for (Member member : members) {
-                if (!receives(member, event)) {
-                    continue;
-                }
-                List<RoomEvent> meanwhile = awaitingWelcome.get(member);
-                if (meanwhile != null) {
-                    meanwhile.add(event);
-                } else {
-                    if (frame == null) {
-                        frame = codec.encode(event);
-                    }
-                    queue(member.connection(), frame, toFlush);
-                }
-            }
+            fanOutLocked(toFlush);
         }
         finish(toFlush, start);
+    }
+
+    /**
+     * Must hold the lock. Queues the round gathered so far for the members here, in order. Events that reach every
+     * member go out as runs: each event encoded once, and packed once for the members that take packed frames; an
+     * event only some receive (past the presence limit) is queued one by one. Members awaiting their welcome keep the
+     * events instead, for the merge.
+     */
+    private void fanOutLocked(List<Connection> toFlush) {
+        roundScheduled = false;
+        int from = 0;
+        while (from < round.size()) {
+            int to = from;
+            while (to < round.size() && reachesAll(round.get(to))) {
+                to++;
+            }
+            if (to > from) {
+                fanOutToAll(round.subList(from, to), toFlush);
+                from = to;
+            } else {
+                fanOutToSome(round.get(from++), toFlush);
+            }
+        }
+        round.clear();
+    }
+
+    /** Must hold the lock. */
+    private void fanOutToAll(List<RoomEvent> events, List<Connection> toFlush) {
+        List<Frame> singles = null;
+        List<Frame> packed = null;
+        int packedFor = 0;
+        for (Member member : members) {
+            List<RoomEvent> meanwhile = awaitingWelcome.get(member);
+            if (meanwhile != null) {
+                meanwhile.addAll(events);
+                continue;
+            }
+            if (singles == null) {
+                singles = new ArrayList<>(events.size());
+                for (RoomEvent event : events) {
+                    singles.add(codec.encode(event));
+                }
+            }
+            Connection connection = member.connection();
+            int packBytes = connection.packBytes();
+            List<Frame> frames = singles;
+            if (packBytes > 0 && singles.size() > 1) {
+                if (packed == null || packedFor != packBytes) { // one value in practice: the container's buffer
+                    packed = Frame.pack(singles, packBytes);
+                    packedFor = packBytes;
+                }
+                frames = packed;
+            }
+            for (Frame frame : frames) {
+                queue(connection, frame, toFlush);
+            }
+        }
+    }
+
+    /** Must hold the lock. */
+    private void fanOutToSome(RoomEvent event, List<Connection> toFlush) {
+        Frame frame = null;
+        for (Member member : members) {
+            if (!receives(member, event)) {
+                continue;
+            }
+            List<RoomEvent> meanwhile = awaitingWelcome.get(member);
+            if (meanwhile != null) {
+                meanwhile.add(event);
+            } else {
+                if (frame == null) {
+                    frame = codec.encode(event);
+                }
+                queue(member.connection(), frame, toFlush);
+            }
+        }
     }
 
     /** The room's order has a hole here: every member reconnects and recovers with {@code since}. */
@@ -207,15 +305,16 @@ final class Room implements Engine.Subscriber {
         replaced.accept(this, gone);
     }
 
-    /** Must hold the lock. */
     private boolean receives(Member member, RoomEvent event) {
-        if (event instanceof Message
-                || event instanceof Join join && (join.count() == null || join.count() <= presenceLimit)
-                || event instanceof Leave leave && (leave.count() == null || leave.count() < presenceLimit)) {
-            return true; // (a leave: the room had at most the limit before it)
-        }
         // Past the presence limit a newcomer still sees its own join (the room's id for its arrival).
-        return event instanceof Join join && join.user().equals(member.user());
+        return reachesAll(event) || event instanceof Join join && join.user().equals(member.user());
+    }
+
+    private boolean reachesAll(RoomEvent event) {
+        return event instanceof Message
+                || event instanceof Join join && (join.count() == null || join.count() <= presenceLimit)
+                || event instanceof Leave leave && (leave.count() == null || leave.count() < presenceLimit);
+        // (a leave: the room had at most the limit before it)
     }
 
     /** Tells the members here, except the one typing, that someone is typing; nothing is kept. */
@@ -224,8 +323,9 @@ final class Room implements Engine.Subscriber {
         long start = System.nanoTime();
         List<Connection> toFlush;
         synchronized (this) {
-            Frame frame = codec.encode(notice);
             toFlush = new ArrayList<>(members.size());
+            fanOutLocked(toFlush); // a notice never overtakes an event delivered before it
+            Frame frame = codec.encode(notice);
             for (Member member : members) {
                 if (!member.user().equals(notice.user()) && !awaitingWelcome.containsKey(member)) {
                     queue(member.connection(), frame, toFlush);
@@ -242,6 +342,7 @@ final class Room implements Engine.Subscriber {
             if (!isWelcomed(member)) {
                 return;
             }
+            fanOutLocked(toFlush);
             queue(member.connection(), codec.encode(event), toFlush);
         }
         finish(toFlush, System.nanoTime());

@@ -9,7 +9,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * This node's rooms by name: a room is created by its first join, which subscribes this node to the room's events,
@@ -23,11 +25,24 @@ public final class RoomRegistry {
     private final Clock clock;
     private final Telemetry telemetry;
     private final int presenceLimit;
+    /** The runner of each room's rounds, by room name. */
+    private final Function<String, Executor> roundRunners;
     /** Told of a member whose place a reconnect took over, once it is out of its room here. */
     private volatile Consumer<Member> replaced = member -> { };
 
-    /** @param presenceLimit members up to which a room announces joins and leaves to all and lists all in welcome */
+    /** Rooms that fan out each event on the thread that delivers it: for tests and tools. */
     public RoomRegistry(Engine engine, FrameCodec codec, Clock clock, Telemetry telemetry, int presenceLimit) {
+        this(engine, codec, clock, telemetry, presenceLimit, room -> Runnable::run);
+    }
+
+    /**
+     * @param presenceLimit members up to which a room announces joins and leaves to all and lists all in welcome
+     * @param roundRunners  for each room name, the executor that fans out its rounds ({@link Room}); events delivered
+     *                      while it is busy form the next round, so a single thread per room is what batches them
+     */
+    public RoomRegistry(Engine engine, FrameCodec codec, Clock clock, Telemetry telemetry, int presenceLimit,
+                        Function<String, Executor> roundRunners) {
+        this.roundRunners = roundRunners;
         this.presenceLimit = presenceLimit;
         this.engine = engine;
         this.codec = codec;
@@ -105,10 +120,11 @@ public final class RoomRegistry {
     }
 
     private Room newRoom(String name) {
-        Room room = new Room(name, codec, clock, telemetry, presenceLimit, (emptied, gone) -> {
-            dropIfClosed(emptied);
-            replaced.accept(gone);
-        });
+        Room room = new Room(name, codec, clock, telemetry, presenceLimit, roundRunners.apply(name),
+                (emptied, gone) -> {
+                    dropIfClosed(emptied);
+                    replaced.accept(gone);
+                });
         room.subscription.set(engine.subscribe(name, room).toCompletableFuture());
         return room;
     }

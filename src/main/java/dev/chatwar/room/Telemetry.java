@@ -50,8 +50,8 @@ public interface Telemetry {
     default void delivered(int events, int bytes) {
     }
 
-    /** Frames waiting for a connection, right after one more was queued. */
-    default void queueDepth(int frames) {
+    /** Events waiting for a connection when its writer takes them for a send (the send takes what fits). */
+    default void queueDepth(int events) {
     }
 
     /** The engine ordered one of this node's events (a message, join or leave) in this time, from asking to answer. */

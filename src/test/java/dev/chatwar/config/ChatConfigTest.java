@@ -25,6 +25,7 @@ class ChatConfigTest {
         assertEquals(1000, config.historyRooms());
         assertEquals(2000, config.maxMessageChars());
         assertEquals(10_000, config.queueMaxFrames());
+        assertFalse(config.permessageDeflate(), "compression is off unless asked for");
         assertEquals(1_048_576, config.queueMaxBytes());
         assertEquals("", config.metricsToken());
         assertEquals(10, config.ratePerSecond());
@@ -72,7 +73,8 @@ class ChatConfigTest {
             "CHAT_REDIS_URL|http://cache.example:6379|CHAT_REDIS_URL='http://cache.example:6379': not a Redis URI; expected redis://[user:password@]host:port[/db], rediss://… or redis-sentinel://…",
             "CHAT_REDIS_URL|redis://:s3cret@|CHAT_REDIS_URL='redis://***@': not a Redis URI; expected redis://[user:password@]host:port[/db], rediss://… or redis-sentinel://…",
             "CHAT_REDIS_PREFIX|chat room|CHAT_REDIS_PREFIX='chat room': expected 1 to 64 of A-Z a-z 0-9 . _ : -",
-            "CHAT_HISTORY_TTL_SECONDS|10|CHAT_HISTORY_TTL_SECONDS='10': out of range (expected 60 to 31536000)"})
+            "CHAT_HISTORY_TTL_SECONDS|10|CHAT_HISTORY_TTL_SECONDS='10': out of range (expected 60 to 31536000)",
+            "CHAT_PERMESSAGE_DEFLATE|yes|CHAT_PERMESSAGE_DEFLATE='yes': expected true or false"})
     void aBadValueIsRefusedNamingTheSettingAndTheValue(String setting, String value, String message) {
         ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of(setting, value)));
         assertEquals(message, e.getMessage());

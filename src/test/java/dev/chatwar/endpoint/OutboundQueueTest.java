@@ -36,8 +36,8 @@ class OutboundQueueTest {
         int maxDepth;
 
         @Override
-        public synchronized void send(String frame) {
-            sent.add(frame);
+        public synchronized void send(Frame frame) {
+            sent.add(frame.text());
             notifyAll();
             inFlight++;
             maxInFlight = Math.max(maxInFlight, inFlight);
@@ -56,7 +56,7 @@ class OutboundQueueTest {
 
         @Override
         public void sendPing() {
-            send("PING");
+            send(Frame.of("PING"));
         }
 
         void complete(Throwable failure) {

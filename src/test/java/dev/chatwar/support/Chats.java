@@ -8,6 +8,7 @@ import dev.chatwar.room.ChatService;
 import dev.chatwar.room.RoomRegistry;
 import dev.chatwar.room.Telemetry;
 import java.time.Clock;
+import java.util.concurrent.Executor;
 
 /** Chat nodes as the composition root builds them, for tests that need no container. */
 public final class Chats {
@@ -22,11 +23,16 @@ public final class Chats {
         return new InMemoryEngine(historySize, 100, new EventIds(Clock.systemUTC()));
     }
 
-    /** One chat node on {@code engine}. */
+    /** One chat node on {@code engine} whose rooms fan out each event on the thread that delivers it. */
     public static ChatService node(Engine engine, int presenceLimit) {
+        return node(engine, presenceLimit, Runnable::run);
+    }
+
+    /** One chat node on {@code engine} whose rooms' rounds run on {@code rounds}. */
+    public static ChatService node(Engine engine, int presenceLimit, Executor rounds) {
         Clock clock = Clock.systemUTC();
         FrameCodec codec = new FrameCodec();
-        RoomRegistry rooms = new RoomRegistry(engine, codec, clock, Telemetry.NONE, presenceLimit);
+        RoomRegistry rooms = new RoomRegistry(engine, codec, clock, Telemetry.NONE, presenceLimit, room -> rounds);
         return new ChatService(rooms, engine, codec, clock, MAX_MESSAGE_CHARS, Telemetry.NONE);
     }
 }

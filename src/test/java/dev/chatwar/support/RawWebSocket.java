@@ -45,12 +45,25 @@ public final class RawWebSocket implements AutoCloseable {
     private final DataInputStream in;
     private final OutputStream out;
     private final String statusLine;
+    private final String head;
 
-    private RawWebSocket(Socket socket, String statusLine) throws IOException {
+    private RawWebSocket(Socket socket, String head) throws IOException {
         this.socket = socket;
         this.in = new DataInputStream(socket.getInputStream());
         this.out = socket.getOutputStream();
-        this.statusLine = statusLine;
+        this.head = head;
+        this.statusLine = head.indexOf('\r') < 0 ? head : head.substring(0, head.indexOf('\r'));
+    }
+
+    /** A header of the handshake response (the first of that name, case-insensitive), or null. */
+    public String header(String name) {
+        for (String line : head.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+                return line.substring(colon + 1).trim();
+            }
+        }
+        return null;
     }
 
     /**
@@ -243,6 +256,6 @@ public final class RawWebSocket implements AutoCloseable {
                     ? matched + 1 : 0;
         }
         String text = head.toString(StandardCharsets.ISO_8859_1);
-        return text.isEmpty() ? "HTTP/1.1 0 none" : text.substring(0, text.indexOf('\r') < 0 ? text.length() : text.indexOf('\r'));
+        return text.isEmpty() ? "HTTP/1.1 0 none" : text;
     }
 }

@@ -80,7 +80,7 @@ public final class FanoutBench implements WsConnection.Listener {
 
     record Options(URI url, String mode, String label, int receivers, int senders, int rate, int seconds, int warmup,
                    long serverPid, String format, int stalled, int sourceAddresses, double p99LimitMs, int maxRate,
-                   boolean spoken, URI url2) {
+                   boolean spoken, URI url2, boolean deflate) {
         static Options parse(String[] args) {
             Map<String, String> values = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) {
@@ -100,13 +100,14 @@ public final class FanoutBench implements WsConnection.Listener {
                     Double.parseDouble(values.getOrDefault("p99-limit-ms", "50")),
                     Integer.parseInt(values.getOrDefault("max-rate", "100000")),
                     Boolean.parseBoolean(values.getOrDefault("spoken", "false")),
-                    values.containsKey("url2") ? URI.create(values.get("url2")) : null);
+                    values.containsKey("url2") ? URI.create(values.get("url2")) : null,
+                    Boolean.parseBoolean(values.getOrDefault("deflate", "false")));
         }
     }
 
     /** What one measured window saw. */
     record Window(int rate, double seconds, long sent, long expected, long delivered, Histogram latency,
-                  Sample from, Sample to, int closed, long fragmented, long malformed) {
+                  Sample from, Sample to, int closed, long fragmented, long malformed, long deflating) {
         long lost() {
             return Math.max(0, expected - delivered);
         }
@@ -165,20 +166,29 @@ public final class FanoutBench implements WsConnection.Listener {
         int passed = 0;
         int failed = 0;
         int rate = options.rate();
-        for (int step = 0; step < 12 && rate > 0; step++) {
+        int retried = -1;
+        for (int step = 0; step < 16 && rate > 0; step++) {
             Window window = measure(members, rate, 1, options.seconds());
             boolean pass = window.lost() == 0 && window.closed() == 0 && window.p99Ms() < options.p99LimitMs();
             report(pass ? "max-step-pass" : "max-step-fail", window);
-            if (pass) {
-                passed = rate;
-                best = window;
-            } else {
-                failed = rate;
+            if (!pass) {
                 closeAll(members);
                 members = connect(options.receivers(), false);
                 if (members == null) {
                     return 2;
                 }
+                if (retried != rate) {
+                    // A step fails only if it fails twice: one hiccup (a collection, code not yet compiled) would
+                    // otherwise end the climb for good, and the search never goes back up.
+                    retried = rate;
+                    continue;
+                }
+            }
+            if (pass) {
+                passed = rate;
+                best = window;
+            } else {
+                failed = rate;
             }
             if (failed == 0) {
                 if (rate >= options.maxRate()) {
@@ -221,9 +231,9 @@ public final class FanoutBench implements WsConnection.Listener {
             });
             awaitQuiet();
         }
-        // Three broadcasts, a second apart: the first also pays for cold code paths; each is reported.
+        // Five broadcasts, a second apart: the first also pays for cold code paths; each is reported.
         boolean all = true;
-        for (int round = 1; round <= 3; round++) {
+        for (int round = 1; round <= 5; round++) {
             long seq = onLoop(() -> {
                 latencyMicros.reset();
                 measureFrom = sent;
@@ -307,7 +317,8 @@ public final class FanoutBench implements WsConnection.Listener {
         }
         return onLoop(() -> new Window(rate, (window[1].nanos() - window[0].nanos()) / 1e9, measureTo - measureFrom,
                 expected, delivered, latencyMicros.copy(), window[0], window[1], closedCount() - closedBefore,
-                members.stream().mapToLong(WsConnection::fragmentedMessages).sum(), malformed));
+                members.stream().mapToLong(WsConnection::fragmentedMessages).sum(), malformed,
+                members.stream().filter(WsConnection::deflates).count()));
     }
 
     /** On the event loop: one message from {@code sender}, not flushed. */
@@ -394,7 +405,7 @@ public final class FanoutBench implements WsConnection.Listener {
             int port = url.getPort() > 0 ? url.getPort() : 80;
             String name = (stalled ? "stalled" : "b") + i;
             URI uri = URI.create(url + (url.getQuery() == null ? "?" : "&") + "name=" + name);
-            WsConnection connection = new WsConnection(uri, this);
+            WsConnection connection = new WsConnection(uri, this, options.deflate());
             Bootstrap bootstrap = new Bootstrap().group(loop)
                     .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                     .option(ChannelOption.TCP_NODELAY, true)
@@ -497,13 +508,13 @@ public final class FanoutBench implements WsConnection.Listener {
         System.out.printf(Locale.ROOT, "RESULT mode=%s server=%s receivers=%d senders=%d stalled=%d rate=%d"
                         + " seconds=%.1f sent=%d expected=%d delivered=%d lost=%d closed=%d deliveries_per_s=%.0f"
                         + " p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f server_cpu_pct=%.0f server_rss_mb=%.0f"
-                        + " client_cpu_pct=%.0f fragmented=%d malformed=%d transport=%s%n",
+                        + " client_cpu_pct=%.0f fragmented=%d malformed=%d deflating=%d transport=%s%n",
                 mode, options.label(), options.receivers(), options.senders(), options.stalled(), window.rate(),
                 window.seconds(), window.sent(), window.expected(), window.delivered(), window.lost(),
                 window.closed(), window.delivered() / window.seconds(),
                 latency.getValueAtPercentile(50) / 1000.0, window.p99Ms(),
                 latency.getValueAtPercentile(99.9) / 1000.0, latency.getMaxValue() / 1000.0,
                 serverCpu(window), window.to().serverRssKb() / 1024.0, clientCpu(window), window.fragmented(),
-                window.malformed(), epoll ? "epoll" : "nio");
+                window.malformed(), window.deflating(), epoll ? "epoll" : "nio");
     }
 }

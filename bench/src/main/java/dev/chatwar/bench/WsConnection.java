@@ -6,7 +6,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import io.netty.buffer.Unpooled;
+import java.io.ByteArrayOutputStream;
 import java.util.List;
+import java.util.Locale;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 /**
  * One WebSocket client connection reduced to what a load client needs: the opening handshake, then a frame parser
@@ -16,6 +21,11 @@ import java.util.List;
  * <p>Frames this client sends are masked with the all-zero key, so the payload goes out unchanged. RFC 6455 wants an
  * unpredictable key to protect proxies' caches; on loopback, with no proxy, it only costs time, and servers do not
  * check it.
+ *
+ * <p>With {@code deflate}, the handshake offers permessage-deflate (RFC 7692) exactly as Chromium does, and a message
+ * the server compressed (RSV1 on its first frame) is inflated before the listener sees it, with one inflater per
+ * connection kept across messages (the server's sliding window) unless the server said
+ * {@code server_no_context_takeover}. The client's own frames go uncompressed, which the extension allows.
  */
 final class WsConnection extends ByteToMessageDecoder {
     /** Called on the connection's event loop. */
@@ -33,6 +43,8 @@ final class WsConnection extends ByteToMessageDecoder {
     private static final byte[] HEADER_END = {'\r', '\n', '\r', '\n'};
     private static final int OPCODE_CONTINUATION = 0;
     private static final int OPCODE_TEXT = 1;
+    /** The chat's {@code binary=1}: the same UTF-8 JSON as text frames carry. */
+    private static final int OPCODE_BINARY = 2;
     private static final int OPCODE_CLOSE = 8;
     private static final int OPCODE_PING = 9;
     private static final int OPCODE_PONG = 10;
@@ -46,10 +58,27 @@ final class WsConnection extends ByteToMessageDecoder {
     private ByteBuf fragments;
     private int fragmentedMessages;
     private boolean closed;
+    private final boolean offerDeflate;
+    /** Set when the server accepted permessage-deflate. */
+    private Inflater inflater;
+    private boolean resetInflaterPerMessage;
+    /** Whether the message being put together from fragments is compressed. */
+    private boolean compressedMessage;
+    private final byte[] inflated = new byte[64 * 1024];
 
     WsConnection(URI uri, Listener listener) {
+        this(uri, listener, false);
+    }
+
+    WsConnection(URI uri, Listener listener, boolean offerDeflate) {
         this.uri = uri;
         this.listener = listener;
+        this.offerDeflate = offerDeflate;
+    }
+
+    /** Whether the server agreed to compress its messages. */
+    boolean deflates() {
+        return inflater != null;
     }
 
     Channel channel() {
@@ -71,7 +100,9 @@ final class WsConnection extends ByteToMessageDecoder {
         String path = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         String request = "GET " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
                 + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                + "Sec-WebSocket-Version: 13\r\n\r\n";
+                + "Sec-WebSocket-Version: 13\r\n"
+                + (offerDeflate ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "")
+                + "\r\n";
         context.writeAndFlush(context.alloc().buffer().writeBytes(request.getBytes(StandardCharsets.US_ASCII)));
         super.channelActive(context);
     }
@@ -100,6 +131,11 @@ final class WsConnection extends ByteToMessageDecoder {
                 listener.closed(this, -1);
                 context.close();
                 return;
+            }
+            String headers = response.toLowerCase(Locale.ROOT);
+            if (headers.contains("\r\nsec-websocket-extensions:") && headers.contains("permessage-deflate")) {
+                inflater = new Inflater(true);
+                resetInflaterPerMessage = headers.contains("server_no_context_takeover");
             }
             open = true;
             listener.opened(this);
@@ -130,21 +166,31 @@ final class WsConnection extends ByteToMessageDecoder {
             int to = (int) (from + length);
             int opcode = first & 0x0f;
             boolean fin = (first & 0x80) != 0;
-            if (opcode == OPCODE_TEXT || opcode == OPCODE_CONTINUATION) {
+            if (opcode == OPCODE_TEXT || opcode == OPCODE_BINARY || opcode == OPCODE_CONTINUATION) {
                 if (!joined) {
                     joined = true;
                     listener.joined(this);
                 }
-                if (fin && fragments == null) {
+                if (opcode != OPCODE_CONTINUATION) {
+                    compressedMessage = (first & 0x40) != 0;
+                }
+                if (fin && fragments == null && !compressedMessage) {
                     listener.text(in, from, to);
                 } else {
                     if (fragments == null) {
                         fragments = context.alloc().buffer();
-                        fragmentedMessages++;
+                        if (!fin) {
+                            fragmentedMessages++;
+                        }
                     }
                     fragments.writeBytes(in, from, to - from);
                     if (fin) {
-                        listener.text(fragments, fragments.readerIndex(), fragments.writerIndex());
+                        if (compressedMessage) {
+                            ByteBuf plain = inflate(fragments);
+                            listener.text(plain, 0, plain.writerIndex());
+                        } else {
+                            listener.text(fragments, fragments.readerIndex(), fragments.writerIndex());
+                        }
                         fragments.release();
                         fragments = null;
                     }
@@ -158,6 +204,28 @@ final class WsConnection extends ByteToMessageDecoder {
             }
             in.readerIndex(to);
         }
+    }
+
+    /** RFC 7692, 7.2.2: the message's compressed bytes, with the empty block's tail the sender removed put back. */
+    private ByteBuf inflate(ByteBuf compressed) {
+        byte[] input = new byte[compressed.readableBytes() + 4];
+        compressed.getBytes(compressed.readerIndex(), input, 0, compressed.readableBytes());
+        input[input.length - 2] = (byte) 0xff;
+        input[input.length - 1] = (byte) 0xff;
+        inflater.setInput(input);
+        ByteArrayOutputStream plain = new ByteArrayOutputStream(input.length * 4);
+        try {
+            int n;
+            while ((n = inflater.inflate(inflated)) > 0) {
+                plain.write(inflated, 0, n);
+            }
+        } catch (DataFormatException e) {
+            throw new IllegalStateException("bad compressed message", e);
+        }
+        if (resetInflaterPerMessage) {
+            inflater.reset();
+        }
+        return Unpooled.wrappedBuffer(plain.toByteArray());
     }
 
     /** Writes one text frame without flushing. */
