@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
@@ -191,11 +190,7 @@ final class Room implements Engine.Subscriber {
             }
             roundScheduled = true;
         }
-        try {
-            roundRunner.execute(roundTask);
-        } catch (RejectedExecutionException e) { // the chat is stopping: fan out on this thread
-            runRound();
-        }
+        roundRunner.execute(roundTask);
     }
 
     private void runRound() {

@@ -118,6 +118,19 @@ class RoomRoundsTest {
         return member;
     }
 
+    /** {@code rounds} rounds of {@code perRound} messages from {@code speaker}, each run; returns what was said. */
+    private List<String> sayInRounds(Member speaker, int rounds, int perRound) {
+        List<String> said = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < perRound; i++) {
+                said.add("r" + round + "e" + i);
+                chat.receive(speaker, said.get(said.size() - 1));
+            }
+            runRounds();
+        }
+        return said;
+    }
+
     private void runRounds() {
         while (!rounds.isEmpty()) {
             rounds.poll().run();
@@ -187,14 +200,7 @@ class RoomRoundsTest {
         Member a = join("alice", alice);
         join("slow", slow);
         slow.stalled = true;
-        List<String> said = new ArrayList<>();
-        for (int round = 0; round < 10; round++) {
-            for (int i = 0; i < 3; i++) {
-                said.add("r" + round + "e" + i);
-                chat.receive(a, said.get(said.size() - 1));
-            }
-            runRounds();
-        }
+        List<String> said = sayInRounds(a, 10, 3);
         int writesWhileStalled = slow.frames().size();
         slow.resume();
         assertEquals(said, slow.texts().subList(slow.texts().size() - said.size(), slow.texts().size()));
@@ -238,12 +244,7 @@ class RoomRoundsTest {
         Member a = join("alice", alice);
         join("slow", slow);
         slow.stalled = true;
-        for (int round = 0; round < 10; round++) {
-            for (int i = 0; i < 3; i++) {
-                chat.receive(a, "r" + round + "e" + i);
-            }
-            runRounds();
-        }
+        sayInRounds(a, 10, 3);
         assertEquals(List.of(CloseCode.SLOW_CONSUMER), slow.closes, "30 events against a bound of 20");
         assertEquals(30, alice.texts().size());
     }

@@ -64,7 +64,8 @@ final class WsConnection extends ByteToMessageDecoder {
     private boolean resetInflaterPerMessage;
     /** Whether the message being put together from fragments is compressed. */
     private boolean compressedMessage;
-    private final byte[] inflated = new byte[64 * 1024];
+    /** Made with the inflater: 19,000 connections that never compress must not carry 64 KiB each. */
+    private byte[] inflated;
 
     WsConnection(URI uri, Listener listener) {
         this(uri, listener, false);
@@ -135,6 +136,7 @@ final class WsConnection extends ByteToMessageDecoder {
             String headers = response.toLowerCase(Locale.ROOT);
             if (headers.contains("\r\nsec-websocket-extensions:") && headers.contains("permessage-deflate")) {
                 inflater = new Inflater(true);
+                inflated = new byte[64 * 1024];
                 resetInflaterPerMessage = headers.contains("server_no_context_takeover");
             }
             open = true;
