@@ -55,8 +55,10 @@ public final class ChatBootstrap implements ServletContextListener {
         ChatMetrics metrics = new ChatMetrics();
         engine = config.usesRedis()
                 ? new RedisEngine(config.redisUrl(), config.redisPrefix(), config.historySize(),
-                        config.historyTtlSeconds(), Duration.ofSeconds(config.nodeTimeoutSeconds()), codec, metrics)
-                : new InMemoryEngine(config.historySize(), config.historyRooms(), new EventIds(clock));
+                        config.historyTtlSeconds(), Duration.ofSeconds(config.nodeTimeoutSeconds()),
+                        Duration.ofSeconds(config.resendWindowSeconds()), codec, metrics)
+                : new InMemoryEngine(config.historySize(), config.historyRooms(), new EventIds(clock),
+                        Duration.ofSeconds(config.resendWindowSeconds()), clock);
         // Rounds run on the delivering thread: a round is what arrives while the room's last fan-out still holds it.
         // Handing rounds to a writer thread made larger rounds but doubled latency at N=1,000 (each round waited for
         // the previous one's sends), and the writers already send each member everything pending in one frame.

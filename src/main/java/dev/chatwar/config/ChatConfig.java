@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
  * @param ipv6PrefixLength  the prefix of an IPv6 address that counts as one client for the per-address limit
  * @param nodeTimeoutSeconds with Redis, how long a node may fail to renew its lease before it is declared dead
  * @param permessageDeflate whether a client's offer of permessage-deflate is accepted
+ * @param resendWindowSeconds how long a message's {@code cid} is recognised in a resend from the same sender
  */
 public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int historyRooms, int maxMessageChars,
                          int presenceLimit, int queueMaxFrames, int queueMaxBytes, long sendTimeoutMillis, long pingMillis,
@@ -38,7 +39,7 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                          int ratePerSecond, int rateBurst, int maxConnectionsPerAddress, int maxConnections,
                          int ipv6PrefixLength,
                          String metricsToken, String redisUrl, String redisPrefix, long historyTtlSeconds,
-                         int nodeTimeoutSeconds, boolean permessageDeflate) {
+                         int nodeTimeoutSeconds, boolean permessageDeflate, int resendWindowSeconds) {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     /** Whether the chat's nodes share a Redis. */
@@ -80,7 +81,8 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 reader.matching(Setting.CHAT_REDIS_PREFIX, PREFIX, "expected 1 to 64 of A-Z a-z 0-9 . _ : -"),
                 reader.integer(Setting.CHAT_HISTORY_TTL_SECONDS, 60, 31_536_000),
                 reader.integer(Setting.CHAT_NODE_TIMEOUT_SECONDS, 3, 3_600),
-                reader.bool(Setting.CHAT_PERMESSAGE_DEFLATE));
+                reader.bool(Setting.CHAT_PERMESSAGE_DEFLATE),
+                reader.integer(Setting.CHAT_RESEND_WINDOW_SECONDS, 1, 86_400));
     }
 
     private record Reader(UnaryOperator<String> lookup) {

@@ -67,6 +67,10 @@ public enum Setting {
     CHAT_NODE_TIMEOUT_SECONDS("15",
             "With Redis: a node that has not renewed its lease (every third of this) for this long is declared dead;"
                     + " its members leave every room and their names are free again (3 to 3600)."),
+    CHAT_RESEND_WINDOW_SECONDS("600",
+            "A message sent again with a `cid` its sender already used this recently is recognised as a resend and not"
+                    + " delivered again, however many messages the room carried meanwhile (1 to 86400; default 10"
+                    + " minutes). Each room remembers at most its last 100000 such `cid`s."),
     CHAT_PERMESSAGE_DEFLATE("false",
             "`true`: accept permessage-deflate (RFC 7692) when a client offers it, as every browser does. Each"
                     + " member's copy of a broadcast is then compressed on its own, which costs the server far more"

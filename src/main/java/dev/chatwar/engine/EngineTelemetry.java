@@ -9,6 +9,21 @@ public interface EngineTelemetry {
     default void gapRepaired(int events) {
     }
 
+    /**
+     * Redis lost events this node had delivered in a room (it came back with an older copy of its data, was wiped, or
+     * failed over to a replica that lagged); the room's members were sent to resync.
+     */
+    default void rollbackDetected() {
+    }
+
+    /** Reading what a lost subscription missed failed, and is tried again. */
+    default void repairRetried() {
+    }
+
+    /** What a lost subscription missed could not be read back (or no longer exists); the room's members resync. */
+    default void repairGivenUp() {
+    }
+
     /** A connection that looked open carried nothing (its probe did not come back) and was made anew. */
     default void probeFailed() {
     }

@@ -3,7 +3,7 @@ package dev.chatwar.engine;
 import dev.chatwar.protocol.ServerEvent.Message;
 import java.util.List;
 
-/** One room's recent messages, in memory. */
+/** One room's recent messages, the senders' recent {@code cid}s, and the room's last id, in memory. */
 interface History {
 
     /** @param senderKey the sender as resends are matched, see {@link #resent} */
@@ -12,10 +12,19 @@ interface History {
     /** The kept messages, oldest first. */
     List<Message> recent();
 
+    /** The kept message with this id, or null. */
+    Message kept(String id);
+
     /**
-     * The kept message that this sender sent with this client id, or null. The sender is its key (the room's
-     * {@code Names.key} of its name): a member who comes back under the same name is the same sender, and two members
-     * who both number their messages 1, 2, 3 never match each other's.
+     * The id of the message this sender sent with this client id within the resend window, or null; the message
+     * itself may have left the history since. The sender is its key (the room's {@code Names.key} of its name): a
+     * member who comes back under the same name is the same sender, and two members who both number their messages
+     * 1, 2, 3 never match each other's.
      */
-    Message resent(String senderKey, String cid);
+    String resent(String senderKey, String cid);
+
+    /** The last id the room handed out (a message, join or leave), or {@link Long#MIN_VALUE} for none. */
+    long lastId();
+
+    void lastId(long id);
 }

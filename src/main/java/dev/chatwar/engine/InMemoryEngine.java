@@ -4,6 +4,8 @@ import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.ServerEvent.Typing;
 import dev.chatwar.protocol.User;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -39,8 +41,7 @@ public final class InMemoryEngine implements Engine {
     /** Members of every room. */
     private final AtomicLong population = new AtomicLong();
 
-    /** @param lastId the last id given to an event of the room since it was subscribed; guarded by the history */
-    private record Log(History history, Set<Subscriber> subscribers, AtomicLong lastId) {
+    private record Log(History history, Set<Subscriber> subscribers) {
     }
 
     /** One room's members by member key, in the order they entered, and how many members use each name key. */
@@ -53,8 +54,12 @@ public final class InMemoryEngine implements Engine {
     private record Entry(User user, String nameKey) {
     }
 
-    public InMemoryEngine(int historySize, int maxRooms, EventIds ids) {
-        this.histories = new InMemoryHistoryStore(historySize, maxRooms);
+    /**
+     * @param resendWindow how long a message's {@code cid} is recognised in a resend from the same sender, however
+     *                     many messages the room carried meanwhile
+     */
+    public InMemoryEngine(int historySize, int maxRooms, EventIds ids, Duration resendWindow, Clock clock) {
+        this.histories = new InMemoryHistoryStore(historySize, maxRooms, resendWindow, clock);
         this.ids = ids;
     }
 
@@ -62,7 +67,7 @@ public final class InMemoryEngine implements Engine {
     public CompletionStage<Void> subscribe(String room, Subscriber subscriber) {
         logs.compute(room, (name, log) -> {
             Log open = log != null ? log
-                    : new Log(histories.open(name), new CopyOnWriteArraySet<>(), new AtomicLong(Long.MIN_VALUE));
+                    : new Log(histories.open(name), new CopyOnWriteArraySet<>());
             synchronized (open.history()) { // not between a publish's id and its deliveries
                 open.subscribers().add(subscriber);
             }
@@ -85,18 +90,21 @@ public final class InMemoryEngine implements Engine {
         RoomEvent ordered;
         synchronized (history) {
             if (event instanceof Message message && message.cid() != null) {
-                Message original = history.resent(senderKey, message.cid());
-                if (original != null) {
-                    return CompletableFuture.completedFuture(new Outcome(original, true));
+                String originalId = history.resent(senderKey, message.cid());
+                if (originalId != null) {
+                    // Past the history but within the window: the resend stands for its original, under its id.
+                    Message original = history.kept(originalId);
+                    return CompletableFuture.completedFuture(
+                            new Outcome(original != null ? original : message.withId(originalId), true));
                 }
             }
             ordered = event.withId(ids.next());
+            history.lastId(Long.parseLong(ordered.id()));
             if (ordered instanceof Message message) {
                 history.append(message, senderKey);
             }
             Log log = logs.get(event.room());
             if (log != null && log.history() == history) {
-                log.lastId().set(Long.parseLong(ordered.id()));
                 for (Subscriber subscriber : log.subscribers()) {
                     subscriber.deliver(ordered);
                 }
@@ -117,8 +125,7 @@ public final class InMemoryEngine implements Engine {
     public CompletionStage<Snapshot> snapshot(String room, int memberLimit) {
         History history = historyOf(room);
         synchronized (history) { // no event of the room is ordered meanwhile
-            Log log = logs.get(room);
-            long lastId = log != null && log.history() == history ? log.lastId().get() : Long.MIN_VALUE;
+            long lastId = history.lastId();
             List<User> members = new ArrayList<>();
             int[] count = {0};
             presences.computeIfPresent(room, (name, presence) -> {

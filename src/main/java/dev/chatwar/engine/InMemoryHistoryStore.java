@@ -1,22 +1,34 @@
 package dev.chatwar.engine;
 
 import dev.chatwar.protocol.ServerEvent.Message;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Each room's last {@code size} messages in a ring, kept for at most {@code maxRooms} rooms: the room opened least
- * recently is forgotten first, so rooms that empty out cannot grow memory without bound.
+ * Each room's last {@code size} messages in a ring, and the {@code cid}s its senders used within the resend window,
+ * kept for at most {@code maxRooms} rooms: the room opened least recently is forgotten first, so rooms that empty out
+ * cannot grow memory without bound.
  */
 final class InMemoryHistoryStore {
+    /**
+     * Resend keys one room remembers at most, the oldest forgotten first: it bounds memory (about 100 bytes each)
+     * when a room carries more than this many messages within the window.
+     */
+    static final int MAX_RESENDS = 100_000;
     private final int size;
+    private final Duration window;
+    private final Clock clock;
     private final Map<String, Ring> rooms;
 
-    InMemoryHistoryStore(int size, int maxRooms) {
+    InMemoryHistoryStore(int size, int maxRooms, Duration window, Clock clock) {
         this.size = size;
+        this.window = window;
+        this.clock = clock;
         this.rooms = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Ring> eldest) {
@@ -26,50 +38,76 @@ final class InMemoryHistoryStore {
     }
 
     synchronized History open(String room) {
-        return rooms.computeIfAbsent(room, name -> new Ring(size));
+        return rooms.computeIfAbsent(room, name -> new Ring());
     }
 
-    private static final class Ring implements History {
-        /** A kept message and, when it has a cid, the key it is found under as a resend. */
-        private record Kept(Message message, String sentKey) {
+    private final class Ring implements History {
+        /** When a message was sent with a cid, and its id. */
+        private record Sent(String id, long atMillis) {
         }
 
-        private final int capacity;
-        private final ArrayDeque<Kept> kept;
-        /** By {@link #sentKey}: one sender's client id. */
-        private final Map<String, Message> bySentKey = new HashMap<>();
-
-        Ring(int capacity) {
-            this.capacity = capacity;
-            this.kept = new ArrayDeque<>(Math.min(capacity, 128));
-        }
+        private final ArrayDeque<Message> kept = new ArrayDeque<>(Math.min(size, 128));
+        /** By sender key NUL cid, oldest first. */
+        private final LinkedHashMap<String, Sent> resends = new LinkedHashMap<>();
+        private long lastId = Long.MIN_VALUE;
 
         @Override
         public synchronized void append(Message message, String senderKey) {
-            if (capacity == 0) {
-                return;
-            }
-            if (kept.size() == capacity) {
-                Kept evicted = kept.removeFirst();
-                if (evicted.sentKey() != null) {
-                    bySentKey.remove(evicted.sentKey(), evicted.message());
+            long now = clock.millis();
+            forgetResends(now);
+            if (size > 0) {
+                if (kept.size() == size) {
+                    kept.removeFirst();
                 }
+                kept.addLast(message);
             }
-            String sentKey = message.cid() == null ? null : sentKey(senderKey, message.cid());
-            kept.addLast(new Kept(message, sentKey));
-            if (sentKey != null) {
-                bySentKey.put(sentKey, message);
+            if (message.cid() != null) {
+                resends.put(sentKey(senderKey, message.cid()), new Sent(message.id(), now));
+            }
+        }
+
+        /** Resend keys past the window, or past {@link #MAX_RESENDS}, go, oldest first. */
+        private void forgetResends(long now) {
+            Iterator<Sent> oldest = resends.values().iterator();
+            while (oldest.hasNext()) {
+                Sent sent = oldest.next();
+                if (sent.atMillis() > now - window.toMillis() && resends.size() < MAX_RESENDS) {
+                    return;
+                }
+                oldest.remove();
             }
         }
 
         @Override
         public synchronized List<Message> recent() {
-            return kept.stream().map(Kept::message).toList();
+            return List.copyOf(kept);
         }
 
         @Override
-        public synchronized Message resent(String senderKey, String cid) {
-            return bySentKey.get(sentKey(senderKey, cid));
+        public synchronized Message kept(String id) {
+            for (Iterator<Message> newest = kept.descendingIterator(); newest.hasNext(); ) {
+                Message message = newest.next();
+                if (message.id().equals(id)) {
+                    return message;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public synchronized String resent(String senderKey, String cid) {
+            Sent sent = resends.get(sentKey(senderKey, cid));
+            return sent == null || sent.atMillis() <= clock.millis() - window.toMillis() ? null : sent.id();
+        }
+
+        @Override
+        public synchronized long lastId() {
+            return lastId;
+        }
+
+        @Override
+        public synchronized void lastId(long id) {
+            lastId = id;
         }
 
         /** NUL cannot occur in a name, so no two pairs share a key. */

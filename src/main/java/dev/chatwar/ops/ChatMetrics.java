@@ -50,6 +50,10 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     private final Counter leaseExpiries;
     private final Counter evictedMembers;
     private final Counter probeFailures;
+    private final Counter rollbacks;
+    private final Counter repairRetries;
+    private final Counter repairsGivenUp;
+    private final Counter resendsRecognised;
     private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
     private final Map<CloseCode, Counter> closes = new EnumMap<>(CloseCode.class);
     private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
@@ -92,6 +96,19 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
                 .register(registry);
         gapRepairedEvents = Counter.builder("chat.engine.gap.repaired.events")
                 .description("Events delivered from history after a lost Redis subscription").register(registry);
+        rollbacks = Counter.builder("chat.engine.rollbacks")
+                .description("Rooms in which Redis was found to have lost events this node delivered (restarted with"
+                        + " older data, wiped, or failed over to a lagging replica); their members resynced")
+                .register(registry);
+        repairRetries = Counter.builder("chat.engine.gap.repair.retries")
+                .description("Reads of what a lost Redis subscription missed that failed and were tried again")
+                .register(registry);
+        repairsGivenUp = Counter.builder("chat.engine.gap.repairs.given.up")
+                .description("Rooms whose missed events could not be read back; their members resynced")
+                .register(registry);
+        resendsRecognised = Counter.builder("chat.messages.resends.recognised")
+                .description("Messages sent again with a cid their sender already used within the resend window;"
+                        + " not delivered again").register(registry);
         probeFailures = Counter.builder("chat.engine.probe.failures")
                 .description("Redis connections that looked open but carried nothing, and were made anew")
                 .register(registry);
@@ -207,6 +224,26 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     public void gapRepaired(int events) {
         gapRepairs.increment();
         gapRepairedEvents.increment(events);
+    }
+
+    @Override
+    public void rollbackDetected() {
+        rollbacks.increment();
+    }
+
+    @Override
+    public void repairRetried() {
+        repairRetries.increment();
+    }
+
+    @Override
+    public void repairGivenUp() {
+        repairsGivenUp.increment();
+    }
+
+    @Override
+    public void resendRecognised() {
+        resendsRecognised.increment();
     }
 
     @Override

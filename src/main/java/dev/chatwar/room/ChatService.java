@@ -287,6 +287,7 @@ public final class ChatService {
             if (failure != null) {
                 refuse(member, ErrorCode.UNAVAILABLE, "the chat cannot reach its store; not delivered, send it again");
             } else if (outcome.duplicate()) {
+                telemetry.resendRecognised();
                 rooms.sendTo(member, outcome.event()); // a resend: only its sender gets the original again
             } else {
                 telemetry.messageReceived();

@@ -110,8 +110,9 @@ final class Room implements Engine.Subscriber {
      * event delivered since that the snapshot does not reflect (those after its {@code lastId}).
      *
      * <p>Without {@code since}: the recent history. With it: the messages after {@code since} and {@code gap: false}
-     * when the history still reaches back to it (ids only grow, and the history loses only its oldest), else the
-     * recent history and {@code gap: true} (evicted, lost in a restart, or an unknown id).
+     * when the history still holds the message {@code since} names (ids only grow, and the history loses only its
+     * oldest), else the recent history and {@code gap: true} (evicted, lost in a restart, a store that came back
+     * older, or an id that names no message).
      *
      * @return false when the member is no longer here (it left, or was taken over, meanwhile)
      */
@@ -364,7 +365,10 @@ final class Room implements Engine.Subscriber {
         } catch (NumberFormatException e) {
             return new Welcome(name, ts, you, present, count, recent, true, resume);
         }
-        if (recent.isEmpty() || after < Long.parseLong(recent.get(0).id())) {
+        // The history holds the room's last messages without a hole, so a message id it does not hold is one the
+        // store evicted, lost (it came back with older data, or was wiped; newer events may be gone too), or never
+        // gave: what followed it cannot be vouched for.
+        if (recent.stream().noneMatch(m -> Long.parseLong(m.id()) == after)) {
             return new Welcome(name, ts, you, present, count, recent, true, resume);
         }
         List<Message> missed = recent.stream().filter(m -> Long.parseLong(m.id()) > after).toList();

@@ -43,6 +43,10 @@ public interface Telemetry {
     default void messageReceived() {
     }
 
+    /** A message came again with a {@code cid} its sender used within the resend window: it was not delivered again. */
+    default void resendRecognised() {
+    }
+
     default void errorSent(ErrorCode code) {
     }
 

@@ -58,7 +58,7 @@ class HealthTest {
     @Test
     void aNodeWhoseRedisIsUnreachableStartsAndSaysDegraded() throws Exception {
         RedisEngine engine = new RedisEngine("redis://127.0.0.1:" + RedisServer.freePort(), "chat", 10, 3600,
-                    RedisServer.NODE_TIMEOUT,
+                    RedisServer.NODE_TIMEOUT, Chats.RESEND_WINDOW,
                 new FrameCodec(), EngineTelemetry.NONE); // nothing listens there: the node starts all the same
         ChatRuntime runtime = runtime(engine);
         try {

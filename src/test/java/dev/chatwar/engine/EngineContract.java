@@ -221,14 +221,31 @@ abstract class EngineContract {
     }
 
     @Test
-    void aCidIsForgottenWithItsMessage() throws Exception {
+    void aResendIsRecognisedWithinTheWindowAfterItsMessageLeftTheHistory() throws Exception {
         Engine node = node();
-        await(node.publish(say("r", "ann", "old", "c-1"), "ann"));
-        for (int i = 0; i < HISTORY; i++) {
+        Inbox inbox = subscribed(node, "r");
+        Engine.Outcome first = await(node.publish(say("r", "ann", "old", "c-1"), "ann"));
+        for (int i = 0; i < HISTORY + 5; i++) {
             await(node.publish(say("r", "bob", "push " + i, null), "bob"));
         }
-        assertFalse(await(node.publish(say("r", "ann", "new", "c-1"), "ann")).duplicate(),
-                "past the history, the same cid is a new message");
+        inbox.next(HISTORY + 6);
+        Engine.Outcome again = await(node.publish(say("r", "ann", "old", "c-1"), "ann"));
+        assertTrue(again.duplicate(), "however many messages came since, within the window");
+        assertEquals(first.event().id(), again.event().id(), "it stands for the original, under its id");
+        assertEquals("old", ((Message) again.event()).text());
+        assertEquals(null, inbox.events.poll(200, TimeUnit.MILLISECONDS), "published no second time");
+    }
+
+    @Test
+    void aRoomsLastIdCountsJoinsAndOutlivesItsSubscribers() throws Exception {
+        Engine node = node();
+        Inbox inbox = subscribed(node, "r");
+        await(node.publish(say("r", "ann", "said", null), "ann"));
+        await(node.publish(new Join("r", "2026-12-05T00:00:00Z", null, new User("bob", "10.0.0.1"), 2), ""));
+        inbox.next();
+        long join = id(inbox.next());
+        node.unsubscribe("r", inbox);
+        assertEquals(join, await(node().snapshot("r", 10)).lastId(), "the join's id, read by any node");
     }
 
     @Test

@@ -1,12 +1,14 @@
 package dev.chatwar.engine;
 
+import dev.chatwar.support.Chats;
 import java.time.Clock;
 
 class InMemoryEngineTest extends EngineContract {
     private InMemoryEngine shared = fresh();
 
     private static InMemoryEngine fresh() {
-        return new InMemoryEngine(HISTORY, 100, new EventIds(Clock.systemUTC()));
+        return new InMemoryEngine(HISTORY, 100, new EventIds(Clock.systemUTC()), Chats.RESEND_WINDOW,
+                Clock.systemUTC());
     }
 
     @Override

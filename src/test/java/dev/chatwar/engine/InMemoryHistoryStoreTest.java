@@ -1,14 +1,43 @@
 package dev.chatwar.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.User;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class InMemoryHistoryStoreTest {
+
+    private static final Duration WINDOW = Duration.ofMinutes(10);
+    private Instant now = Instant.parse("2026-12-06T10:00:00Z");
+    private final Clock clock = new Clock() {
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    };
+
+    private InMemoryHistoryStore store(int size, int maxRooms) {
+        return new InMemoryHistoryStore(size, maxRooms, WINDOW, clock);
+    }
 
     private static Message message(String room, int n) {
         return new Message(room, "t", String.valueOf(n), new User("a", "b"), "m" + n);
@@ -20,7 +49,7 @@ class InMemoryHistoryStoreTest {
 
     @Test
     void keepsTheLastMessagesOldestFirst() {
-        History history = new InMemoryHistoryStore(3, 10).open("r");
+        History history = store(3, 10).open("r");
         for (int n = 1; n <= 5; n++) {
             history.append(message("r", n), "a");
         }
@@ -29,33 +58,47 @@ class InMemoryHistoryStoreTest {
 
     @Test
     void aResendIsFoundBySenderKeyAndCid() {
-        History history = new InMemoryHistoryStore(3, 10).open("r");
+        History history = store(3, 10).open("r");
         Message fromAnn = new Message("r", "t", "1", new User("Ann", "b"), "x", "1");
         history.append(fromAnn, "ann");
-        assertSame(fromAnn, history.resent("ann", "1"), "found by the sender key the room gave");
-        assertEquals(null, history.resent("bob", "1"), "bob's cid 1 is not Ann's");
-        assertEquals(null, history.resent("ann", "2"));
+        assertEquals("1", history.resent("ann", "1"), "found by the sender key the room gave");
+        assertSame(fromAnn, history.kept("1"));
+        assertNull(history.resent("bob", "1"), "bob's cid 1 is not Ann's");
+        assertNull(history.resent("ann", "2"));
     }
 
     @Test
-    void aResendIsForgottenWithItsMessage() {
-        History history = new InMemoryHistoryStore(1, 10).open("r");
+    void aResendIsRecognisedWithinTheWindowHoweverManyMessagesCameSince() {
+        History history = store(1, 10).open("r");
         history.append(new Message("r", "t", "1", new User("ann", "b"), "x", "1"), "ann");
-        history.append(new Message("r", "t", "2", new User("bob", "b"), "y", "1"), "bob");
-        assertEquals(null, history.resent("ann", "1"));
-        assertEquals("y", history.resent("bob", "1").text());
+        for (int n = 2; n <= 1_000; n++) {
+            now = now.plusMillis(500);
+            history.append(new Message("r", "t", Integer.toString(n), new User("bob", "b"), "y", "b" + n), "bob");
+        }
+        assertNull(history.kept("1"), "the message itself left the history");
+        assertEquals("1", history.resent("ann", "1"), "its cid is still recognised, 499.5 s later");
+    }
+
+    @Test
+    void aResendIsForgottenAfterTheWindow() {
+        History history = store(5, 10).open("r");
+        history.append(new Message("r", "t", "1", new User("ann", "b"), "x", "1"), "ann");
+        now = now.plus(WINDOW).minusMillis(1);
+        assertEquals("1", history.resent("ann", "1"));
+        now = now.plusMillis(1);
+        assertNull(history.resent("ann", "1"), "a cid used again after the window is a new message");
     }
 
     @Test
     void sizeZeroKeepsNothing() {
-        History history = new InMemoryHistoryStore(0, 10).open("r");
+        History history = store(0, 10).open("r");
         history.append(message("r", 1), "a");
         assertEquals(List.of(), texts(history));
     }
 
     @Test
     void aRoomsHistoryOutlivesItsRoomObject() {
-        InMemoryHistoryStore store = new InMemoryHistoryStore(5, 10);
+        InMemoryHistoryStore store = store(5, 10);
         store.open("r").append(message("r", 1), "a");
         assertEquals(List.of("m1"), texts(store.open("r")));
         assertSame(store.open("r"), store.open("r"));
@@ -63,7 +106,7 @@ class InMemoryHistoryStoreTest {
 
     @Test
     void theLeastRecentlyOpenedRoomIsForgottenBeyondTheRoomLimit() {
-        InMemoryHistoryStore store = new InMemoryHistoryStore(5, 2);
+        InMemoryHistoryStore store = store(5, 2);
         store.open("a").append(message("a", 1), "a");
         store.open("b").append(message("b", 2), "a");
         store.open("a");
@@ -74,7 +117,7 @@ class InMemoryHistoryStoreTest {
 
     @Test
     void recentIsASnapshot() {
-        History history = new InMemoryHistoryStore(5, 1).open("r");
+        History history = store(5, 1).open("r");
         history.append(message("r", 1), "a");
         List<Message> before = history.recent();
         history.append(message("r", 2), "a");

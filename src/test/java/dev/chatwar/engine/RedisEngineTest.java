@@ -5,6 +5,7 @@ import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.protocol.ServerEvent.Leave;
 import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.support.Chats;
 import dev.chatwar.support.RedisServer;
 import dev.chatwar.support.TcpProxy;
 import java.util.List;
@@ -40,7 +41,7 @@ class RedisEngineTest extends EngineContract {
     @Override
     Engine newNode() {
         RedisEngine engine = new RedisEngine(redis.uri(), "test", HISTORY, 3600,
-                RedisServer.NODE_TIMEOUT, new FrameCodec(), EngineTelemetry.NONE);
+                RedisServer.NODE_TIMEOUT, Chats.RESEND_WINDOW, new FrameCodec(), EngineTelemetry.NONE);
         awaitStatus(engine, Engine.Status.UP);
         return engine;
     }
@@ -49,7 +50,7 @@ class RedisEngineTest extends EngineContract {
     void aConnectionThatLooksOpenButCarriesNothingIsMadeAnewAndWhatItMissedStillArrives() throws Exception {
         try (TcpProxy path = new TcpProxy("127.0.0.1", redis.port())) {
             RedisEngine behindProxy = new RedisEngine("redis://127.0.0.1:" + path.port(), "test", HISTORY, 3600,
-                    RedisServer.NODE_TIMEOUT,
+                    RedisServer.NODE_TIMEOUT, Chats.RESEND_WINDOW,
                     new FrameCodec(), EngineTelemetry.NONE);
             try {
                 awaitStatus(behindProxy, Engine.Status.UP);
@@ -77,7 +78,7 @@ class RedisEngineTest extends EngineContract {
     void aNodeThatStopsRenewingItsLeaseLosesItsMembersToOneLeaveEachAndComesBackAsAnother() throws Exception {
         try (TcpProxy path = new TcpProxy("127.0.0.1", redis.port())) {
             RedisEngine doomed = new RedisEngine("redis://127.0.0.1:" + path.port(), "test", HISTORY, 3600,
-                    RedisServer.NODE_TIMEOUT, new FrameCodec(), EngineTelemetry.NONE);
+                    RedisServer.NODE_TIMEOUT, Chats.RESEND_WINDOW, new FrameCodec(), EngineTelemetry.NONE);
             try {
                 awaitStatus(doomed, Engine.Status.UP);
                 Engine survivor = node();
@@ -148,6 +149,82 @@ class RedisEngineTest extends EngineContract {
         RoomEvent leave = atSurvivor.events.poll(2 * RedisServer.NODE_TIMEOUT.toSeconds() + 2, TimeUnit.SECONDS);
         assertNotNull(leave, "the member left behind is never taken out");
         assertEquals("ann", leave.user().name());
+    }
+
+    /** A Redis that came back older still holds the room's last id, but an old one: the ids go on above the new. */
+    @Test
+    void idsNeverRepeatWhenRedisComesBackWithAnOlderLastId() throws Exception {
+        Engine node = node();
+        String old = await(node.publish(say("r", "ann", "kept", null), "ann")).event().id();
+        long newest = id(await(node.publish(say("r", "ann", "lost", null), "ann")).event());
+        redis.command("SET", "test:{r}:seq", old); // as after a restart from a copy taken between the two
+        long next = id(await(node.publish(say("r", "ann", "after", null), "ann")).event());
+        assertTrue(next > newest, "an id handed out before is never handed out again: " + newest + " then " + next);
+    }
+
+    /** The node's floor holds even when Redis's clock and last id are both behind what the node delivered. */
+    @Test
+    void aPublishingNodeNeverTakesAnIdBelowWhatItDelivered() throws Exception {
+        Engine node = node();
+        Inbox inbox = subscribed(node, "r");
+        long future = System.currentTimeMillis() * 1000 + 3_600_000_000L; // an hour ahead of the clock
+        redis.command("SET", "test:{r}:seq", Long.toString(future));
+        await(node.publish(say("r", "ann", "ahead", null), "ann"));
+        assertEquals(future + 1, id(inbox.next()));
+        redis.command("SET", "test:{r}:seq", "1"); // Redis forgot, and its clock is an hour behind that id
+        long next = id(await(node.publish(say("r", "ann", "after", null), "ann")).event());
+        assertTrue(next > future + 1, "above what this node delivered: " + next);
+    }
+
+    /** A live event whose id is not above what the node delivered was handed out by a Redis that forgot. */
+    @Test
+    void aLiveEventNotNewerThanWhatWasDeliveredIsARollbackThatResyncsTheRoom() throws Exception {
+        Engine node = node();
+        Inbox inbox = subscribed(node, "r");
+        long delivered = id(await(node.publish(say("r", "ann", "first", null), "ann")).event());
+        inbox.next();
+        String stale = new FrameCodec().encodeForStore(say("r", "bob", "stale", null));
+        redis.command("PUBLISH", "test:{r}", (delivered - 1) + " " + stale);
+        assertEquals(Boolean.TRUE, inbox.lost.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS), "never a silent drop");
+        assertEquals(null, inbox.events.poll(), "the stale event is not delivered");
+        await(node.publish(say("r", "ann", "next", null), "ann"));
+        assertEquals("next", ((Message) inbox.next()).text(), "the room goes on");
+    }
+
+    /**
+     * While this node's subscription was down, Redis lost what the node had delivered (it came back older): the
+     * repair finds the room's last id below it, and the room resyncs rather than carrying on over a hole.
+     */
+    @Test
+    void aRepairThatFindsRedisForgotWhatWasDeliveredResyncsTheRoom() throws Exception {
+        Engine node = node();
+        Inbox inbox = subscribed(node, "r");
+        String kept = await(node.publish(say("r", "ann", "kept", null), "ann")).event().id();
+        await(node.publish(say("r", "ann", "forgotten", null), "ann"));
+        inbox.next(2);
+        redis.command("EVAL", "redis.call('SET', KEYS[1], ARGV[1]) redis.call('XTRIM', KEYS[2], 'MAXLEN', 1)",
+                "2", "test:{r}:seq", "test:{r}:history", kept);
+        redis.killPubSubConnections();
+        assertEquals(Boolean.TRUE, inbox.lost.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS), "never a silent hole");
+    }
+
+    /** A resend stays recognised with its message gone from the history, and after the window it is new. */
+    @Test
+    void aResendIsNewOnceTheWindowHasPassed() throws Exception {
+        RedisEngine shortWindow = new RedisEngine(redis.uri(), "test", HISTORY, 3600, RedisServer.NODE_TIMEOUT,
+                java.time.Duration.ofMillis(300), new FrameCodec(), EngineTelemetry.NONE);
+        try {
+            awaitStatus(shortWindow, Engine.Status.UP);
+            String first = await(shortWindow.publish(say("r", "ann", "x", "c-1"), "ann")).event().id();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            Engine.Outcome again;
+            do { // each try is itself a resend; the first one past the window is published
+                again = await(shortWindow.publish(say("r", "ann", "x", "c-1"), "ann"));
+            } while (again.duplicate() && System.nanoTime() < deadline);
+            assertTrue(!again.duplicate() && !again.event().id().equals(first), "new after the window: " + again);
+        } finally {
+            shortWindow.close();
+        }
     }
 
     @Override

@@ -14,11 +14,13 @@ import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.support.Chats;
 import dev.chatwar.support.RecordingConnection;
 import dev.chatwar.support.RedisServer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,8 +53,12 @@ class RedisChatTest {
     }
 
     private ChatService node() {
-        RedisEngine engine = new RedisEngine(redis.uri(), "chat", HISTORY, 3600,
-                RedisServer.NODE_TIMEOUT, new FrameCodec(), EngineTelemetry.NONE);
+        return node(HISTORY);
+    }
+
+    private ChatService node(int historySize) {
+        RedisEngine engine = new RedisEngine(redis.uri(), "chat", historySize, 3600,
+                RedisServer.NODE_TIMEOUT, Chats.RESEND_WINDOW, new FrameCodec(), EngineTelemetry.NONE);
         engines.add(engine);
         awaitStatus(Engine.Status.UP);
         return Chats.node(engine, 1000);
@@ -255,6 +261,74 @@ class RedisChatTest {
             say(east, alice, "m" + i, null);
         }
         assertEquals(CloseCode.RESYNC, bob.connection.awaitClosed(WAIT), "a hole is never silent");
+    }
+
+    /**
+     * The issue's own staging: Redis restarted from a copy of its data taken after m1, so it forgot m2 to m4, which
+     * both nodes delivered. Before ids were taken above what was handed out, m5 and m6 reached nobody, silently.
+     */
+    @Test
+    void aRedisThatComesBackWithOlderDataRepeatsNoIdAndTellsEveryMemberOfTheGap() throws Exception {
+        Client alice = entered(east, "r", "alice");
+        Client bob = enteredAfter(alice, west, "r", "bob");
+        say(east, alice, "m1", "c-1");
+        bob.nextMessage();
+        Path copy = redis.copyData();
+        String m4 = null;
+        for (int i = 2; i <= 4; i++) {
+            say(east, alice, "m" + i, "c-" + i);
+            m4 = bob.nextMessage().path("id").asText();
+        }
+        redis.kill();
+        redis.restartFrom(copy);
+
+        assertEquals(CloseCode.RESYNC, alice.connection.awaitClosed(WAIT), "each node finds that Redis forgot");
+        assertEquals(CloseCode.RESYNC, bob.connection.awaitClosed(WAIT));
+        east.leave(alice.member);
+        west.leave(bob.member);
+        awaitStatus(Engine.Status.UP);
+        Client aliceBack = join(east, "r", "alice", m4); // the page reconnects with since
+        assertTrue(aliceBack.next("welcome").path("gap").asBoolean(), "m4 is unknown to this Redis: a gap");
+        Client bobBack = join(west, "r", "bob", m4);
+        assertTrue(bobBack.next("welcome").path("gap").asBoolean());
+        say(east, aliceBack, "m5", "c-5");
+        say(east, aliceBack, "m6", "c-6");
+        for (Client member : List.of(aliceBack, bobBack)) {
+            JsonNode m5 = member.next(f -> f.path("type").asText().equals("message")
+                    && f.path("text").asText().equals("m5"));
+            assertTrue(Long.parseLong(m5.path("id").asText()) > Long.parseLong(m4), "ids go on above m4: " + m5);
+            assertEquals("m6", member.nextMessage().path("text").asText());
+        }
+    }
+
+    /**
+     * Both nodes' subscriptions are killed while one node keeps publishing: the events that arrive live before each
+     * repair has read the history must wait for it, or they move the node's last delivered id past the hole.
+     */
+    @Test
+    void killedSubscriptionsLoseNoEventWhileTheOtherNodeKeepsPublishing() throws Exception {
+        ChatService publisher = node(1_000);
+        ChatService listener = node(1_000);
+        Client alice = entered(publisher, "busy", "alice");
+        Client bob = enteredAfter(alice, listener, "busy", "bob");
+        int count = 300;
+        for (int i = 0; i < count; i++) {
+            say(publisher, alice, "m" + i, "c-" + i);
+            if (i % 60 == 30) {
+                redis.killPubSubConnections();
+            }
+        }
+        List<String> seen = new ArrayList<>();
+        long last = 0;
+        for (int i = 0; i < count; i++) {
+            JsonNode message = bob.nextMessage();
+            long id = Long.parseLong(message.path("id").asText());
+            assertTrue(id > last, "in order, none twice: " + message + " after " + last);
+            last = id;
+            seen.add(message.path("text").asText());
+        }
+        assertEquals(IntStream.range(0, count).mapToObj(i -> "m" + i).toList(), seen, "none missing");
+        assertEquals(null, bob.connection.closedWith(), "Redis lost nothing, so nobody had to resync");
     }
 
     @Test

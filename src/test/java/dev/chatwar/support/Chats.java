@@ -8,19 +8,23 @@ import dev.chatwar.room.ChatService;
 import dev.chatwar.room.RoomRegistry;
 import dev.chatwar.room.Telemetry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 
 /** Chat nodes as the composition root builds them, for tests that need no container. */
 public final class Chats {
     /** The message length limit of test chats. */
     public static final int MAX_MESSAGE_CHARS = 20;
+    /** The resend window of test engines: the default's. */
+    public static final Duration RESEND_WINDOW = Duration.ofMinutes(10);
 
     private Chats() {
     }
 
     /** An in-memory engine keeping {@code historySize} messages per room, for up to 100 rooms. */
     public static InMemoryEngine inMemory(int historySize) {
-        return new InMemoryEngine(historySize, 100, new EventIds(Clock.systemUTC()));
+        return new InMemoryEngine(historySize, 100, new EventIds(Clock.systemUTC()), RESEND_WINDOW,
+                Clock.systemUTC());
     }
 
     /** One chat node on {@code engine} whose rooms fan out each event on the thread that delivers it. */

@@ -15,7 +15,13 @@ import java.util.stream.Stream;
 
 /**
  * A real {@code redis-server} (Debian's, installed by {@code scripts/test.sh}) on a free loopback port, in a temporary
- * directory, with append-only persistence, so a test can stop it, kill it, and start it again with its data or wiped.
+ * directory, with append-only persistence, so a test can stop it, kill it, and start it again with its data, wiped,
+ * or from an older copy of its data.
+ *
+ * <p>It syncs every write ({@code appendfsync always}): a restart then keeps everything Redis acknowledged, so a test
+ * of an outage fails only for what the chat does. What Redis does when it loses acknowledged writes (the default
+ * {@code everysec} loses up to a second of them in a crash) is staged on purpose with {@link #copyData} and
+ * {@link #restartFrom}.
  */
 public final class RedisServer implements AutoCloseable {
     /** The node timeout of the tests' engines: short, so that a dead node's members leave within a test. */
@@ -52,7 +58,7 @@ public final class RedisServer implements AutoCloseable {
 
     private void launch() throws IOException, InterruptedException {
         process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "yes", "--dir", dir.toString())
+                "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();
@@ -96,6 +102,52 @@ public final class RedisServer implements AutoCloseable {
             }
         }
         launch();
+    }
+
+    /** A copy of what Redis has persisted by now: with {@code appendfsync always}, every write it acknowledged. */
+    public Path copyData() throws IOException {
+        Path copy = Files.createTempDirectory("chat-redis-copy-");
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.filter(p -> !p.getFileName().toString().equals("redis.log")).toList()) {
+                Path target = copy.resolve(dir.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(path, target);
+                }
+            }
+        }
+        return copy;
+    }
+
+    /**
+     * Starts it again (it must be stopped) on the same port from a copy taken earlier by {@link #copyData}: as a Redis
+     * that came back with an older copy of its data (a crash with {@code appendfsync everysec}, a failover to a replica
+     * that lagged, a restore from a backup). The copy is used up.
+     */
+    public void restartFrom(Path copy) throws IOException, InterruptedException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.filter(f -> !f.getFileName().toString().equals("redis.log")).toList()) {
+                deleteTree(file);
+            }
+        }
+        try (Stream<Path> paths = Files.walk(copy)) {
+            for (Path path : paths.filter(p -> !p.equals(copy)).toList()) {
+                Path target = dir.resolve(copy.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(path, target);
+                }
+            }
+        }
+        deleteTree(copy);
+        launch();
+    }
+
+    /** Closes every pub/sub connection of every client ({@code CLIENT KILL TYPE pubsub}); Redis itself goes on. */
+    public void killPubSubConnections() throws IOException {
+        command("CLIENT", "KILL", "TYPE", "pubsub");
     }
 
     /** Sends one command of plain words and returns the first line of the reply. */

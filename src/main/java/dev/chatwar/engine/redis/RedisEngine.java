@@ -12,13 +12,11 @@ import dev.chatwar.protocol.ServerEvent.Typing;
 import dev.chatwar.protocol.Timestamps;
 import dev.chatwar.protocol.User;
 import io.lettuce.core.ClientOptions;
-import io.lettuce.core.Range;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.StreamMessage;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -50,8 +48,8 @@ import java.util.function.Supplier;
  * The engine of a chat served by many nodes: Redis orders each room's events, keeps its history and its presence,
  * and carries its events to every node. With {@link NodeLease} and {@link Script}, the only code that talks to Redis.
  *
- * <p>Per room, under {@code <prefix>:{<room>}} (one hash slot): a counter {@code :seq}, the history stream
- * {@code :history}, the resend index {@code :resends}, and the presence: members {@code :members}, names in use
+ * <p>Per room, under {@code <prefix>:{<room>}} (one hash slot): its last id {@code :seq}, the history stream
+ * {@code :history}, the resend index {@code :resends} with the time of each resend key in {@code :resent}, and the presence: members {@code :members}, names in use
  * {@code :names}, members per node {@code :nodes}. Events travel on the channel {@code <prefix>:{<room>}}, with
  * control lines that reach the nodes and no client ({@code ctl replaced <key>} from {@code claim.lua}, and
  * {@code ctl signal} for typing, never kept). For the whole chat: the nodes' leases {@code <prefix>:nodes}, each
@@ -72,9 +70,11 @@ import java.util.function.Supplier;
  * they outlived the application (Tomcat reported them as leaks on undeploy). One dispatcher thread also keeps the
  * order in which a member's events were handed over.
  *
- * <p>Gaps: each room remembers the last id it delivered. When the pub/sub connection comes back after a loss, each
- * room reads the history after that id before it delivers anything live, so what other nodes published meanwhile
- * reaches its members in order and once. Joins and leaves are not kept, so those of the outage are not repeated.
+ * <p>Gaps and rollbacks: each room's {@link RoomChannel} remembers the last id it delivered. From the moment the
+ * pub/sub connection is lost it holds live events; once subscribed again it reads the history after that id and
+ * delivers it before anything live, so what other nodes published meanwhile reaches its members in order and once.
+ * Joins and leaves are not kept, so those of the outage are not repeated. Ids never repeat, whatever Redis lost
+ * ({@code publish.lua}); what Redis lost of what a node delivered is detected and makes that room's members resync.
  */
 public final class RedisEngine implements Engine {
     private static final System.Logger LOG = System.getLogger(RedisEngine.class.getName());
@@ -92,8 +92,9 @@ public final class RedisEngine implements Engine {
     private static final Script CONNECT = Script.named("connect.lua");
     private static final Script DISCONNECT = Script.named("disconnect.lua");
     private static final Script FORGET = Script.named("forget.lua");
-    private static final List<Script> SCRIPTS = List.of(PUBLISH, ENTER, LEAVE, CLAIM, SNAPSHOT, EVICT, PRUNE, CONNECT,
-            DISCONNECT, FORGET);
+    private static final Script REPAIR = Script.named("repair.lua");
+    private static final List<Script> SCRIPTS = List.of(PUBLISH, REPAIR, ENTER, LEAVE, CLAIM, SNAPSHOT, EVICT, PRUNE,
+            CONNECT, DISCONNECT, FORGET);
     private static final String CONTROL_REPLACED = "ctl replaced ";
     private static final String CONTROL_SIGNAL = "ctl signal ";
 
@@ -102,12 +103,14 @@ public final class RedisEngine implements Engine {
     private final String prefix;
     private final int historySize;
     private final long historyTtlSeconds;
+    private final Duration resendWindow;
     private final ClientResources resources;
     private final RedisClient client;
     private final OwnedThreads owned = new OwnedThreads("chat-redis-");
     private final ScheduledExecutorService connector = Executors.newSingleThreadScheduledExecutor(owned);
     private final ExecutorService dispatcher = Executors.newSingleThreadExecutor(owned);
-    private final ConcurrentHashMap<String, Channel> channels = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, RoomChannel> channels = new ConcurrentHashMap<>();
+    private final RoomChannel.Link link = new ChannelLink();
     private final NodeLease lease;
     /** Welcomes being read at once, at most; see {@link Throttle}. */
     private final Throttle snapshots = new Throttle(16);
@@ -145,14 +148,16 @@ public final class RedisEngine implements Engine {
      * @param historySize       messages kept per room
      * @param historyTtlSeconds how long a room's keys live after its last event
      * @param nodeTimeout       how long a node may fail to renew its lease before it is declared dead
+     * @param resendWindow      how long a message's {@code cid} is recognised in a resend from the same sender
      */
     public RedisEngine(String uri, String prefix, int historySize, long historyTtlSeconds, Duration nodeTimeout,
-                       FrameCodec codec, EngineTelemetry telemetry) {
+                       Duration resendWindow, FrameCodec codec, EngineTelemetry telemetry) {
         this.codec = codec;
         this.telemetry = telemetry;
         this.prefix = prefix;
         this.historySize = historySize;
         this.historyTtlSeconds = historyTtlSeconds;
+        this.resendWindow = resendWindow;
         this.probeChannel = prefix + ":probe:" + UUID.randomUUID();
         this.population = prefix + ":population";
         this.clients = prefix + ":clients";
@@ -192,6 +197,13 @@ public final class RedisEngine implements Engine {
                 .build());
         client.addListener(new RedisConnectionStateListener() {
             @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                if (connection == pubsub) { // before Lettuce resubscribes: see RoomChannel
+                    channels.values().forEach(RoomChannel::hold);
+                }
+            }
+
+            @Override
             public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
                 if (connection == pubsub) {
                     connector.execute(RedisEngine.this::resubscribe);
@@ -204,79 +216,43 @@ public final class RedisEngine implements Engine {
         return new Lettuce(resources, client);
     }
 
-    /** One room's subscription on this node, and the order of what it has delivered. */
-    private final class Channel {
-        final String room;
-        final String name;
-        final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
-        /** The last id delivered; later events only. Guarded by this. */
-        long lastDelivered = Long.MIN_VALUE;
-        /** The room's last id when this node subscribed: where a repair starts if nothing was delivered since. */
-        volatile long subscribedAt = Long.MIN_VALUE;
-        /** While the gap after a reconnect is read: live events wait here. Guarded by this. */
-        List<RoomEvent> held;
-
-        Channel(String room) {
-            this.room = room;
-            this.name = prefix + ":{" + room + "}";
+    /** What a room's channel needs of this engine: see {@link RoomChannel.Link}. */
+    private final class ChannelLink implements RoomChannel.Link {
+        @Override
+        public CompletionStage<Void> subscribe(String channel) {
+            StatefulRedisPubSubConnection<String, String> connection = pubsub;
+            if (connection == null || !connection.isOpen()) {
+                return CompletableFuture.failedFuture(new EngineUnavailableException("Redis is not connected", null));
+            }
+            return dispatched(() -> connection.async().subscribe(channel).thenApply(subscribed -> null));
         }
 
-        synchronized void deliver(RoomEvent event) {
-            if (held != null) {
-                held.add(event);
-            } else {
-                deliverInOrder(event);
-            }
-        }
-
-        /** Must hold the lock. */
-        private void deliverInOrder(RoomEvent event) {
-            long id = Long.parseLong(event.id());
-            if (id <= lastDelivered) {
-                return; // had it already
-            }
-            lastDelivered = id;
-            for (Subscriber subscriber : subscribers) {
-                subscriber.deliver(event);
-            }
-        }
-
-        /** After a reconnect: what was published meanwhile, from the history, then what waited. */
-        void repair() {
-            long after;
-            synchronized (this) {
-                after = Math.max(lastDelivered, subscribedAt);
-                if (after == Long.MIN_VALUE || held != null) {
-                    return; // not subscribed before, so nothing to miss; or a repair is running
-                }
-                held = new ArrayList<>();
-            }
+        @Override
+        public CompletionStage<List<Object>> readRepair(String room, long after, long lastMessage, int limit) {
             StatefulRedisConnection<String, String> connection = commands;
-            CompletionStage<List<StreamMessage<String, String>>> read = connection == null
-                    ? CompletableFuture.failedFuture(new EngineUnavailableException("not connected", null))
-                    : connection.async().xrange(key(room, "history"), Range.create(after + 1 + "-0", "+"));
-            read.whenComplete((missed, failure) -> {
-                synchronized (this) {
-                    if (failure != null) {
-                        LOG.log(Level.WARNING, "room {0}: could not read what was missed during the outage: {1}",
-                                room, failure.toString());
-                    } else if (historySize > 0 && missed.size() >= historySize) {
-                        // Everything kept is newer than what was delivered: older ones may have been trimmed.
-                        LOG.log(Level.WARNING, "room {0}: the history no longer reaches back to {1}; members resync",
-                                room, after);
-                        lastDelivered = Math.max(lastDelivered, lastId(missed));
-                        subscribers.forEach(Subscriber::lost);
-                    } else {
-                        for (StreamMessage<String, String> entry : missed) {
-                            deliverInOrder(decode(entry));
-                        }
-                        telemetry.gapRepaired(missed.size());
-                    }
-                    List<RoomEvent> waited = held;
-                    held = null;
-                    waited.forEach(this::deliverInOrder);
+            if (connection == null) {
+                return CompletableFuture.failedFuture(new EngineUnavailableException("Redis is not connected", null));
+            }
+            return dispatched(() -> Script.run(REPAIR, connection.async(),
+                    new String[] {key(room, "seq"), key(room, "history")},
+                    new String[] {Long.toString(after), Long.toString(lastMessage), Integer.toString(limit)},
+                    ScriptOutputType.MULTI));
+        }
+
+        @Override
+        public RoomEvent decode(List<?> entry) {
+            return RedisEngine.this.decode(entry);
+        }
+
+        @Override
+        public void schedule(Runnable task, long delayMillis) {
+            if (!closed) {
+                try {
+                    connector.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException stopping) {
+                    // the engine is closing: nothing is delivered any more
                 }
-            });
+            }
         }
     }
 
@@ -284,15 +260,16 @@ public final class RedisEngine implements Engine {
     public CompletionStage<Void> subscribe(String room, Subscriber subscriber) {
         // compute, not computeIfAbsent then add: a concurrent unsubscribe could drop the channel in between and
         // leave this subscriber on one that no event reaches (a room emptied and joined again at once).
-        Channel channel = channels.compute(room, (name, existing) -> {
-            Channel open = existing != null ? existing : new Channel(name);
+        RoomChannel channel = channels.compute(room, (name, existing) -> {
+            RoomChannel open = existing != null ? existing
+                    : new RoomChannel(name, channelOf(name), historySize, link, telemetry);
             open.subscribers.add(subscriber);
             return open;
         });
         return dispatched(() -> subscribeNow(room, channel));
     }
 
-    private CompletionStage<Void> subscribeNow(String room, Channel channel) {
+    private CompletionStage<Void> subscribeNow(String room, RoomChannel channel) {
         StatefulRedisPubSubConnection<String, String> connection = pubsub;
         if (connection == null || !connection.isOpen()) {
             return CompletableFuture.failedFuture(new EngineUnavailableException("Redis is not connected", null));
@@ -303,8 +280,8 @@ public final class RedisEngine implements Engine {
         return connection.async().subscribe(channel.name).toCompletableFuture()
                 .thenCompose(subscribed -> commands.async().get(key(room, "seq")))
                 .thenAccept(top -> {
-                    if (top != null && channel.subscribedAt == Long.MIN_VALUE) {
-                        channel.subscribedAt = Long.parseLong(top);
+                    if (top != null) {
+                        channel.subscribedAt(Long.parseLong(top));
                     }
                 })
                 .exceptionallyCompose(RedisEngine::unavailable);
@@ -335,16 +312,20 @@ public final class RedisEngine implements Engine {
         boolean keep = event instanceof Message;
         String resendKey = event instanceof Message message && message.cid() != null
                 ? senderKey + '\0' + message.cid() : "";
-        String[] keys = {key(room, "seq"), key(room, "history"), key(room, "resends")};
-        String[] args = {prefix + ":{" + room + "}", codec.encodeForStore(event), keep ? "1" : "0", resendKey,
-                Integer.toString(historySize), Long.toString(historyTtlSeconds)};
+        String[] keys = {key(room, "seq"), key(room, "history"), key(room, "resends"), key(room, "resent")};
+        RoomChannel channel = channels.get(room);
+        String[] args = {channelOf(room), codec.encodeForStore(event), keep ? "1" : "0", resendKey,
+                Integer.toString(historySize), Long.toString(historyTtlSeconds),
+                Long.toString(channel == null ? 0 : channel.highWater()), Long.toString(resendWindow.toMillis())};
         return dispatched(() -> Script.<List<Object>>run(PUBLISH, connection.async(), keys, args,
                 ScriptOutputType.MULTI)).thenApply(reply -> {
             String id = String.valueOf(reply.get(1));
             if (((Long) reply.get(0)) == 1L) {
                 return new Outcome(event.withId(id), false);
             }
-            return new Outcome(codec.decodeFromStore((String) reply.get(2), id), true);
+            String original = (String) reply.get(2);
+            // Past the history but within the window: the resend stands for its original, under the original's id.
+            return new Outcome(original.isEmpty() ? event.withId(id) : codec.decodeFromStore(original, id), true);
         }).exceptionallyCompose(RedisEngine::unavailable);
     }
 
@@ -446,7 +427,7 @@ public final class RedisEngine implements Engine {
         String node = lease.node();
         String[] keys = {key(room, "members"), key(room, "nodes"), nodeRooms(node)};
         // Names never hold ':', so "v:<name>" cannot be mistaken for a guest's "g:"
-        String[] args = {memberKey, newKey, prefix + ":{" + room + "}",
+        String[] args = {memberKey, newKey, channelOf(room),
                 claimant.verified() ? "v:" + claimant.name() : "g:", node, claimant.address(), room};
         return dispatched(() -> Script.<List<Object>>run(CLAIM, connection.async(), keys, args,
                 ScriptOutputType.MULTI))
@@ -482,7 +463,7 @@ public final class RedisEngine implements Engine {
     public void signal(Typing notice) {
         StatefulRedisConnection<String, String> connection = commands;
         if (connection != null) {
-            dispatched(() -> connection.async().publish(prefix + ":{" + notice.room() + "}",
+            dispatched(() -> connection.async().publish(channelOf(notice.room()),
                     CONTROL_SIGNAL + codec.encode(notice).text()));
         }
     }
@@ -652,7 +633,9 @@ public final class RedisEngine implements Engine {
                 connection.addListener(new RedisPubSubAdapter<>() {
                     @Override
                     public void message(String channel, String message) {
-                        receive(channel, message);
+                        if (connection == pubsub) { // a connection given up on may still bring a stale line
+                            receive(channel, message);
+                        }
                     }
                 });
                 pubsub = connection;
@@ -684,8 +667,7 @@ public final class RedisEngine implements Engine {
         if (connection == null || channels.isEmpty()) {
             return;
         }
-        String[] names = channels.values().stream().map(channel -> channel.name).toArray(String[]::new);
-        connection.async().subscribe(names).thenRun(() -> channels.values().forEach(Channel::repair));
+        channels.values().forEach(RoomChannel::repair); // each subscribes its channel again, then reads its gap
     }
 
     /**
@@ -711,6 +693,7 @@ public final class RedisEngine implements Engine {
             LOG.log(Level.WARNING, "Redis looks connected but its probe did not come back within {0} s;"
                     + " reconnecting", PROBE_DEADLINE.toSeconds());
             telemetry.probeFailed();
+            channels.values().forEach(RoomChannel::hold);
             pubsub.closeAsync();
             connection.closeAsync();
             pubsub = null;
@@ -724,7 +707,7 @@ public final class RedisEngine implements Engine {
             probeSentAt = 0;
             return;
         }
-        Channel channel = channels.get(roomOf(channelName));
+        RoomChannel channel = channels.get(roomOf(channelName));
         if (channel == null) {
             return; // unsubscribed meanwhile, or not ours
         }
@@ -760,11 +743,6 @@ public final class RedisEngine implements Engine {
         return open < 0 || close < open ? "" : channelName.substring(open + 1, close);
     }
 
-    private RoomEvent decode(StreamMessage<String, String> entry) {
-        String id = entry.getId();
-        return codec.decodeFromStore(entry.getBody().get("e"), id.substring(0, id.indexOf('-')));
-    }
-
     /** A history entry as a script returns it: {@code {id, {field, value, ...}}}. */
     private RoomEvent decode(List<?> entry) {
         String id = (String) entry.get(0);
@@ -777,13 +755,13 @@ public final class RedisEngine implements Engine {
         throw new IllegalArgumentException("a history entry without its event: " + id);
     }
 
-    private static long lastId(List<StreamMessage<String, String>> entries) {
-        String id = entries.get(entries.size() - 1).getId();
-        return Long.parseLong(id.substring(0, id.indexOf('-')));
+    private String key(String room, String what) {
+        return channelOf(room) + ":" + what;
     }
 
-    private String key(String room, String what) {
-        return prefix + ":{" + room + "}:" + what;
+    /** The room's channel, and the stem of its keys: {@code <prefix>:{<room>}}, one hash slot. */
+    private String channelOf(String room) {
+        return prefix + ":{" + room + "}";
     }
 
     private static <T> CompletionStage<T> unavailable(Throwable failure) {

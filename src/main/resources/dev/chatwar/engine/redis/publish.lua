@@ -1,79 +1,87 @@
 -- Orders one room event: takes the room's next id, keeps a message in the room's history, and publishes the event
 -- with its id to every node, all in one atomic step (a script runs alone).
 --
--- KEYS[1]  the room's id counter (a string holding a decimal number)
--- KEYS[2]  the room's history: a stream whose entry ids are "<id>-0", fields e (event JSON) and k (resend key)
--- KEYS[3]  the room's resends: a hash from resend key (sender key NUL cid) to the id of the kept message
+-- KEYS[1]  the room's last id (a string holding a decimal number)
+-- KEYS[2]  the room's history: a stream whose entry ids are "<id>-0", field e (the event's JSON)
+-- KEYS[3]  the room's resends: a hash from resend key (sender key NUL cid) to the id of the message
+-- KEYS[4]  the same resend keys in a sorted set, scored by when they were sent (ms): how the window is kept
 -- ARGV[1]  the room's channel
 -- ARGV[2]  the event's JSON, without its id
 -- ARGV[3]  "1" when the event is a message (kept in history), "0" for a join or leave
 -- ARGV[4]  the resend key, or "" when the message has no cid
 -- ARGV[5]  messages kept in the history
 -- ARGV[6]  seconds the room's keys live after its last event
+-- ARGV[7]  the highest id of the room the publishing node has delivered ("0" when none): a floor for the next id
+-- ARGV[8]  milliseconds a resend is recognised after its message was sent
 --
--- Returns {1, id} for a new event, or {0, id, json} when the sender already sent this cid and the history still
--- holds that message: nothing is published then.
+-- Returns {1, id} for a new event; for a resend of a message sent within the window {0, id, json}, where json is
+-- the original as kept, or "" when the history no longer holds it. Nothing is published for a resend.
 --
--- Ids are decimal numbers below 2^53, so Lua's numbers hold them exactly; they are formatted with %.0f, never with
--- tostring (which would write 1.7e+15). A missing counter (a new room, or a store that lost its data) starts at the
--- clock in microseconds, and above the last kept id, so ids keep growing across a loss and an old id a client holds
--- falls before the new history.
+-- Ids never repeat, whatever Redis lost. The next id is the largest of: the last id plus one, the clock in
+-- microseconds, the publishing node's floor plus one, and (when the last id is gone) the newest kept id plus one. A
+-- Redis that comes back with an older copy of its data (a crash with appendfsync everysec, a failover to a lagging
+-- replica, a restore) still holds an old last id, so the last id alone would hand out ids already delivered; the
+-- clock has moved on since those ids were taken, and the node's floor covers a clock that did not (a new primary
+-- whose clock is behind). Ids are decimal numbers below 2^53, so Lua's numbers hold them exactly; they are formatted
+-- with %.0f, never with tostring (which would write 1.7e+15).
 
-local counter, history, resends = KEYS[1], KEYS[2], KEYS[3]
+local counter, history, resends, sentAt = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local channel, json, keep, resendKey = ARGV[1], ARGV[2], ARGV[3] == '1', ARGV[4]
-local size, ttl = tonumber(ARGV[5]), tonumber(ARGV[6])
+local size, ttl, floor, window = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local now = redis.call('TIME')
+local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 
 if resendKey ~= '' then
   local original = redis.call('HGET', resends, resendKey)
   if original then
-    local kept = redis.call('XRANGE', history, original .. '-0', original .. '-0')
-    if #kept > 0 then
-      local fields = kept[1][2]
-      for i = 1, #fields, 2 do
-        if fields[i] == 'e' then
-          return {0, original, fields[i + 1]}
+    local sent = redis.call('ZSCORE', sentAt, resendKey)
+    if sent and tonumber(sent) > nowMs - window then
+      local kept = redis.call('XRANGE', history, original .. '-0', original .. '-0')
+      if #kept > 0 then
+        local fields = kept[1][2]
+        for i = 1, #fields, 2 do
+          if fields[i] == 'e' then
+            return {0, original, fields[i + 1]}
+          end
         end
       end
+      return {0, original, ''}
     end
-    redis.call('HDEL', resends, resendKey)
   end
 end
 
-local id
-local next = redis.call('INCR', counter)
-if next == 1 then
-  local now = redis.call('TIME')
-  local floor = tonumber(now[1]) * 1000000 + tonumber(now[2])
+-- Resend keys past the window go, oldest first, a bounded number per event (the keys' own expiry takes the rest);
+-- a room remembers at most 100,000 (about 100 bytes each), the oldest forgotten first, as in memory.
+local expired = redis.call('ZRANGEBYSCORE', sentAt, '-inf', nowMs - window, 'LIMIT', 0, 64)
+if #expired == 0 and keep and resendKey ~= '' and redis.call('ZCARD', sentAt) >= 100000 then
+  expired = redis.call('ZRANGE', sentAt, 0, 0)
+end
+if #expired > 0 then
+  redis.call('HDEL', resends, unpack(expired))
+  redis.call('ZREM', sentAt, unpack(expired))
+end
+
+local last = tonumber(redis.call('GET', counter))
+if not last then
+  last = 0
   local newest = redis.call('XREVRANGE', history, '+', '-', 'COUNT', 1)
   if #newest > 0 then
-    local last = tonumber(string.match(newest[1][1], '^(%d+)'))
-    if last >= floor then
-      floor = last + 1
-    end
+    last = tonumber(string.match(newest[1][1], '^(%d+)'))
   end
-  id = string.format('%.0f', floor)
-  redis.call('SET', counter, id)
-else
-  id = string.format('%.0f', next)
 end
+local next = math.max(last + 1, tonumber(now[1]) * 1000000 + tonumber(now[2]), floor + 1)
+local id = string.format('%.0f', next)
+redis.call('SET', counter, id, 'EX', ttl)
 
 if keep and size > 0 then
-  if redis.call('XLEN', history) >= size then
-    local oldest = redis.call('XRANGE', history, '-', '+', 'COUNT', 1)
-    local fields = oldest[1][2]
-    for i = 1, #fields, 2 do
-      if fields[i] == 'k' and fields[i + 1] ~= '' then
-        redis.call('HDEL', resends, fields[i + 1])
-      end
-    end
-  end
-  redis.call('XADD', history, 'MAXLEN', size, id .. '-0', 'e', json, 'k', resendKey)
-  if resendKey ~= '' then
-    redis.call('HSET', resends, resendKey, id)
-  end
+  redis.call('XADD', history, 'MAXLEN', size, id .. '-0', 'e', json)
   redis.call('EXPIRE', history, ttl)
-  redis.call('EXPIRE', resends, ttl)
 end
-redis.call('EXPIRE', counter, ttl)
+if keep and resendKey ~= '' then
+  redis.call('HSET', resends, resendKey, id)
+  redis.call('ZADD', sentAt, nowMs, resendKey)
+  redis.call('EXPIRE', resends, ttl)
+  redis.call('EXPIRE', sentAt, ttl)
+end
 redis.call('PUBLISH', channel, id .. ' ' .. json)
 return {1, id}

@@ -1,0 +1,268 @@
+package dev.chatwar.engine.redis;
+
+import dev.chatwar.engine.Engine.Subscriber;
+import dev.chatwar.engine.EngineTelemetry;
+import dev.chatwar.protocol.ServerEvent.Message;
+import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArraySet;
+
+/**
+ * One room's subscription on this node: it delivers the room's events to the room's subscribers in id order, each
+ * once, and never drops one silently. What a lost subscription missed is read back from the room's history; what
+ * cannot be read back, or what Redis itself lost, makes the room's members resync ({@link Subscriber#lost}), so they
+ * reconnect with {@code since} and are told of the gap.
+ *
+ * <p>The rules:
+ * <ul>
+ *   <li><b>Hold from the moment of loss.</b> When the pub/sub connection drops ({@link #hold}), live events wait until
+ *       the repair has read the history: Lettuce resubscribes by itself on reconnect, and a live event delivered
+ *       before the repair would move the last delivered id past the hole, so the repair would read from after it.
+ *   <li><b>A repair subscribes, then reads.</b> Subscribing first and waiting for Redis's confirmation means every
+ *       event published after the read is heard live, and every one before it is in the read.
+ *   <li><b>A repair finishes.</b> A read that fails is retried with backoff for {@link #PATIENCE}; then the room's
+ *       members resync. A loss during a repair makes it start again.
+ *   <li><b>Evidence of a rollback is acted on.</b> Redis lost what this node delivered when the room's last id is
+ *       missing or below the last id delivered here, or when the last message delivered here is gone though the
+ *       history still reaches back to it; and a live event whose id is not above the last delivered one was handed
+ *       out by a Redis that forgot it. Each is logged, counted, and resyncs the room's members.
+ * </ul>
+ */
+final class RoomChannel {
+    private static final System.Logger LOG = System.getLogger(RoomChannel.class.getName());
+    /** How long failed repair reads are retried before the members resync instead. */
+    static final Duration PATIENCE = Duration.ofSeconds(30);
+    /** Live events held during one repair, at most; past that the members resync (the node's memory is bounded). */
+    static final int MAX_HELD = 100_000;
+    private static final long FIRST_RETRY_MILLIS = 100;
+    private static final long LAST_RETRY_MILLIS = 2_000;
+
+    /** What a room's channel needs from the engine that owns it. */
+    interface Link {
+        /** Subscribes the channel on the current pub/sub connection; completes once Redis confirmed it. */
+        CompletionStage<Void> subscribe(String channel);
+
+        /** Runs {@code repair.lua} for the room: see that script for the reply. */
+        CompletionStage<List<Object>> readRepair(String room, long after, long lastMessage, int limit);
+
+        /** A history entry as a script returns it, decoded. */
+        RoomEvent decode(List<?> entry);
+
+        /** Runs the task on the engine's own thread after the delay. */
+        void schedule(Runnable task, long delayMillis);
+    }
+
+    final String room;
+    final String name;
+    final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
+    private final int historySize;
+    private final Link link;
+    private final EngineTelemetry telemetry;
+    /** The last id delivered; later events only. Guarded by this. */
+    private long lastDelivered = Long.MIN_VALUE;
+    /** The id of the last message delivered, or MIN_VALUE. Guarded by this. */
+    private long lastMessage = Long.MIN_VALUE;
+    /** The room's last id when this node subscribed: where a repair starts if nothing was delivered since. */
+    private volatile long subscribedAt = Long.MIN_VALUE;
+    /** While not null, live events wait here for the repair. Guarded by this. */
+    private List<RoomEvent> held;
+    /** More live events came than {@link #MAX_HELD} while holding. Guarded by this. */
+    private boolean overflowed;
+    /** A repair's read is in flight. Guarded by this. */
+    private boolean repairing;
+    /** Counts the losses of the subscription, so a repair can tell that another loss came while it read. */
+    private int losses;
+    /** When the current streak of failed repair reads began ({@link System#nanoTime}), or 0. Guarded by this. */
+    private long failingSince;
+    private int failures;
+
+    RoomChannel(String room, String name, int historySize, Link link, EngineTelemetry telemetry) {
+        this.room = room;
+        this.name = name;
+        this.historySize = historySize;
+        this.link = link;
+        this.telemetry = telemetry;
+    }
+
+    /** The room's last id as of the subscription, if nothing later was delivered. */
+    void subscribedAt(long lastId) {
+        if (subscribedAt == Long.MIN_VALUE) {
+            subscribedAt = lastId;
+        }
+    }
+
+    /** The highest id of the room this node knows was handed out: a floor for the next one, or 0. */
+    synchronized long highWater() {
+        long known = Math.max(lastDelivered, subscribedAt);
+        return known == Long.MIN_VALUE ? 0 : known;
+    }
+
+    /** A live event from the current subscription. */
+    synchronized void deliver(RoomEvent event) {
+        if (held == null) {
+            deliverLive(event);
+        } else if (held.size() < MAX_HELD) {
+            held.add(event);
+        } else {
+            overflowed = true;
+        }
+    }
+
+    /** Must hold the lock. */
+    private void deliverLive(RoomEvent event) {
+        long id = Long.parseLong(event.id());
+        if (id <= lastDelivered) {
+            rolledBack("an event with id " + id + " arrived after " + lastDelivered);
+            lastDelivered = id; // follow the order Redis gives now; the members resync from it
+            return;
+        }
+        deliverInOrder(event);
+    }
+
+    /** Must hold the lock. Events read back (or held) may repeat what was delivered: those are skipped. */
+    private void deliverInOrder(RoomEvent event) {
+        long id = Long.parseLong(event.id());
+        if (id <= lastDelivered) {
+            return;
+        }
+        lastDelivered = id;
+        if (event instanceof Message) {
+            lastMessage = id;
+        }
+        for (Subscriber subscriber : subscribers) {
+            subscriber.deliver(event);
+        }
+    }
+
+    /** The subscription is lost: live events wait from now on until a repair has read what was missed. */
+    synchronized void hold() {
+        losses++;
+        if (held == null) {
+            held = new ArrayList<>();
+        }
+    }
+
+    /**
+     * After the subscription is back (or to try again): subscribes, reads what was missed and delivers it, then what
+     * was held. Nothing to do when the channel never delivered anything (then nothing can have been missed).
+     */
+    void repair() {
+        long after;
+        long message;
+        int loss;
+        synchronized (this) {
+            if (repairing) {
+                return;
+            }
+            after = Math.max(lastDelivered, subscribedAt);
+            if (after == Long.MIN_VALUE) {
+                release();
+                return;
+            }
+            repairing = true;
+            if (held == null) {
+                held = new ArrayList<>();
+            }
+            message = lastMessage;
+            loss = losses;
+        }
+        link.subscribe(name)
+                .thenCompose(subscribed -> link.readRepair(room, after, message == Long.MIN_VALUE ? 0 : message,
+                        Math.max(historySize, 1)))
+                .whenComplete((reply, failure) -> finish(loss, after, message, reply, failure));
+    }
+
+    private synchronized void finish(int loss, long after, long message, List<Object> reply, Throwable failure) {
+        repairing = false;
+        if (failure != null) {
+            retry(failure);
+            return;
+        }
+        failingSince = 0;
+        failures = 0;
+        Long last = reply.get(0) == null ? null : Long.parseLong((String) reply.get(0));
+        boolean messageKept = (Long) reply.get(1) == 1L;
+        Long oldest = reply.get(2) == null ? null : Long.parseLong((String) reply.get(2));
+        List<RoomEvent> missed = ((List<?>) reply.get(3)).stream().map(entry -> link.decode((List<?>) entry))
+                .toList();
+        if (last == null || last < after || (!messageKept && oldest != null && message >= oldest)) {
+            rolledBack("Redis's last id is " + last + ", this node delivered up to " + after);
+            lastDelivered = last == null ? Long.MIN_VALUE : last;
+        } else if (historySize > 0 && missed.size() >= historySize) {
+            // Everything kept is newer than what was delivered: older ones may have been trimmed.
+            LOG.log(Level.WARNING, "room {0}: the history no longer reaches back to {1}; members resync", room,
+                    after);
+            telemetry.repairGivenUp();
+            subscribers.forEach(Subscriber::lost);
+            lastDelivered = Math.max(lastDelivered, Long.parseLong(missed.get(missed.size() - 1).id()));
+        } else if (historySize == 0 && last > after) {
+            LOG.log(Level.WARNING, "room {0}: events were published while the subscription was lost and no"
+                    + " history is kept; members resync", room);
+            telemetry.repairGivenUp();
+            subscribers.forEach(Subscriber::lost);
+            lastDelivered = last;
+        } else {
+            missed.forEach(this::deliverInOrder);
+            telemetry.gapRepaired(missed.size());
+        }
+        if (overflowed) {
+            giveUp("more than " + MAX_HELD + " live events waited for the repair");
+            return;
+        }
+        if (losses != loss) {
+            link.schedule(this::repair, 0); // lost again while reading: hold on, and read again once subscribed
+            return;
+        }
+        release();
+    }
+
+    /** Must hold the lock. */
+    private void retry(Throwable failure) {
+        long now = System.nanoTime();
+        if (failingSince == 0) {
+            failingSince = now;
+            LOG.log(Level.WARNING, "room {0}: could not read what was missed ({1}); retrying", room,
+                    failure.toString());
+        }
+        if (now - failingSince > PATIENCE.toNanos()) {
+            failingSince = 0;
+            failures = 0;
+            giveUp("what was missed could not be read for " + PATIENCE.toSeconds() + " s: " + failure);
+            return;
+        }
+        telemetry.repairRetried();
+        long delay = Math.min(LAST_RETRY_MILLIS, FIRST_RETRY_MILLIS << Math.min(failures++, 5));
+        link.schedule(this::repair, delay);
+    }
+
+    /** Must hold the lock. The members resync; what waited is delivered, to whoever is still here. */
+    private void giveUp(String why) {
+        LOG.log(Level.WARNING, "room {0}: {1}; members resync", room, why);
+        telemetry.repairGivenUp();
+        subscribers.forEach(Subscriber::lost);
+        release();
+    }
+
+    /** Must hold the lock. Events that waited are delivered in order, and live ones go straight through again. */
+    private void release() {
+        List<RoomEvent> waited = held;
+        held = null;
+        overflowed = false;
+        if (waited != null) {
+            waited.forEach(this::deliverInOrder);
+        }
+    }
+
+    /** Must hold the lock. */
+    private void rolledBack(String evidence) {
+        LOG.log(Level.WARNING, "room {0}: Redis lost events this node delivered (it came back with older data, or"
+                + " failed over to a replica that lagged): {1}; members resync", room, evidence);
+        telemetry.rollbackDetected();
+        subscribers.forEach(Subscriber::lost);
+    }
+}
