@@ -83,6 +83,9 @@
   let reconnectTimer = null;
   let reconnecting = false;
   let seenIds = new Set();
+  // Sender and cid of every message shown: a Redis that came back with older data forgot a message and its cid, and
+  // a resend of it is then published again under a new id; it is still the same message, shown once.
+  let seenCids = new Set();
   let lastMessageId = null;
   let resumeToken = null;     // from the last welcome; lets a reconnect take this member's place back
   let memberList = [];
@@ -194,10 +197,14 @@
   }
 
   function showMessage(event) {
-    if (seenIds.has(event.id)) {
+    const cidKey = event.cid ? event.user.name + '\u0000' + event.cid : null;
+    if (seenIds.has(event.id) || (cidKey && seenCids.has(cidKey))) {
       return;
     }
     seenIds.add(event.id);
+    if (cidKey) {
+      seenCids.add(cidKey);
+    }
     lastMessageId = event.id;
     const pending = event.cid ? outbox.findIndex((entry) => entry.cid === event.cid) : -1;
     if (pending >= 0) {
@@ -382,6 +389,7 @@
     clearTimeout(resendTimer);
     resendTimer = null;
     seenIds = new Set();
+    seenCids = new Set();
     lastMessageId = null;
     resumeToken = null;
     me = null;

@@ -33,6 +33,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * {@code redis-server} with its append-only file, two Tomcat nodes with the compose file's settings (only Redis's
  * address, and the proxy they trust, are this machine's), and Debian's nginx with {@code docker/nginx.conf} in front.
  * Pages in Chromium reach the chat through nginx, and lose their node: to {@code kill -9}, and to a graceful stop.
+ * (The test Redis syncs every write where compose's syncs every second; that differs only when Redis itself crashes,
+ * which this test does not do: {@code RedisChatTest} and {@code RedisChaosTest} do.)
  */
 class NginxIT {
     private static final Duration FAILOVER = Duration.ofSeconds(30);

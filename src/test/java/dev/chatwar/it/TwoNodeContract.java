@@ -364,6 +364,44 @@ abstract class TwoNodeContract {
         }
     }
 
+    /**
+     * Redis comes back with an older copy of its data (as after a crash with {@code appendfsync everysec}, a failover
+     * to a replica that lagged, or a restore): it forgot messages both nodes delivered. Both nodes find out and send
+     * their members to resync; reconnected with {@code since}, they are told of the gap, and what is said next reaches
+     * everyone under ids above all they saw. (Before, those messages reached nobody, silently.)
+     */
+    @Test
+    void aRedisThatComesBackOlderMakesNoMessageVanishAndTellsEveryoneOfTheGap() throws Exception {
+        URL east = east();
+        URL west = west();
+        String m4 = null;
+        try (TestClient alice = entered(east, "older", "alice"); TestClient bob = entered(west, "older", "bob")) {
+            alice.next("join");
+            alice.sendMessage("m1");
+            nextMessage(bob);
+            java.nio.file.Path copy = redis().copyData();
+            for (int i = 2; i <= 4; i++) {
+                alice.sendMessage("m" + i);
+                m4 = nextMessage(bob).path("id").asText();
+            }
+            redis().kill();
+            redis().restartFrom(copy);
+            assertEquals(4010, alice.awaitClose().getCloseCode().getCode(), "east found that Redis forgot m2 to m4");
+            assertEquals(4010, bob.awaitClose().getCloseCode().getCode(), "and so did west");
+        }
+        awaitHealth(east, "UP");
+        awaitHealth(west, "UP");
+        try (TestClient alice = TestClient.connect(URI.create(chatUri(east, "older", "alice") + "&since=" + m4));
+             TestClient bob = TestClient.connect(URI.create(chatUri(west, "older", "bob") + "&since=" + m4))) {
+            assertTrue(alice.next("welcome").path("gap").asBoolean(), "m4 is unknown to this Redis: a gap");
+            assertTrue(bob.next("welcome").path("gap").asBoolean());
+            alice.sendMessage("m5");
+            JsonNode m5 = bob.nextMatching(f -> f.path("type").asText().equals("message")
+                    && f.path("text").asText().equals("m5"));
+            assertTrue(Long.parseLong(m5.path("id").asText()) > Long.parseLong(m4), "ids go on above m4: " + m5);
+        }
+    }
+
     @Test
     void afterRedisLostItsDataAnOldSinceIsToldOfTheGap() throws Exception {
         URL east = east();

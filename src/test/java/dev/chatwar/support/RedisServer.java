@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -154,13 +153,8 @@ public final class RedisServer implements AutoCloseable {
     public String command(String... words) throws IOException {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(5_000);
-            StringBuilder request = new StringBuilder("*").append(words.length).append("\r\n");
-            for (String word : words) {
-                request.append('$').append(word.getBytes(StandardCharsets.UTF_8).length).append("\r\n")
-                        .append(word).append("\r\n");
-            }
             OutputStream out = socket.getOutputStream();
-            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+            out.write(Resp.request(words));
             out.flush();
             InputStream in = socket.getInputStream();
             StringBuilder line = new StringBuilder();

@@ -37,6 +37,7 @@ final class RoomChannel {
     private static final System.Logger LOG = System.getLogger(RoomChannel.class.getName());
     /** How long failed repair reads are retried before the members resync instead. */
     static final Duration PATIENCE = Duration.ofSeconds(30);
+    private final Duration patience;
     /** Live events held during one repair, at most; past that the members resync (the node's memory is bounded). */
     static final int MAX_HELD = 100_000;
     private static final long FIRST_RETRY_MILLIS = 100;
@@ -82,6 +83,12 @@ final class RoomChannel {
     private int failures;
 
     RoomChannel(String room, String name, int historySize, Link link, EngineTelemetry telemetry) {
+        this(room, name, historySize, link, telemetry, PATIENCE);
+    }
+
+    /** @param patience how long failed repair reads are retried before the members resync instead */
+    RoomChannel(String room, String name, int historySize, Link link, EngineTelemetry telemetry, Duration patience) {
+        this.patience = patience;
         this.room = room;
         this.name = name;
         this.historySize = historySize;
@@ -229,10 +236,10 @@ final class RoomChannel {
             LOG.log(Level.WARNING, "room {0}: could not read what was missed ({1}); retrying", room,
                     failure.toString());
         }
-        if (now - failingSince > PATIENCE.toNanos()) {
+        if (now - failingSince >= patience.toNanos()) {
             failingSince = 0;
             failures = 0;
-            giveUp("what was missed could not be read for " + PATIENCE.toSeconds() + " s: " + failure);
+            giveUp("what was missed could not be read for " + patience.toMillis() + " ms: " + failure);
             return;
         }
         telemetry.repairRetried();
