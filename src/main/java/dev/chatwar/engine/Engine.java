@@ -15,12 +15,15 @@ import java.util.concurrent.CompletionStage;
  * <p>Guarantees an implementation gives:
  * <ul>
  *   <li><b>One order per room.</b> {@link #publish} gives each event the room's next id, a decimal number larger than
- *       every id the room had before, also after the engine lost its data (a fresh counter starts at the clock in
- *       microseconds). Each subscriber receives a room's events in id order, never two at once, and each once.
+ *       every id the room had before, also after the engine's store lost some or all of its data (it came back with
+ *       an older copy, or wiped): an id is never handed out twice. Each subscriber receives a room's events in id
+ *       order, never two at once, and each once; when events may be missing (the store lost some, or they could not
+ *       be read back) the subscriber is told ({@link Subscriber#lost}), never left with a silent hole.
  *   <li><b>History in the same step.</b> A message is appended to the room's history (its last {@code historySize}
  *       messages) atomically with taking its id and being published; joins and leaves take ids but are not kept.
- *   <li><b>A resend is not a new message.</b> A message whose sender (by key) already has a message with the same
- *       {@code cid} in the history is not published; the outcome carries that original instead.
+ *   <li><b>A resend is not a new message.</b> A message whose sender (by key) sent a message with the same
+ *       {@code cid} within the resend window, however many messages the room carried since, is not published; the
+ *       outcome carries that original instead (or, when it left the history, the resend under the original's id).
  *   <li><b>Fail fast.</b> When the engine cannot serve (its store is unreachable), {@link #publish},
  *       {@link #enter} and {@link #snapshot} complete exceptionally with {@link EngineUnavailableException} at once;
  *       nothing is queued to be replayed later out of order, and nothing is half-published.
@@ -40,8 +43,9 @@ public interface Engine extends AutoCloseable {
 
         /**
          * Events of the room may have been lost on their way here (the engine's connection was down longer than its
-         * history reaches back), or this node's members were taken out of the room's presence (its lease ran out
-         * while it was cut off): the members must come back on their own, with {@code since}.
+         * history reaches back, or what was missed could not be read back), the store lost events this node had
+         * delivered, or this node's members were taken out of the room's presence (its lease ran out while it was
+         * cut off): the members must come back on their own, with {@code since}.
          */
         default void lost() {
         }

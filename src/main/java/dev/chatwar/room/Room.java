@@ -40,7 +40,8 @@ import java.util.function.BiConsumer;
  *
  * <p>A newcomer is <em>admitted</em> first, and waits for its {@code welcome}: the events delivered meanwhile are
  * kept for it, and {@link #welcome} merges them with the history read after the admission, so nothing that happened
- * in between is lost or shown twice. A room that became empty is closed for good; the registry replaces it with a new
+ * in between is lost or shown twice. The read may also be ahead of what the room has been delivered (see
+ * {@link #welcomedAhead}): what it reflected is not sent to the newcomer again when it arrives. A room that became empty is closed for good; the registry replaces it with a new
  * one on the next join.
  *
  * <p>Who is in the room, and which names are taken, the engine keeps for every node; the room holds this node's
@@ -59,6 +60,20 @@ final class Room implements Engine.Subscriber {
     private final Set<Member> members = new LinkedHashSet<>();
     /** Members awaiting their welcome, with the events delivered since they were admitted. */
     private final Map<Member, List<RoomEvent>> awaitingWelcome = new HashMap<>();
+    /**
+     * Members whose welcome reflected events this room has not yet delivered, with the last id it reflected. A
+     * snapshot read while the engine held the room's events back (it was repairing a lost subscription) is ahead of
+     * the room: when those events arrive, these members have them already. Empty but for such a moment.
+     */
+    private final Map<Member, Long> welcomedAhead = new HashMap<>();
+    /** The highest id this room has fanned out. */
+    private long delivered = Long.MIN_VALUE;
+    /** Answers to resends whose originals this room has not yet delivered; see {@link #sendTo}. */
+    private final List<Answer> answersAhead = new ArrayList<>();
+
+    /** An event for one member alone. */
+    private record Answer(Member member, RoomEvent event) {
+    }
     /** Every member here by {@link Member#resumeKey}. */
     private final Map<String, Member> byResumeKey = new HashMap<>();
     private final int presenceLimit;
@@ -130,6 +145,9 @@ final class Room implements Engine.Subscriber {
         if (meanwhile == null) {
             return false;
         }
+        if (snapshot.lastId() > delivered) {
+            welcomedAhead.put(newcomer, snapshot.lastId());
+        }
         List<User> present = snapshot.count() <= presenceLimit ? snapshot.members() : List.of();
         queue(newcomer.connection(), codec.encode(welcome(newcomer, present, snapshot.count(),
                 snapshot.history(), since)), toFlush);
@@ -166,6 +184,7 @@ final class Room implements Engine.Subscriber {
             return false;
         }
         awaitingWelcome.remove(member);
+        welcomedAhead.remove(member);
         byResumeKey.remove(member.resumeKey());
         closed = members.isEmpty();
         return true;
@@ -215,7 +234,7 @@ final class Room implements Engine.Subscriber {
         int from = 0;
         while (from < round.size()) {
             int to = from;
-            while (to < round.size() && reachesAll(round.get(to))) {
+            while (to < round.size() && reachesAll(round.get(to)) && !reflectedAhead(round.get(to))) {
                 to++;
             }
             if (to > from) {
@@ -225,7 +244,29 @@ final class Room implements Engine.Subscriber {
                 fanOutToSome(round.get(from++), toFlush);
             }
         }
+        if (!round.isEmpty()) {
+            delivered = Math.max(delivered, Long.parseLong(round.get(round.size() - 1).id()));
+            welcomedAhead.values().removeIf(through -> through <= delivered);
+            answersAhead.removeIf(answer -> {
+                if (Long.parseLong(answer.event().id()) > delivered) {
+                    return false;
+                }
+                if (members.contains(answer.member())) {
+                    queue(answer.member().connection(), codec.encode(answer.event()), toFlush);
+                }
+                return true;
+            });
+        }
         round.clear();
+    }
+
+    /** Must hold the lock. Whether some member's welcome already reflected this event (see {@link #welcomedAhead}). */
+    private boolean reflectedAhead(RoomEvent event) {
+        if (welcomedAhead.isEmpty()) {
+            return false;
+        }
+        long id = Long.parseLong(event.id());
+        return welcomedAhead.values().stream().anyMatch(through -> id <= through);
     }
 
     /** Must hold the lock. */
@@ -302,6 +343,10 @@ final class Room implements Engine.Subscriber {
     }
 
     private boolean receives(Member member, RoomEvent event) {
+        Long through = welcomedAhead.get(member);
+        if (through != null && Long.parseLong(event.id()) <= through) {
+            return false; // its welcome reflected this event already
+        }
         // Past the presence limit a newcomer still sees its own join (the room's id for its arrival).
         return reachesAll(event) || event instanceof Join join && join.user().equals(member.user());
     }
@@ -331,7 +376,14 @@ final class Room implements Engine.Subscriber {
         finish(toFlush, start);
     }
 
-    /** Sends one event to one member here, if it is here and welcomed (a resend's original, to its sender). */
+    /**
+     * Sends one event to one member here, if it is here and welcomed: a resend's original, to its sender. Never ahead
+     * of the room: an original this room has not yet delivered (it waits behind a repair, or is still on its way from
+     * the engine) is sent once the room has delivered it, so the member's stream stays in the room's order and the
+     * {@code since} it reconnects with never passes a message it was not sent. The chaos checker found this one: a
+     * page took such an answer's id as its {@code since} while its room was still held, and skipped what came
+     * before.
+     */
     void sendTo(Member member, RoomEvent event) {
         List<Connection> toFlush = new ArrayList<>(1);
         synchronized (this) {
@@ -339,7 +391,11 @@ final class Room implements Engine.Subscriber {
                 return;
             }
             fanOutLocked(toFlush);
-            queue(member.connection(), codec.encode(event), toFlush);
+            if (Long.parseLong(event.id()) <= delivered) {
+                queue(member.connection(), codec.encode(event), toFlush);
+            } else {
+                answersAhead.add(new Answer(member, event));
+            }
         }
         finish(toFlush, System.nanoTime());
     }

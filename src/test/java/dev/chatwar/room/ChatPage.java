@@ -68,6 +68,10 @@ final class ChatPage {
     final List<Long> confirmed = new ArrayList<>();
     final List<Gap> gaps = new ArrayList<>();
     final List<String> violations = new ArrayList<>();
+    /** What happened to each connection, for a failure message: its welcome, the ids it got live, how it ended. */
+    final List<String> journal = new ArrayList<>();
+    private long firstLive;
+    private long lastLive;
     int connections;
 
     ChatPage(String room, String name, String address) {
@@ -78,11 +82,17 @@ final class ChatPage {
 
     /** Opens a connection to {@code node}, as the page does: with {@code since} and {@code resume} once it has them. */
     void connect(ChatService node) {
+        if (connections > 0) {
+            journal.add("  live " + firstLive + ".." + lastLive + ", ended "
+                    + (connection.closedWith() != null ? "with " + connection.closedWith() : "with its node"));
+        }
         this.node = node;
         connection = new RecordingConnection();
         read = 0;
         welcomed = false;
         lastOnConnection = Long.MIN_VALUE;
+        firstLive = 0;
+        lastLive = 0;
         connections++;
         reconnectAt = 0;
         try {
@@ -193,6 +203,10 @@ final class ChatPage {
     }
 
     private void welcome(JsonNode event) {
+        JsonNode history = event.path("history");
+        journal.add("c" + connections + " since=" + lastMessageId + " gap=" + event.path("gap").asText("-")
+                + " history " + (history.isEmpty() ? "empty" : history.get(0).path("id").asText() + ".."
+                + history.get(history.size() - 1).path("id").asText() + " (" + history.size() + ")"));
         welcomed = true;
         backoff = FIRST_BACKOFF_NANOS;
         resume = event.path("resume").asText(null);
@@ -215,12 +229,17 @@ final class ChatPage {
         long id = Long.parseLong(event.path("id").asText());
         Shown message = new Shown(id, event.path("user").path("name").asText(), event.path("cid").asText(null),
                 event.path("text").asText());
+        // The one event that may come again, behind the room's order: the original of this page's own message, sent
+        // back to it alone when it sent the message again (a resend the server recognised), so it can mark it
+        // delivered. It must never come ahead of the room's order: an own message above the last id counts as part
+        // of the stream, and whatever the room then sends below it is out of order.
+        boolean answer = message.cid() != null && message.cid().startsWith(name + "-") && id <= lastOnConnection;
+        if (!fromWelcome) {
+            firstLive = firstLive == 0 ? id : firstLive;
+            lastLive = id;
+        }
         received.add(message);
-        // The one event that may come out of order, or again: the original of this page's own message, sent back to
-        // it alone when it sent the message again (a resend the server recognised), so it can mark it delivered. Its
-        // place in the room's order is checked by the other pages, which see it live.
-        boolean own = message.cid() != null && message.cid().startsWith(name + "-");
-        if (!own) {
+        if (!answer) {
             if (id <= lastOnConnection) {
                 violations.add(name + ": " + id + " (" + message.text() + (fromWelcome ? ", in a welcome" : ", live")
                         + ") came after " + lastOnConnection + " on connection " + connections + "; frames: "

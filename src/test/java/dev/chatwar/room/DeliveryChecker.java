@@ -76,7 +76,8 @@ final class DeliveryChecker {
                 boolean told = page.gaps.stream().anyMatch(gap -> gap.after() < id && id < gap.before());
                 if (!shown && !told) {
                     violations.add(page.name + " never saw " + id + " (" + cid + "), confirmed to its sender,"
-                            + " and was told of no gap that covers it; gaps told: " + page.gaps);
+                            + " and was told of no gap that covers it; gaps told: " + page.gaps + "; its connections:\n"
+                            + String.join("\n", page.journal));
                 }
             });
         }

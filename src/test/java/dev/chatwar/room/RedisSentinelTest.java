@@ -50,7 +50,8 @@ class RedisSentinelTest {
     void afterThePrimaryIsKilledEveryDeliveredMessageReachesEveryMemberOnceOrAGapIsTold() throws Exception {
         redis = RedisSentinelGroup.start("chat");
         List<ChatService> nodes = List.of(node(), node());
-        awaitThat(() -> engines.stream().allMatch(engine -> engine.status() == Engine.Status.UP), () -> "both nodes up");
+        awaitThat(() -> engines.stream().allMatch(engine -> engine.status() == Engine.Status.UP),
+                () -> "both nodes up");
         List<ChatPage> pages = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             ChatPage page = new ChatPage("failover", "p" + i, "10.0.0." + (i + 1));
@@ -64,7 +65,8 @@ class RedisSentinelTest {
             }
             return true;
         };
-        awaitThat(() -> pump.get() && pages.stream().allMatch(ChatPage::settled), () -> "every page welcomed: " + pages);
+        awaitThat(() -> pump.get() && pages.stream().allMatch(ChatPage::settled),
+                () -> "every page welcomed: " + pages);
 
         chat(pages, pump, 50); // a second of chat on both nodes
         long killedAt = System.nanoTime();

@@ -29,14 +29,12 @@ import java.lang.System.Logger.Level;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -49,9 +47,10 @@ import java.util.function.Supplier;
  * and carries its events to every node. With {@link NodeLease} and {@link Script}, the only code that talks to Redis.
  *
  * <p>Per room, under {@code <prefix>:{<room>}} (one hash slot): its last id {@code :seq}, the history stream
- * {@code :history}, the resend index {@code :resends} with the time of each resend key in {@code :resent}, and the presence: members {@code :members}, names in use
- * {@code :names}, members per node {@code :nodes}. Events travel on the channel {@code <prefix>:{<room>}}, with
- * control lines that reach the nodes and no client ({@code ctl replaced <key>} from {@code claim.lua}, and
+ * {@code :history}, the resend index {@code :resends} with the time of each resend key in {@code :resent}, and the
+ * presence: members {@code :members}, names in use {@code :names}, members per node {@code :nodes}. Events travel
+ * on the channel {@code <prefix>:{<room>}}, with control lines that reach the nodes and no client
+ * ({@code ctl replaced <key>} from {@code claim.lua}, and
  * {@code ctl signal} for typing, never kept). For the whole chat: the nodes' leases {@code <prefix>:nodes}, each
  * node's rooms and connection counts ({@code <prefix>:node:<node>:rooms|clients}), the connection counts per client
  * {@code <prefix>:clients}, the verified names {@code <prefix>:verified} and the member count
@@ -431,7 +430,8 @@ public final class RedisEngine implements Engine {
                 claimant.verified() ? "v:" + claimant.name() : "g:", node, claimant.address(), room};
         return dispatched(() -> Script.<List<Object>>run(CLAIM, connection.async(), keys, args,
                 ScriptOutputType.MULTI))
-                .thenApply(reply -> reply == null || reply.isEmpty() ? null
+                // No place to claim: the script's false arrives as nothing, or as a list holding a null.
+                .thenApply(reply -> reply == null || reply.isEmpty() || reply.get(0) == null ? null
                         : new Entered(codec.decodeUser((String) reply.get(0)), ((Long) reply.get(1)).intValue()))
                 .exceptionally(failure -> {
                     LOG.log(Level.INFO, "room {0}: a resume token could not be claimed: {1}", room, failure);

@@ -29,8 +29,8 @@ import java.util.concurrent.CopyOnWriteArraySet;
  *       members resync. A loss during a repair makes it start again.
  *   <li><b>Evidence of a rollback is acted on.</b> Redis lost what this node delivered when the room's last id is
  *       missing or below the last id delivered here, or when the last message delivered here is gone though the
- *       history still reaches back to it; and a live event whose id is not above the last delivered one was handed
- *       out by a Redis that forgot it. Each is logged, counted, and resyncs the room's members.
+ *       history still reaches back to it; and a live event whose id is not above the one before it on the same
+ *       subscription was handed out by a Redis that forgot. Each is logged, counted, and resyncs the room's members.
  * </ul>
  */
 final class RoomChannel {
@@ -66,6 +66,13 @@ final class RoomChannel {
     private final EngineTelemetry telemetry;
     /** The last id delivered; later events only. Guarded by this. */
     private long lastDelivered = Long.MIN_VALUE;
+    /**
+     * The last id that came live on the current subscription. One pub/sub connection carries a room's events in the
+     * order Redis gave them, so a live id not above this one means Redis's order went back. (A live id not above
+     * {@link #lastDelivered} alone is no evidence: what a repair read on the command connection may still arrive
+     * live after it.) Reset when the subscription is lost. Guarded by this.
+     */
+    private long lastLive = Long.MIN_VALUE;
     /** The id of the last message delivered, or MIN_VALUE. Guarded by this. */
     private long lastMessage = Long.MIN_VALUE;
     /** The room's last id when this node subscribed: where a repair starts if nothing was delivered since. */
@@ -111,8 +118,16 @@ final class RoomChannel {
 
     /** A live event from the current subscription. */
     synchronized void deliver(RoomEvent event) {
+        long id = Long.parseLong(event.id());
+        if (id <= lastLive) {
+            rolledBack("an event with id " + id + " came live after " + lastLive);
+            lastLive = id;
+            lastDelivered = Math.min(lastDelivered, id); // follow the order Redis gives now; the members resync
+            return;
+        }
+        lastLive = id;
         if (held == null) {
-            deliverLive(event);
+            deliverInOrder(event);
         } else if (held.size() < MAX_HELD) {
             held.add(event);
         } else {
@@ -120,18 +135,10 @@ final class RoomChannel {
         }
     }
 
-    /** Must hold the lock. */
-    private void deliverLive(RoomEvent event) {
-        long id = Long.parseLong(event.id());
-        if (id <= lastDelivered) {
-            rolledBack("an event with id " + id + " arrived after " + lastDelivered);
-            lastDelivered = id; // follow the order Redis gives now; the members resync from it
-            return;
-        }
-        deliverInOrder(event);
-    }
-
-    /** Must hold the lock. Events read back (or held) may repeat what was delivered: those are skipped. */
+    /**
+     * Must hold the lock. Events read back, held, or arriving live after a read that had them already may repeat
+     * what was delivered: those are skipped.
+     */
     private void deliverInOrder(RoomEvent event) {
         long id = Long.parseLong(event.id());
         if (id <= lastDelivered) {
@@ -149,6 +156,7 @@ final class RoomChannel {
     /** The subscription is lost: live events wait from now on until a repair has read what was missed. */
     synchronized void hold() {
         losses++;
+        lastLive = Long.MIN_VALUE; // a new connection's stream starts afresh
         if (held == null) {
             held = new ArrayList<>();
         }
@@ -203,7 +211,7 @@ final class RoomChannel {
         } else if (historySize > 0 && missed.size() >= historySize) {
             // Everything kept is newer than what was delivered: older ones may have been trimmed.
             LOG.log(Level.WARNING, "room {0}: the history no longer reaches back to {1}; members resync", room,
-                    after);
+                    Long.toString(after));
             telemetry.repairGivenUp();
             subscribers.forEach(Subscriber::lost);
             lastDelivered = Math.max(lastDelivered, Long.parseLong(missed.get(missed.size() - 1).id()));

@@ -149,6 +149,21 @@ class RoomChannelTest {
         assertEquals(0, inbox.lost);
     }
 
+    /** The read comes on the command connection, the events on the pub/sub one: a live copy may come after the read. */
+    @Test
+    void aLiveCopyOfWhatTheRepairReadIsSkippedQuietlyNotTakenForARollback() {
+        RoomChannel channel = channel(RoomChannel.PATIENCE);
+        channel.deliver(message(1));
+        channel.hold();
+        link.answer(3, 2, 3);
+        channel.repair();
+        channel.deliver(message(3));
+        channel.deliver(message(4));
+        assertEquals(List.of(1L, 2L, 3L, 4L), inbox.ids);
+        assertEquals(0, inbox.lost);
+        assertEquals(0, counts.rollbacks);
+    }
+
     @Test
     void aFailedReadIsRetriedUntilItSucceedsAndNothingLiveOvertakesIt() {
         RoomChannel channel = channel(RoomChannel.PATIENCE);
