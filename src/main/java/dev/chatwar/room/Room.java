@@ -41,8 +41,8 @@ import java.util.function.BiConsumer;
  * <p>A newcomer is <em>admitted</em> first, and waits for its {@code welcome}: the events delivered meanwhile are
  * kept for it, and {@link #welcome} merges them with the history read after the admission, so nothing that happened
  * in between is lost or shown twice. The read may also be ahead of what the room has been delivered (see
- * {@link #welcomedAhead}): what it reflected is not sent to the newcomer again when it arrives. A room that became empty is closed for good; the registry replaces it with a new
- * one on the next join.
+ * {@link #welcomedAhead}): what it reflected is not sent to the newcomer again when it arrives. A room that became
+ * empty is closed for good; the registry replaces it with a new one on the next join.
  *
  * <p>Who is in the room, and which names are taken, the engine keeps for every node; the room holds this node's
  * members only. Presence is quadratic: in a room of n, n joins send n² frames and n welcomes list n²/2 names. So only
@@ -70,10 +70,6 @@ final class Room implements Engine.Subscriber {
     private long delivered = Long.MIN_VALUE;
     /** Answers to resends whose originals this room has not yet delivered; see {@link #sendTo}. */
     private final List<Answer> answersAhead = new ArrayList<>();
-
-    /** An event for one member alone. */
-    private record Answer(Member member, RoomEvent event) {
-    }
     /** Every member here by {@link Member#resumeKey}. */
     private final Map<String, Member> byResumeKey = new HashMap<>();
     private final int presenceLimit;
@@ -86,6 +82,10 @@ final class Room implements Engine.Subscriber {
     private boolean roundScheduled;
     private final Executor roundRunner;
     private final Runnable roundTask = this::runRound;
+    /** An event for one member alone. */
+    private record Answer(Member member, RoomEvent event) {
+    }
+
     /** This room's subscription with the engine: the last attempt, retried by the registry when it failed. */
     final AtomicReference<CompletableFuture<Void>> subscription = new AtomicReference<>();
 

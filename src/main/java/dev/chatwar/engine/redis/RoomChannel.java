@@ -75,6 +75,8 @@ final class RoomChannel {
     private long lastLive = Long.MIN_VALUE;
     /** The id of the last message delivered, or MIN_VALUE. Guarded by this. */
     private long lastMessage = Long.MIN_VALUE;
+    /** See {@link #highWater()}. */
+    private volatile long highWater = Long.MIN_VALUE;
     /** The room's last id when this node subscribed: where a repair starts if nothing was delivered since. */
     private volatile long subscribedAt = Long.MIN_VALUE;
     /** While not null, live events wait here for the repair. Guarded by this. */
@@ -108,12 +110,23 @@ final class RoomChannel {
         if (subscribedAt == Long.MIN_VALUE) {
             subscribedAt = lastId;
         }
+        known(lastId);
     }
 
-    /** The highest id of the room this node knows was handed out: a floor for the next one, or 0. */
-    synchronized long highWater() {
-        long known = Math.max(lastDelivered, subscribedAt);
+    /**
+     * The highest id of the room this node knows was handed out (delivered, held, or the room's last id when it
+     * subscribed): a floor for the next one, or 0. Read without the lock, on every publish, so a publish never waits
+     * behind a fan-out.
+     */
+    long highWater() {
+        long known = highWater;
         return known == Long.MIN_VALUE ? 0 : known;
+    }
+
+    private void known(long id) {
+        if (id > highWater) {
+            highWater = id; // a race between two writers only lowers the floor a little; the clock still holds
+        }
     }
 
     /** A live event from the current subscription. */
@@ -126,8 +139,9 @@ final class RoomChannel {
             return;
         }
         lastLive = id;
+        known(id);
         if (held == null) {
-            deliverInOrder(event);
+            deliverInOrder(event, id);
         } else if (held.size() < MAX_HELD) {
             held.add(event);
         } else {
@@ -140,11 +154,16 @@ final class RoomChannel {
      * what was delivered: those are skipped.
      */
     private void deliverInOrder(RoomEvent event) {
-        long id = Long.parseLong(event.id());
+        deliverInOrder(event, Long.parseLong(event.id()));
+    }
+
+    /** Must hold the lock. */
+    private void deliverInOrder(RoomEvent event, long id) {
         if (id <= lastDelivered) {
             return;
         }
         lastDelivered = id;
+        known(id);
         if (event instanceof Message) {
             lastMessage = id;
         }
