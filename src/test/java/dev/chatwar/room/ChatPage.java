@@ -3,6 +3,7 @@ package dev.chatwar.room;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatwar.support.RecordingConnection;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -184,7 +185,7 @@ final class ChatPage {
         JsonNode event;
         try {
             event = JSON.readTree(frame);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         switch (event.path("type").asText()) {

@@ -151,17 +151,18 @@ class RedisChaosTest {
             } else if (redisBackAt == 0 && now >= nextCopy) {
                 copies.addLast(new Copy(redis.copyData(), now));
                 if (copies.size() > 3) {
-                    deleteCopy(copies.removeFirst().path());
+                    RedisServer.discard(copies.removeFirst().path());
                 }
                 nextCopy = now + millis(700);
             }
             if (now >= nextFault && redisBackAt == 0) {
                 int fault = random.nextInt(4);
+                int victim = random.nextInt(2); // drawn every time, so a seed replays the same choices
                 faults.add(System.currentTimeMillis() * 1000 + ": " + switch (fault) {
                     case 0 -> "Redis killed, restarted with its data";
                     case 1 -> "Redis killed, restarted from an older copy";
                     case 2 -> "every pub/sub connection killed";
-                    default -> "node " + (random.nextInt(2)) + " killed";
+                    default -> "node " + victim + " killed";
                 });
                 if (fault <= 1) {
                     redis.kill();
@@ -170,14 +171,15 @@ class RedisChaosTest {
                 } else if (fault == 2) {
                     redis.killPubSubConnections();
                 } else {
-                    String said = faults.get(faults.size() - 1);
-                    kill(Integer.parseInt(said.substring(said.indexOf("node ") + 5, said.indexOf(" killed"))), pages);
+                    kill(victim, pages);
                 }
                 nextFault = now + millis(1_500 + random.nextInt(3_000));
             }
             LockSupport.parkNanos(TICK_NANOS); // the pace of the load, not a wait for an outcome
         }
-        copies.forEach(copy -> deleteCopy(copy.path()));
+        for (Copy copy : copies) {
+            RedisServer.discard(copy.path());
+        }
 
         if (!redis.isRunning()) {
             redis.restart();
@@ -239,15 +241,5 @@ class RedisChaosTest {
 
     private static long millis(long millis) {
         return TimeUnit.MILLISECONDS.toNanos(millis);
-    }
-
-    private static void deleteCopy(Path copy) {
-        try (var paths = java.nio.file.Files.walk(copy)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.deleteIfExists(path);
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }

@@ -144,6 +144,11 @@ public final class RedisServer implements AutoCloseable {
         launch();
     }
 
+    /** Deletes a copy taken by {@link #copyData} that will not be used. */
+    public static void discard(Path copy) throws IOException {
+        deleteTree(copy);
+    }
+
     /** Closes every pub/sub connection of every client ({@code CLIENT KILL TYPE pubsub}); Redis itself goes on. */
     public void killPubSubConnections() throws IOException {
         command("CLIENT", "KILL", "TYPE", "pubsub");
