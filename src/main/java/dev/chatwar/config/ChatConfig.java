@@ -1,5 +1,9 @@
 package dev.chatwar.config;
 
+import dev.chatwar.admission.Cidr;
+import dev.chatwar.admission.ClientAddress;
+import dev.chatwar.admission.OriginPolicy;
+
 import dev.chatwar.engine.redis.RedisEngine;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +64,7 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
         Reader reader = new Reader(lookup);
         int ping = reader.integer(Setting.CHAT_PING_SECONDS, 1, 3_600);
         return new ChatConfig(
-                OriginPolicy.parse(reader.raw(Setting.CHAT_ALLOWED_ORIGINS)),
+                reader.origins(Setting.CHAT_ALLOWED_ORIGINS),
                 reader.integer(Setting.CHAT_HISTORY_SIZE, 0, 10_000),
                 reader.integer(Setting.CHAT_HISTORY_ROOMS, 1, 1_000_000),
                 reader.integer(Setting.CHAT_MAX_MESSAGE_CHARS, 1, 60_000),
@@ -132,6 +136,15 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 throw new ConfigException(setting, value, expected);
             }
             return value;
+        }
+
+        OriginPolicy origins(Setting setting) {
+            String value = raw(setting);
+            try {
+                return OriginPolicy.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(setting, value, e.getMessage());
+            }
         }
 
         List<Cidr> cidrs(Setting setting) {

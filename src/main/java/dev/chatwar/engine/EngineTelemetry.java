@@ -28,6 +28,13 @@ public interface EngineTelemetry {
     default void probeFailed() {
     }
 
+    /**
+     * A line on a room's channel that this version cannot read (a newer node's, during a rolling upgrade) was
+     * skipped.
+     */
+    default void unreadableLine() {
+    }
+
     /** This node renewed its lease. */
     default void leaseRenewed() {
     }

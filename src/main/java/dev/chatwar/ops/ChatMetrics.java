@@ -50,6 +50,7 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     private final Counter leaseExpiries;
     private final Counter evictedMembers;
     private final Counter probeFailures;
+    private final Counter unreadableLines;
     private final Counter rollbacks;
     private final Counter repairRetries;
     private final Counter repairsGivenUp;
@@ -90,6 +91,10 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
         engineFailures = Counter.builder("chat.engine.publish.failures")
                 .description("Events the engine could not order (Redis unreachable): messages refused as unavailable,"
                         + " joins turned away")
+                .register(registry);
+        unreadableLines = Counter.builder("chat.engine.unreadable.lines")
+                .description("Lines from other nodes this version cannot read (a newer node's, during a rolling"
+                        + " upgrade): skipped, the first of each kind logged")
                 .register(registry);
         gapRepairs = Counter.builder("chat.engine.gap.repairs")
                 .description("Rooms whose events missed during a lost Redis subscription were read from history")
@@ -142,16 +147,16 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     }
 
     /** Gauges read from the running chat at scrape time. */
-    public void watch(ChatService chat) {
+    public void watch(ChatService chat, Engine engine) {
         Gauge.builder("chat.connections.open", chat, ChatService::memberCount)
                 .description("Members connected to this node").register(registry);
         Gauge.builder("chat.rooms", chat, c -> c.rooms().roomCount())
                 .description("Rooms with members on this node").register(registry);
-        Gauge.builder("chat.cluster.members", chat, c -> c.engine().clusterMembers())
+        Gauge.builder("chat.cluster.members", engine, Engine::clusterMembers)
                 .description("Members of every room on every node (with Redis: as of this node's last lease renewal)")
                 .register(registry);
-        if (chat.engine().status() != Engine.Status.OFF) {
-            Gauge.builder("chat.redis.connected", chat, c -> c.engine().status() == Engine.Status.UP ? 1 : 0)
+        if (engine.status() != Engine.Status.OFF) {
+            Gauge.builder("chat.redis.connected", engine, e -> e.status() == Engine.Status.UP ? 1 : 0)
                     .description("1 while this node's connections to Redis are up, else 0").register(registry);
         }
     }
@@ -249,6 +254,11 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     @Override
     public void probeFailed() {
         probeFailures.increment();
+    }
+
+    @Override
+    public void unreadableLine() {
+        unreadableLines.increment();
     }
 
     @Override

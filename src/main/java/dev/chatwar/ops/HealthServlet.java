@@ -1,9 +1,8 @@
 package dev.chatwar.ops;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.chatwar.config.ChatRuntime;
 import dev.chatwar.engine.Engine;
-import jakarta.servlet.annotation.WebServlet;
+import dev.chatwar.room.ChatService;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -16,12 +15,11 @@ import java.util.Properties;
 
 /**
  * {@code GET /health}: {@code 200} with {@code "status":"UP"} while the chat serves, {@code 503} with
- * {@code STARTING}, {@code STOPPING}, or {@code DEGRADED} while the node cannot reach its Redis (so a load balancer
+ * {@code STOPPING}, or {@code DEGRADED} while the node cannot reach its Redis (so a load balancer
  * prefers nodes that can). {@code redis} is {@code UP}, {@code DOWN} or {@code OFF} (no Redis configured); {@code node}
  * is this node's identity in the chat (as in its log; new with every start). Reads a few counters and allocates one
- * small object: cheap enough to call every second.
+ * small object: cheap enough to call every second. Registered by the composition root once the chat runs.
  */
-@WebServlet(urlPatterns = "/health", loadOnStartup = 1)
 public final class HealthServlet extends HttpServlet {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String VERSION = readVersion();
@@ -33,22 +31,36 @@ public final class HealthServlet extends HttpServlet {
             return status.equals("UP");
         }
 
-        /** @param runtime the running chat, or null while it starts */
-        public static Health of(ChatRuntime runtime, Instant now) {
-            if (runtime == null) {
-                return new Health("STARTING", VERSION, "", 0, 0, 0, "OFF");
-            }
-            long uptime = Duration.between(runtime.startedAt(), now).toSeconds();
-            Engine.Status redis = runtime.chat().engine().status();
-            String status = runtime.stopping() ? "STOPPING" : redis == Engine.Status.DOWN ? "DEGRADED" : "UP";
-            return new Health(status, VERSION, runtime.chat().engine().node(), uptime, runtime.chat().memberCount(),
-                    runtime.chat().rooms().roomCount(), redis.name());
-        }
+    }
+
+    private final ChatService chat;
+    private final Engine engine;
+    private final Instant startedAt;
+    private volatile boolean stopping;
+
+    public HealthServlet(ChatService chat, Engine engine, Instant startedAt) {
+        this.chat = chat;
+        this.engine = engine;
+        this.startedAt = startedAt;
+    }
+
+    /** Shutdown has begun: health says so before any connection is closed, so balancers stop sending newcomers. */
+    public void beginStopping() {
+        stopping = true;
+    }
+
+    /** The node's health as of {@code now}. */
+    public Health health(Instant now) {
+        long uptime = Duration.between(startedAt, now).toSeconds();
+        Engine.Status redis = engine.status();
+        String status = stopping ? "STOPPING" : redis == Engine.Status.DOWN ? "DEGRADED" : "UP";
+        return new Health(status, VERSION, engine.node(), uptime, chat.memberCount(), chat.rooms().roomCount(),
+                redis.name());
     }
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        Health health = Health.of(ChatRuntime.orNull(), Instant.now());
+        Health health = health(Instant.now());
         response.setStatus(health.up() ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");

@@ -1,7 +1,6 @@
 package dev.chatwar.protocol;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -10,7 +9,7 @@ import java.util.List;
  * text again. For connections that take binary frames its UTF-8 bytes are made once too, on first use, and shared.
  *
  * <p>A frame that carries several events has one per line: JSON never contains a raw newline, so a receiver that
- * asked for packed frames ({@code batch=1}) splits on {@code '\n'}.
+ * asked for packed frames ({@code batch=1}) splits on {@code '\n'}. When to pack is {@link Packing}'s to say.
  */
 public final class Frame {
     private final String text;
@@ -79,25 +78,6 @@ public final class Frame {
 
     public static Frame of(String text) {
         return new Frame(text, utf8Length(text));
-    }
-
-    /**
-     * Packs consecutive frames, in order, into as few frames as keep each within {@code maxBytes} (a frame larger
-     * than that on its own stays alone); each event is in exactly one of them.
-     */
-    public static List<Frame> pack(List<Frame> frames, int maxBytes) {
-        List<Frame> packed = new ArrayList<>(1);
-        int start = 0;
-        while (start < frames.size()) {
-            int bytes = frames.get(start).bytes();
-            int end = start + 1;
-            while (end < frames.size() && bytes + 1 + frames.get(end).bytes() <= maxBytes) {
-                bytes += 1 + frames.get(end++).bytes();
-            }
-            packed.add(join(frames.subList(start, end)));
-            start = end;
-        }
-        return packed;
     }
 
     /**

@@ -56,44 +56,24 @@ public final class ChatService {
         rooms.onReplaced(this::replaced);
     }
 
-    /** Joins as a guest, without recovery. */
-    public Member join(String room, String name, String address, Connection connection) throws JoinRefusedException {
-        return join(room, name, address, null, null, null, connection);
-    }
-
-    /** Joins without taking over a place. */
-    public Member join(String room, String name, String address, String principal, String since,
-                       Connection connection) throws JoinRefusedException {
-        return join(room, name, address, principal, since, null, connection);
-    }
-
-    /** As {@link #admit}, waiting for the admission (which with the in-memory engine is always at once). */
-    public Member join(String room, String name, String address, String principal, String since, String resume,
-                       Connection connection) throws JoinRefusedException {
-        return admit(room, name, address, principal, since, resume, connection).toCompletableFuture().join();
-    }
-
     /**
      * Enters the member into the room's presence (every node's: the engine gives its name) and admits it here; its
      * {@code welcome} follows once the room's snapshot is read, then its {@code join} in the room's order. A
      * {@code resume} token that the engine still holds is claimed instead: the newcomer takes over that member's
      * place and name, wherever it was, and nobody hears of it.
      *
-     * @param room      the {@code room} parameter as the client sent it, or null
-     * @param name      the {@code name} parameter as the client sent it, or null; ignored for an authenticated user
-     * @param address   the client's address as the server saw it
-     * @param principal the name of the user the container authenticated, or null for a guest
-     * @param since     the {@code since} parameter: the last message id the client saw, or null
-     * @param resume    the {@code resume} parameter: the token of the member whose place to take over, or null
-     * @return the member, or null when the engine could not enter it (the connection is closed with
-     *         {@link CloseCode#TRY_AGAIN_LATER})
+     * @return completes with the member once the engine entered it (at once in memory), or with null when the
+     *         engine could not (the connection is closed with {@link CloseCode#TRY_AGAIN_LATER})
      * @throws JoinRefusedException when {@code room} or {@code name} breaks the rules of {@link Names}
      */
-    public CompletionStage<Member> admit(String room, String name, String address, String principal, String since,
-                                         String resume, Connection connection) throws JoinRefusedException {
-        String roomName = Names.room(room);
+    public CompletionStage<Member> admit(JoinRequest request, Connection connection) throws JoinRefusedException {
+        String roomName = Names.room(request.room());
+        String principal = request.principal();
+        String address = request.address();
+        String since = request.since();
+        String resume = request.resume();
         boolean verified = principal != null && !principal.isBlank();
-        String memberName = verified ? principal.strip() : Names.member(name, address);
+        String memberName = verified ? principal.strip() : Names.member(request.name(), address);
         Engine.Arrival arrival = new Engine.Arrival(memberName, Names.key(memberName), verified, address);
         String token = ResumeTokens.next();
         String key = ResumeTokens.key(token);
@@ -125,7 +105,7 @@ public final class ChatService {
             LOG.log(Level.INFO, "resume room={0} name={1}: {2} took over its place", roomName, member.user().name(),
                     member.user().address());
         }
-        rooms.subscribed(room)
+        room.subscribed()
                 .thenCompose(subscribed -> engine.snapshot(roomName, rooms.presenceLimit()))
                 .whenComplete((snapshot, failure) -> {
                     if (failure != null) {
@@ -264,10 +244,6 @@ public final class ChatService {
 
     public RoomRegistry rooms() {
         return rooms;
-    }
-
-    public Engine engine() {
-        return engine;
     }
 
     private void say(Member member, String text, String cid) throws ProtocolException {

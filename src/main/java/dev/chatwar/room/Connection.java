@@ -2,6 +2,7 @@ package dev.chatwar.room;
 
 import dev.chatwar.protocol.CloseCode;
 import dev.chatwar.protocol.Frame;
+import dev.chatwar.protocol.Packing;
 
 /**
  * A member's outbound side, as the rooms see it. Writing is split in two so that a room can queue one event for all
@@ -25,12 +26,9 @@ public interface Connection {
         }
     }
 
-    /**
-     * Most bytes of events this connection takes packed into one frame, one per line ({@code batch=1}); 0 when it
-     * takes one event per frame. A room packs each round of events once for all members with the same value.
-     */
-    default int packBytes() {
-        return 0;
+    /** How this connection takes its events; a room packs each round once for all members with the same packing. */
+    default Packing packing() {
+        return Packing.NONE;
     }
 
     /** Closes once the frames queued before are written. */

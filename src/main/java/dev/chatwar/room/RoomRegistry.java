@@ -5,8 +5,6 @@ import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
@@ -24,7 +22,7 @@ public final class RoomRegistry {
     private final FrameCodec codec;
     private final Clock clock;
     private final Telemetry telemetry;
-    private final int presenceLimit;
+    private final PresenceRule presence;
     /** The runner of each room's rounds, by room name. */
     private final Function<String, Executor> roundRunners;
     /** Told of a member whose place a reconnect took over, once it is out of its room here. */
@@ -43,7 +41,7 @@ public final class RoomRegistry {
     public RoomRegistry(Engine engine, FrameCodec codec, Clock clock, Telemetry telemetry, int presenceLimit,
                         Function<String, Executor> roundRunners) {
         this.roundRunners = roundRunners;
-        this.presenceLimit = presenceLimit;
+        this.presence = new PresenceRule(presenceLimit);
         this.engine = engine;
         this.codec = codec;
         this.clock = clock;
@@ -67,18 +65,6 @@ public final class RoomRegistry {
         }
     }
 
-    /**
-     * Completes once the room's events reach it; a subscription that failed (the engine was unreachable) is tried
-     * again here, so a room created during an outage recovers with the next join.
-     */
-    CompletionStage<Void> subscribed(Room room) {
-        CompletableFuture<Void> current = room.subscription.get();
-        if (current.isCompletedExceptionally()) {
-            room.subscription.compareAndSet(current, engine.subscribe(room.name(), room).toCompletableFuture());
-        }
-        return room.subscription.get();
-    }
-
     /** @return false when the member had left already (or its place was taken over) */
     boolean leave(Member member) {
         Room room = rooms.get(member.room());
@@ -91,7 +77,7 @@ public final class RoomRegistry {
 
     private void dropIfClosed(Room room) {
         if (room.isClosed() && rooms.remove(room.name(), room)) {
-            engine.unsubscribe(room.name(), room);
+            room.unsubscribe();
         }
     }
 
@@ -108,7 +94,7 @@ public final class RoomRegistry {
     }
 
     int presenceLimit() {
-        return presenceLimit;
+        return presence.limit();
     }
 
     public int roomCount() {
@@ -120,12 +106,12 @@ public final class RoomRegistry {
     }
 
     private Room newRoom(String name) {
-        Room room = new Room(name, codec, clock, telemetry, presenceLimit, roundRunners.apply(name),
+        Room room = new Room(name, engine, codec, clock, telemetry, presence, roundRunners.apply(name),
                 (emptied, gone) -> {
                     dropIfClosed(emptied);
                     replaced.accept(gone);
                 });
-        room.subscription.set(engine.subscribe(name, room).toCompletableFuture());
+        room.subscribe();
         return room;
     }
 }

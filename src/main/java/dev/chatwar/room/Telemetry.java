@@ -15,7 +15,12 @@ public interface Telemetry {
 
     /** Why a handshake was refused before the upgrade. */
     enum Refusal {
-        ORIGIN, ADDRESS_LIMIT, CAPACITY
+        /** The page's origin is not allowed ({@code CHAT_ALLOWED_ORIGINS}). */
+        ORIGIN,
+        /** The client has {@code CHAT_MAX_CONNECTIONS_PER_ADDRESS} open connections. */
+        ADDRESS_LIMIT,
+        /** This node has {@code CHAT_MAX_CONNECTIONS} open connections. */
+        CAPACITY
     }
 
     default void connectionOpened() {

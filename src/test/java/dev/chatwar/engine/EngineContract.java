@@ -31,34 +31,34 @@ import org.junit.jupiter.api.Test;
  * of them. Two nodes of one chat are two {@link #node()}s: the Redis engine gives each its own connections to one
  * Redis; the in-memory engine serves both from one instance, as it serves two chat nodes in one JVM.
  */
-abstract class EngineContract {
-    static final Duration WAIT = Duration.ofSeconds(5);
-    static final int HISTORY = 3;
+public abstract class EngineContract {
+    protected static final Duration WAIT = Duration.ofSeconds(5);
+    protected static final int HISTORY = 3;
     private final List<Engine> engines = new ArrayList<>();
 
     /** A node of one chat, keeping {@link #HISTORY} messages per room. */
-    abstract Engine newNode();
+    protected abstract Engine newNode();
 
     /** The store forgets everything, as a Redis restarted without its data (the in-memory engine: a restart). */
-    abstract void wipe() throws Exception;
+    protected abstract void wipe() throws Exception;
 
-    Engine node() {
+    protected Engine node() {
         Engine engine = newNode();
         engines.add(engine);
         return engine;
     }
 
     @AfterEach
-    void closeNodes() {
+    protected void closeNodes() {
         engines.forEach(Engine::close);
     }
 
     /** Records what a subscriber receives. */
-    static final class Inbox implements Engine.Subscriber {
-        final BlockingQueue<RoomEvent> events = new LinkedBlockingQueue<>();
-        final BlockingQueue<String> replaced = new LinkedBlockingQueue<>();
-        final BlockingQueue<Typing> signals = new LinkedBlockingQueue<>();
-        final BlockingQueue<Boolean> lost = new LinkedBlockingQueue<>();
+    protected static final class Inbox implements Engine.Subscriber {
+        public final BlockingQueue<RoomEvent> events = new LinkedBlockingQueue<>();
+        public final BlockingQueue<String> replaced = new LinkedBlockingQueue<>();
+        public final BlockingQueue<Typing> signals = new LinkedBlockingQueue<>();
+        public final BlockingQueue<Boolean> lost = new LinkedBlockingQueue<>();
 
         @Override
         public void deliver(RoomEvent event) {
@@ -80,13 +80,13 @@ abstract class EngineContract {
             lost.add(true);
         }
 
-        RoomEvent next() throws InterruptedException {
+        public RoomEvent next() throws InterruptedException {
             RoomEvent event = events.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             assertNotNull(event, "no event within " + WAIT);
             return event;
         }
 
-        List<RoomEvent> next(int count) throws InterruptedException {
+        public List<RoomEvent> next(int count) throws InterruptedException {
             List<RoomEvent> received = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 received.add(next());
@@ -95,26 +95,26 @@ abstract class EngineContract {
         }
     }
 
-    static Message say(String room, String sender, String text, String cid) {
+    protected static Message say(String room, String sender, String text, String cid) {
         return new Message(room, "2026-12-05T00:00:00Z", null, new User(sender, "10.0.0.1"), text, cid);
     }
 
-    static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+    protected static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
         return stage.toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    static List<Message> history(Engine node, String room) throws Exception {
+    protected static List<Message> history(Engine node, String room) throws Exception {
         return await(node.snapshot(room, 0)).history();
     }
 
-    static Inbox subscribed(Engine node, String room) throws Exception {
+    protected static Inbox subscribed(Engine node, String room) throws Exception {
         Inbox inbox = new Inbox();
         await(node.subscribe(room, inbox));
         return inbox;
     }
 
     /** Polls a node's status (a state, not a message: there is nothing to take from a queue) until it is reached. */
-    static void awaitStatus(Engine engine, Engine.Status wanted) {
+    protected static void awaitStatus(Engine engine, Engine.Status wanted) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (engine.status() != wanted) {
             if (System.nanoTime() > deadline) {
@@ -130,7 +130,7 @@ abstract class EngineContract {
         }
     }
 
-    static long id(RoomEvent event) {
+    protected static long id(RoomEvent event) {
         return Long.parseLong(event.id());
     }
 
@@ -281,11 +281,11 @@ abstract class EngineContract {
         assertTrue(Long.parseLong(id) >= floor - 5_000_000, "about the clock in microseconds: " + id);
     }
 
-    static Engine.Arrival guest(String name) {
+    protected static Engine.Arrival guest(String name) {
         return new Engine.Arrival(name, name.toLowerCase(Locale.ROOT), false, "10.0.0.1");
     }
 
-    static List<String> names(Engine.Snapshot snapshot) {
+    protected static List<String> names(Engine.Snapshot snapshot) {
         return snapshot.members().stream().map(User::name).sorted().toList();
     }
 

@@ -12,17 +12,17 @@ class InMemoryEngineTest extends EngineContract {
     }
 
     @Override
-    Engine newNode() {
+    protected Engine newNode() {
         return shared;
     }
 
     @Override
-    void wipe() {
+    protected void wipe() {
         shared = fresh();
     }
 
     @Override
-    void closeNodes() {
+    protected void closeNodes() {
         shared.close();
     }
 }

@@ -97,7 +97,7 @@ final class ChatPage {
         connections++;
         reconnectAt = 0;
         try {
-            member = node.admit(room, name, address, null, lastMessageId, resume, connection)
+            member = node.admit(new JoinRequest(room, name, address, null, lastMessageId, resume), connection)
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(name + " could not even be turned away", e);

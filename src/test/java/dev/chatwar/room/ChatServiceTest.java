@@ -53,7 +53,7 @@ class ChatServiceTest {
     @Test
     void newcomerGetsWelcomeThenItsOwnJoin() throws Exception {
         RecordingConnection alice = new RecordingConnection();
-        chat.join("r", "alice", "10.0.0.1", alice);
+        Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
         assertEquals(List.of("welcome", "join"), types(alice));
         JsonNode welcome = frames(alice).get(0);
         assertEquals("alice", welcome.get("you").get("name").asText());
@@ -66,8 +66,8 @@ class ChatServiceTest {
     void messageGoesToEveryMemberSenderIncludedWithServerStampedIdentity() throws Exception {
         RecordingConnection alice = new RecordingConnection();
         RecordingConnection bob = new RecordingConnection();
-        chat.join("r", "alice", "10.0.0.1", alice);
-        Member b = chat.join("r", "bob", "10.0.0.2", bob);
+        Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
+        Member b = Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         chat.receive(b, "{\"type\":\"message\",\"text\":\"hi\",\"user\":{\"name\":\"alice\"}}");
         for (RecordingConnection member : List.of(alice, bob)) {
             JsonNode message = last(member);
@@ -82,8 +82,8 @@ class ChatServiceTest {
     void leaveIsAnnouncedToTheRestAndTheEmptyRoomIsDropped() throws Exception {
         RecordingConnection alice = new RecordingConnection();
         RecordingConnection bob = new RecordingConnection();
-        Member a = chat.join("r", "alice", "10.0.0.1", alice);
-        Member b = chat.join("r", "bob", "10.0.0.2", bob);
+        Member a = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
+        Member b = Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         chat.leave(b);
         assertEquals("leave", last(alice).get("type").asText());
         assertEquals("bob", last(alice).get("user").get("name").asText());
@@ -100,9 +100,9 @@ class ChatServiceTest {
         RecordingConnection alice = new RecordingConnection();
         RecordingConnection bob = new RecordingConnection();
         RecordingConnection carol = new RecordingConnection();
-        small.join("r", "alice", "10.0.0.1", alice);
-        Member b = small.join("r", "bob", "10.0.0.2", bob);
-        Member c = small.join("r", "carol", "10.0.0.3", carol);
+        Chats.join(small, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
+        Member b = Chats.join(small, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
+        Member c = Chats.join(small, JoinRequest.guest("r", "carol", "10.0.0.3"), carol);
 
         assertEquals(List.of("welcome", "join", "join"), types(alice), "alice hears bob, not carol (the third)");
         assertEquals(List.of("welcome", "join"), types(carol), "carol hears only her own join");
@@ -126,8 +126,8 @@ class ChatServiceTest {
     void aMemberWhoLeftCannotSpeak() throws Exception {
         RecordingConnection alice = new RecordingConnection();
         RecordingConnection bob = new RecordingConnection();
-        chat.join("r", "alice", "10.0.0.1", alice);
-        Member b = chat.join("r", "bob", "10.0.0.2", bob);
+        Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
+        Member b = Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         chat.leave(b);
         int before = alice.sent().size();
         chat.receive(b, "ghost");
@@ -137,12 +137,12 @@ class ChatServiceTest {
     @Test
     void welcomeCarriesMembersAndTheRoomsHistoryBoundedOldestFirst() throws Exception {
         RecordingConnection alice = new RecordingConnection();
-        Member a = chat.join("r", "alice", "10.0.0.1", alice);
+        Member a = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
         for (int i = 1; i <= 5; i++) {
             chat.receive(a, "m" + i);
         }
         RecordingConnection bob = new RecordingConnection();
-        chat.join("r", "bob", "10.0.0.2", bob);
+        Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         JsonNode welcome = frames(bob).get(0);
         assertEquals(2, welcome.get("members").size());
         List<String> history = new ArrayList<>();
@@ -152,11 +152,11 @@ class ChatServiceTest {
 
     @Test
     void historySurvivesTheRoomEmptying() throws Exception {
-        Member a = chat.join("r", "alice", "10.0.0.1", new RecordingConnection());
+        Member a = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), new RecordingConnection());
         chat.receive(a, "remember me");
         chat.leave(a);
         RecordingConnection bob = new RecordingConnection();
-        chat.join("r", "bob", "10.0.0.2", bob);
+        Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         assertEquals("remember me", frames(bob).get(0).get("history").get(0).get("text").asText());
     }
 
@@ -164,8 +164,8 @@ class ChatServiceTest {
     void refusedFramesAnswerOnlyTheSender() throws Exception {
         RecordingConnection alice = new RecordingConnection();
         RecordingConnection bob = new RecordingConnection();
-        chat.join("r", "alice", "10.0.0.1", alice);
-        Member b = chat.join("r", "bob", "10.0.0.2", bob);
+        Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
+        Member b = Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         int aliceBefore = alice.sent().size();
         chat.receive(b, "x".repeat(21));
         assertEquals("too_long", last(bob).get("code").asText());
@@ -181,7 +181,7 @@ class ChatServiceTest {
     @Test
     void lengthCountsCodePointsNotUtf16Units() throws Exception {
         RecordingConnection alice = new RecordingConnection();
-        Member a = chat.join("r", "alice", "10.0.0.1", alice);
+        Member a = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
         chat.receive(a, "😀".repeat(20));
         assertEquals("message", last(alice).get("type").asText());
     }
@@ -189,22 +189,22 @@ class ChatServiceTest {
     @Test
     void takenNamesGetASuffixComparedWithoutCase() throws Exception {
         RecordingConnection first = new RecordingConnection();
-        chat.join("r", "alice", "10.0.0.1", first);
-        assertEquals("Alice (2)", chat.join("r", "Alice", "10.0.0.2", new RecordingConnection()).user().name());
-        assertEquals("alice (3)", chat.join("r", "alice", "10.0.0.3", new RecordingConnection()).user().name());
-        assertEquals("alice", chat.join("other", "alice", "10.0.0.3", new RecordingConnection()).user().name());
+        Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), first);
+        assertEquals("Alice (2)", Chats.join(chat, JoinRequest.guest("r", "Alice", "10.0.0.2"), new RecordingConnection()).user().name());
+        assertEquals("alice (3)", Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.3"), new RecordingConnection()).user().name());
+        assertEquals("alice", Chats.join(chat, JoinRequest.guest("other", "alice", "10.0.0.3"), new RecordingConnection()).user().name());
     }
 
     @Test
     void anAuthenticatedUserGetsExactlyItsNameAndGuestsCannotTakeIt() throws Exception {
         RecordingConnection guestFirst = new RecordingConnection();
-        Member early = chat.join("r", "alice", "10.0.0.9", guestFirst);
+        Member early = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.9"), guestFirst);
         assertEquals("alice", early.user().name(), "no verified alice known yet");
-        Member alice = chat.join("r", "ignored", "10.0.0.1", "alice", null, new RecordingConnection());
+        Member alice = Chats.join(chat, new JoinRequest("r", "ignored", "10.0.0.1", "alice", null, null), new RecordingConnection());
         assertEquals("alice", alice.user().name(), "the principal's name, whatever was asked for");
         assertTrue(alice.user().hasVerifiedName());
         assertEquals(null, early.user().verified(), "guests carry no verified flag");
-        Member guest = chat.join("other", "ALICE", "10.0.0.2", new RecordingConnection());
+        Member guest = Chats.join(chat, JoinRequest.guest("other", "ALICE", "10.0.0.2"), new RecordingConnection());
         assertEquals("ALICE (2)", guest.user().name(), "a verified user's name is reserved in every room");
         JsonNode join = frames(guestFirst).get(frames(guestFirst).size() - 1);
         assertTrue(join.get("user").get("verified").asBoolean(), "others see the name is verified");
@@ -225,19 +225,19 @@ class ChatServiceTest {
     void sinceGivesExactlyTheMessagesAfterItWhileHistoryReachesBack() throws Exception {
         ChatService chat = newChat(5);
         RecordingConnection alice = new RecordingConnection();
-        Member a = chat.join("r", "alice", "10.0.0.1", alice);
+        Member a = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
         for (int i = 1; i <= 4; i++) {
             chat.receive(a, "m" + i);
         }
         List<String> ids = messageIds(alice);
         RecordingConnection back = new RecordingConnection();
-        chat.join("r", "bob", "10.0.0.2", null, ids.get(1), back);
+        Chats.join(chat, new JoinRequest("r", "bob", "10.0.0.2", null, ids.get(1), null), back);
         JsonNode welcome = frames(back).get(0);
         assertEquals(List.of("m3", "m4"), historyTexts(welcome));
         assertEquals(false, welcome.get("gap").asBoolean(true));
 
         RecordingConnection upToDate = new RecordingConnection();
-        chat.join("r", "carol", "10.0.0.3", null, ids.get(3), upToDate);
+        Chats.join(chat, new JoinRequest("r", "carol", "10.0.0.3", null, ids.get(3), null), upToDate);
         assertEquals(List.of(), historyTexts(frames(upToDate).get(0)));
         assertEquals(false, frames(upToDate).get(0).get("gap").asBoolean(true));
     }
@@ -246,23 +246,23 @@ class ChatServiceTest {
     void sinceBeyondHistoryOrUnknownSaysThereIsAGap() throws Exception {
         ChatService chat = newChat(2);
         RecordingConnection alice = new RecordingConnection();
-        Member a = chat.join("r", "alice", "10.0.0.1", alice);
+        Member a = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
         for (int i = 1; i <= 4; i++) {
             chat.receive(a, "m" + i);
         }
         String first = messageIds(alice).get(0);
         for (String since : List.of(first, "not-an-id", "1")) {
             RecordingConnection back = new RecordingConnection();
-            chat.join("r", "b" + since.length(), "10.0.0.2", null, since, back);
+            Chats.join(chat, new JoinRequest("r", "b" + since.length(), "10.0.0.2", null, since, null), back);
             JsonNode welcome = frames(back).get(0);
             assertEquals(true, welcome.get("gap").asBoolean(), since);
             assertEquals(List.of("m3", "m4"), historyTexts(welcome), "the recent history instead");
         }
         RecordingConnection fresh = new RecordingConnection();
-        chat.join("empty", "x", "10.0.0.3", null, first, fresh);
+        Chats.join(chat, new JoinRequest("empty", "x", "10.0.0.3", null, first, null), fresh);
         assertEquals(true, frames(fresh).get(0).get("gap").asBoolean(), "an empty history after a restart is a gap");
         RecordingConnection plain = new RecordingConnection();
-        chat.join("r", "y", "10.0.0.3", plain);
+        Chats.join(chat, JoinRequest.guest("r", "y", "10.0.0.3"), plain);
         assertTrue(!frames(plain).get(0).has("gap"), "no since, no gap field");
     }
 
@@ -270,12 +270,12 @@ class ChatServiceTest {
     void aResentCidIsDeliveredOnceAndTheSenderGetsTheOriginalBack() throws Exception {
         RecordingConnection alice = new RecordingConnection();
         RecordingConnection bob = new RecordingConnection();
-        Member a = chat.join("r", "alice", "10.0.0.1", alice);
-        chat.join("r", "bob", "10.0.0.2", bob);
+        Member a = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
+        Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         chat.receive(a, "{\"type\":\"message\",\"text\":\"once\",\"cid\":\"c-1\"}");
         chat.leave(a);
         RecordingConnection again = new RecordingConnection();
-        Member a2 = chat.join("r", "alice", "10.0.0.1", again);
+        Member a2 = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), again);
         chat.receive(a2, "{\"type\":\"message\",\"text\":\"once\",\"cid\":\"c-1\"}");
         assertEquals(1, messageIds(bob).size(), "bob got the message once");
         JsonNode echoed = last(again);
@@ -287,8 +287,8 @@ class ChatServiceTest {
     void aCidMatchesOnlyTheSameSendersEarlierMessage() throws Exception {
         RecordingConnection alice = new RecordingConnection();
         RecordingConnection bob = new RecordingConnection();
-        Member a = chat.join("r", "ann", "10.0.0.1", alice);
-        Member b = chat.join("r", "bob", "10.0.0.2", bob);
+        Member a = Chats.join(chat, JoinRequest.guest("r", "ann", "10.0.0.1"), alice);
+        Member b = Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         chat.receive(a, "{\"type\":\"message\",\"text\":\"from ann\",\"cid\":\"1\"}");
         chat.receive(b, "{\"type\":\"message\",\"text\":\"from bob\",\"cid\":\"1\"}");
         List<String> seenByAnn = frames(alice).stream().filter(f -> f.get("type").asText().equals("message"))
@@ -301,12 +301,12 @@ class ChatServiceTest {
     void aReconnectWithTheResumeTokenTakesOverTheMembersPlaceUnannounced() throws Exception {
         RecordingConnection stale = new RecordingConnection();
         RecordingConnection bob = new RecordingConnection();
-        Member old = chat.join("r", "alice", "10.0.0.1", stale);
-        chat.join("r", "bob", "10.0.0.2", bob);
+        Member old = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), stale);
+        Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         String token = frames(stale).get(0).get("resume").asText();
         int bobBefore = bob.sent().size();
         RecordingConnection fresh = new RecordingConnection();
-        Member back = chat.join("r", "alice", "10.0.0.7", null, null, token, fresh);
+        Member back = Chats.join(chat, new JoinRequest("r", "alice", "10.0.0.7", null, null, token), fresh);
 
         assertEquals("alice", back.user().name(), "the same name, not alice (2)");
         assertEquals("10.0.0.7", back.user().address(), "the address the new connection came from");
@@ -334,12 +334,12 @@ class ChatServiceTest {
     void aTakeoverKeepsTheSendersCidsAsItsOwn() throws Exception {
         RecordingConnection stale = new RecordingConnection();
         RecordingConnection bob = new RecordingConnection();
-        Member old = chat.join("r", "alice", "10.0.0.1", stale);
-        chat.join("r", "bob", "10.0.0.2", bob);
+        Member old = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), stale);
+        Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         chat.receive(old, "{\"type\":\"message\",\"text\":\"once\",\"cid\":\"c-1\"}");
         String token = frames(stale).get(0).get("resume").asText();
         RecordingConnection fresh = new RecordingConnection();
-        Member back = chat.join("r", "alice", "10.0.0.1", null, null, token, fresh);
+        Member back = Chats.join(chat, new JoinRequest("r", "alice", "10.0.0.1", null, null, token), fresh);
         chat.receive(back, "{\"type\":\"message\",\"text\":\"once\",\"cid\":\"c-1\"}");
         assertEquals(1, messageIds(bob).size(), "the outbox's resend after the takeover is not delivered again");
         assertEquals("c-1", last(fresh).get("cid").asText(), "the resender gets the original back");
@@ -348,33 +348,33 @@ class ChatServiceTest {
     @Test
     void aTokenThatIsWrongOrOfAnotherRoomOrOfAMemberWhoLeftJoinsAsUsual() throws Exception {
         RecordingConnection alice = new RecordingConnection();
-        Member a = chat.join("r", "alice", "10.0.0.1", alice);
+        Member a = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
         String token = frames(alice).get(0).get("resume").asText();
         RecordingConnection guess = new RecordingConnection();
-        assertEquals("alice (2)", chat.join("r", "alice", "10.0.0.9", null, null, token + "x", guess).user().name());
+        assertEquals("alice (2)", Chats.join(chat, new JoinRequest("r", "alice", "10.0.0.9", null, null, token + "x"), guess).user().name());
         assertEquals(List.of("welcome", "join"), types(guess));
         RecordingConnection elsewhere = new RecordingConnection();
-        assertEquals("alice", chat.join("other", "alice", "10.0.0.9", null, null, token, elsewhere).user().name());
+        assertEquals("alice", Chats.join(chat, new JoinRequest("other", "alice", "10.0.0.9", null, null, token), elsewhere).user().name());
         assertEquals(List.of("welcome", "join"), types(elsewhere), "a joiner in another room, not a takeover");
         assertEquals(null, alice.closedWith(), "neither closed the member the token belongs to");
         chat.leave(a);
         RecordingConnection late = new RecordingConnection();
-        assertEquals("alice", chat.join("r", "alice", "10.0.0.1", null, null, token, late).user().name());
+        assertEquals("alice", Chats.join(chat, new JoinRequest("r", "alice", "10.0.0.1", null, null, token), late).user().name());
         assertEquals(List.of("welcome", "join"), types(late), "after a leave the token is void: a plain join");
     }
 
     @Test
     void aGuestsTokenDoesNotMakeAVerifiedUserOfItsHolderNorTheReverse() throws Exception {
         RecordingConnection guest = new RecordingConnection();
-        chat.join("r", "carol", "10.0.0.1", guest);
+        Chats.join(chat, JoinRequest.guest("r", "carol", "10.0.0.1"), guest);
         String guestToken = frames(guest).get(0).get("resume").asText();
         RecordingConnection verified = new RecordingConnection();
-        Member carol = chat.join("r", null, "10.0.0.2", "dave", null, guestToken, verified);
+        Member carol = Chats.join(chat, new JoinRequest("r", null, "10.0.0.2", "dave", null, guestToken), verified);
         assertEquals("dave", carol.user().name(), "an authenticated user keeps its own name");
         assertEquals(null, guest.closedWith());
         String daveToken = frames(verified).get(0).get("resume").asText();
         RecordingConnection impostor = new RecordingConnection();
-        Member guestWithDavesToken = chat.join("r", "dave", "10.0.0.3", null, null, daveToken, impostor);
+        Member guestWithDavesToken = Chats.join(chat, new JoinRequest("r", "dave", "10.0.0.3", null, null, daveToken), impostor);
         assertEquals("dave (2)", guestWithDavesToken.user().name(), "a guest cannot take a verified user's place");
         assertEquals(null, verified.closedWith());
     }
@@ -383,8 +383,8 @@ class ChatServiceTest {
     void typingReachesTheOthersOnlyAndAtMostOnceASecond() throws Exception {
         RecordingConnection alice = new RecordingConnection();
         RecordingConnection bob = new RecordingConnection();
-        Member a = chat.join("r", "alice", "10.0.0.1", alice);
-        chat.join("r", "bob", "10.0.0.2", bob);
+        Member a = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
+        Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         int aliceBefore = alice.sent().size();
         chat.receive(a, "{\"type\":\"typing\"}");
         chat.receive(a, "{\"type\":\"typing\"}");
@@ -396,8 +396,8 @@ class ChatServiceTest {
     @Test
     void idsIncreaseInEveryMembersDeliveryOrder() throws Exception {
         RecordingConnection alice = new RecordingConnection();
-        Member a = chat.join("r", "alice", "10.0.0.1", alice);
-        chat.join("r", "bob", "10.0.0.2", new RecordingConnection());
+        Member a = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
+        Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), new RecordingConnection());
         chat.receive(a, "one");
         chat.receive(a, "two");
         long previous = 0;
@@ -412,8 +412,8 @@ class ChatServiceTest {
 
     @Test
     void invalidParametersAreRefused() {
-        assertThrows(JoinRefusedException.class, () -> chat.join("no spaces", "a", "1", new RecordingConnection()));
-        assertThrows(JoinRefusedException.class, () -> chat.join("r", "<b>", "1", new RecordingConnection()));
+        assertThrows(JoinRefusedException.class, () -> Chats.join(chat, JoinRequest.guest("no spaces", "a", "1"), new RecordingConnection()));
+        assertThrows(JoinRefusedException.class, () -> Chats.join(chat, JoinRequest.guest("r", "<b>", "1"), new RecordingConnection()));
         assertEquals(0, chat.rooms().roomCount());
     }
 
@@ -421,8 +421,8 @@ class ChatServiceTest {
     void shutdownClosesEveryConnectionGoingAway() throws Exception {
         RecordingConnection alice = new RecordingConnection();
         RecordingConnection bob = new RecordingConnection();
-        chat.join("r", "alice", "10.0.0.1", alice);
-        chat.join("s", "bob", "10.0.0.2", bob);
+        Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
+        Chats.join(chat, JoinRequest.guest("s", "bob", "10.0.0.2"), bob);
         chat.shutdown(java.time.Duration.ofSeconds(1));
         assertEquals(CloseCode.GOING_AWAY, alice.closedWith());
         assertEquals(CloseCode.GOING_AWAY, bob.closedWith());

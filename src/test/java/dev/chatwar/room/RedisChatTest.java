@@ -112,7 +112,7 @@ class RedisChatTest {
 
     private static Client join(ChatService node, String room, String name, String since) throws Exception {
         Client client = new Client();
-        client.member = node.join(room, name, "10.0.0.1", null, since, client.connection);
+        client.member = Chats.join(node, new JoinRequest(room, name, "10.0.0.1", null, since, null), client.connection);
         return client;
     }
 
@@ -198,7 +198,7 @@ class RedisChatTest {
         stale.next("join");
         bob.next("join");
         Client back = new Client();
-        back.member = west.join("r", "alice", "10.0.0.7", null, null, token, back.connection);
+        back.member = Chats.join(west, new JoinRequest("r", "alice", "10.0.0.7", null, null, token), back.connection);
         JsonNode welcome = back.next("welcome");
         assertEquals("alice", welcome.path("you").path("name").asText(), "her own name, on the other node");
         assertEquals(CloseCode.REPLACED, stale.connection.awaitClosed(WAIT), "the old connection is closed");

@@ -1,12 +1,14 @@
 package dev.chatwar.room;
 
+import dev.chatwar.protocol.Packing;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.chatwar.endpoint.OutboundQueue;
+import dev.chatwar.transport.OutboundQueue;
 import dev.chatwar.protocol.CloseCode;
 import dev.chatwar.protocol.Frame;
 import dev.chatwar.support.Chats;
@@ -39,7 +41,7 @@ class RoomRoundsTest {
         int unfinishedSends;
 
         Peer(int packBytes, int maxEvents) {
-            queue = new OutboundQueue(maxEvents, 1_000_000, packBytes, dev.chatwar.room.Telemetry.NONE,
+            queue = new OutboundQueue(maxEvents, 1_000_000, new Packing(packBytes), dev.chatwar.room.Telemetry.NONE,
                     Runnable::run, () -> { }, q -> this);
         }
 
@@ -113,7 +115,7 @@ class RoomRoundsTest {
     }
 
     private Member join(String name, Peer peer) throws Exception {
-        Member member = chat.join("r", name, "10.0.0.1", peer.queue);
+        Member member = Chats.join(chat, JoinRequest.guest("r", name, "10.0.0.1"), peer.queue);
         runRounds();
         return member;
     }
@@ -268,7 +270,7 @@ class RoomRoundsTest {
                     Peer peer = random.nextBoolean() ? packing() : single();
                     peer.stalled = random.nextInt(4) == 0;
                     peers.add(peer);
-                    members.add(chat.join("r", "p" + step, "10.0.0.1", peer.queue));
+                    members.add(Chats.join(chat, JoinRequest.guest("r", "p" + step, "10.0.0.1"), peer.queue));
                     joinedAt.add(said.size());
                 } else if (action == 1 && members.size() > 1) {
                     int gone = random.nextInt(members.size());

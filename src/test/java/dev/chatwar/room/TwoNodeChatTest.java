@@ -27,8 +27,8 @@ class TwoNodeChatTest {
     void aMessageReachesMembersOnBothNodesExactlyOnce() throws Exception {
         RecordingConnection alice = new RecordingConnection();
         RecordingConnection bob = new RecordingConnection();
-        Member a = east.join("r", "alice", "10.0.0.1", alice);
-        west.join("r", "bob", "10.0.0.2", bob);
+        Member a = Chats.join(east, JoinRequest.guest("r", "alice", "10.0.0.1"), alice);
+        Chats.join(west, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         east.receive(a, "across");
         assertEquals(List.of("across"), texts(alice));
         assertEquals(List.of("across"), texts(bob));
@@ -39,8 +39,8 @@ class TwoNodeChatTest {
     @Test
     void joinsAndLeavesCrossToo() throws Exception {
         RecordingConnection bob = new RecordingConnection();
-        west.join("r", "bob", "10.0.0.2", bob);
-        Member a = east.join("r", "alice", "10.0.0.1", new RecordingConnection());
+        Chats.join(west, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
+        Member a = Chats.join(east, JoinRequest.guest("r", "alice", "10.0.0.1"), new RecordingConnection());
         east.leave(a);
         List<String> types = frames(bob).stream().map(f -> f.get("type").asText()).toList();
         assertEquals(List.of("welcome", "join", "join", "leave"), types);
@@ -48,18 +48,18 @@ class TwoNodeChatTest {
 
     @Test
     void aNodeWithoutMembersInTheRoomStillKeepsItsHistory() throws Exception {
-        Member a = east.join("r", "alice", "10.0.0.1", new RecordingConnection());
+        Member a = Chats.join(east, JoinRequest.guest("r", "alice", "10.0.0.1"), new RecordingConnection());
         east.receive(a, "for later");
         RecordingConnection bob = new RecordingConnection();
-        west.join("r", "bob", "10.0.0.2", bob);
+        Chats.join(west, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         assertEquals("for later", frames(bob).get(0).get("history").get(0).get("text").asText());
     }
 
     @Test
     void otherRoomsAreUntouched() throws Exception {
         RecordingConnection bob = new RecordingConnection();
-        west.join("elsewhere", "bob", "10.0.0.2", bob);
-        Member a = east.join("r", "alice", "10.0.0.1", new RecordingConnection());
+        Chats.join(west, JoinRequest.guest("elsewhere", "bob", "10.0.0.2"), bob);
+        Member a = Chats.join(east, JoinRequest.guest("r", "alice", "10.0.0.1"), new RecordingConnection());
         east.receive(a, "not for bob");
         assertEquals(List.of(), texts(bob));
     }
@@ -67,14 +67,14 @@ class TwoNodeChatTest {
     @Test
     void aReconnectOnTheOtherNodeTakesOverTheMembersPlaceUnannounced() throws Exception {
         RecordingConnection bob = new RecordingConnection();
-        west.join("r", "bob", "10.0.0.2", bob);
+        Chats.join(west, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         RecordingConnection stale = new RecordingConnection();
-        Member old = east.join("r", "alice", "10.0.0.1", stale);
+        Member old = Chats.join(east, JoinRequest.guest("r", "alice", "10.0.0.1"), stale);
         String token = frames(stale).get(0).get("resume").asText();
         int bobBefore = bob.sent().size();
 
         RecordingConnection fresh = new RecordingConnection();
-        Member back = west.join("r", "alice", "10.0.0.7", null, null, token, fresh);
+        Member back = Chats.join(west, new JoinRequest("r", "alice", "10.0.0.7", null, null, token), fresh);
         assertEquals("alice", back.user().name(), "her own name, on the other node");
         assertEquals(CloseCode.REPLACED, stale.closedWith(), "the old connection, on the first node, is closed");
         assertEquals(List.of("welcome"), types(fresh), "a takeover has no join of its own");
@@ -87,7 +87,7 @@ class TwoNodeChatTest {
         assertEquals(List.of("message"), types(bob).subList(types(bob).size() - 1, types(bob).size()),
                 "the next bob hears is her message: the old connection's end announced nothing");
         RecordingConnection again = new RecordingConnection();
-        east.join("r", "alice", "10.0.0.8", null, null, token, again);
+        Chats.join(east, new JoinRequest("r", "alice", "10.0.0.8", null, null, token), again);
         assertEquals(List.of("welcome", "join"), types(again), "a token takes over once; then it joins as anyone");
         assertEquals(null, fresh.closedWith(), "the place it took stays taken");
     }
@@ -95,10 +95,10 @@ class TwoNodeChatTest {
     @Test
     void aGuestCannotClaimAVerifiedUsersPlaceOnTheOtherNode() throws Exception {
         RecordingConnection dave = new RecordingConnection();
-        east.join("r", null, "10.0.0.1", "dave", null, dave);
+        Chats.join(east, new JoinRequest("r", null, "10.0.0.1", "dave", null, null), dave);
         String token = frames(dave).get(0).get("resume").asText();
         RecordingConnection impostor = new RecordingConnection();
-        west.join("r", "dave", "10.0.0.9", null, null, token, impostor);
+        Chats.join(west, new JoinRequest("r", "dave", "10.0.0.9", null, null, token), impostor);
         assertEquals(null, dave.closedWith(), "dave keeps his place");
         assertEquals(List.of("welcome", "join"), types(impostor), "the guest joins as a newcomer");
     }

@@ -147,7 +147,7 @@ class WelcomeMergeTest {
     }
 
     private Member speaker() throws Exception {
-        Member alice = chat.join("r", "alice", "10.0.0.1", new RecordingConnection());
+        Member alice = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), new RecordingConnection());
         engine.answer();
         chat.receive(alice, "earlier");
         return alice;
@@ -157,7 +157,7 @@ class WelcomeMergeTest {
     void aMessageDeliveredAfterTheReadFollowsTheWelcomeOnce() throws Exception {
         Member alice = speaker();
         RecordingConnection bob = new RecordingConnection();
-        chat.join("r", "bob", "10.0.0.2", bob); // the read happens now, the answer comes later
+        Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob); // the read happens now, the answer comes later
         chat.receive(alice, "meanwhile");
         assertEquals(List.of(), bob.sent(), "nothing before the welcome");
         engine.answer();
@@ -169,7 +169,7 @@ class WelcomeMergeTest {
         Member alice = speaker();
         engine.readWhenAnswered = true;
         RecordingConnection bob = new RecordingConnection();
-        chat.join("r", "bob", "10.0.0.2", bob);
+        Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         chat.receive(alice, "meanwhile"); // delivered to the room while bob waits, and seen by the late read
         engine.answer();
         assertEquals(List.of("history:earlier", "history:meanwhile"), texts(bob));
@@ -186,7 +186,7 @@ class WelcomeMergeTest {
         engine.holdDeliveries = true;
         chat.receive(alice, "late"); // ordered and kept, not yet delivered to this node's room
         RecordingConnection bob = new RecordingConnection();
-        chat.join("r", "bob", "10.0.0.2", bob);
+        Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
         engine.readWhenAnswered = true;
         engine.answer();
         engine.releaseDeliveries();
@@ -201,9 +201,9 @@ class WelcomeMergeTest {
     @Test
     void theAnswerToAResendWaitsUntilTheRoomHasDeliveredItsOriginal() throws Exception {
         RecordingConnection aliceSees = new RecordingConnection();
-        Member alice = chat.join("r", "alice", "10.0.0.1", aliceSees);
+        Member alice = Chats.join(chat, JoinRequest.guest("r", "alice", "10.0.0.1"), aliceSees);
         engine.answer();
-        Member bob = chat.join("r", "bob", "10.0.0.2", new RecordingConnection());
+        Member bob = Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), new RecordingConnection());
         engine.answer();
         engine.holdDeliveries = true; // the room's events wait (a subscription being repaired)
         chat.receive(bob, "from bob");
@@ -219,9 +219,9 @@ class WelcomeMergeTest {
     void aNewcomerWhoLeavesBeforeItsWelcomeIsNeverAnnounced() throws Exception {
         Member alice = speaker();
         RecordingConnection aliceSees = new RecordingConnection();
-        Member watcher = chat.join("r", "carol", "10.0.0.3", aliceSees);
+        Member watcher = Chats.join(chat, JoinRequest.guest("r", "carol", "10.0.0.3"), aliceSees);
         engine.answer();
-        Member bob = chat.join("r", "bob", "10.0.0.2", new RecordingConnection());
+        Member bob = Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), new RecordingConnection());
         chat.leave(bob);
         engine.answer();
         List<String> types = frames(aliceSees).stream().map(f -> f.path("type").asText()
@@ -236,8 +236,8 @@ class WelcomeMergeTest {
         Member alice = speaker();
         RecordingConnection carolSees = new RecordingConnection();
         RecordingConnection bobSees = new RecordingConnection();
-        chat.join("r", "carol", "10.0.0.3", carolSees); // in the presence now; her join is ordered after her welcome
-        chat.join("r", "bob", "10.0.0.2", bobSees); // his snapshot lists carol, and her join reaches him meanwhile
+        Chats.join(chat, JoinRequest.guest("r", "carol", "10.0.0.3"), carolSees); // in the presence now; her join is ordered after her welcome
+        Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bobSees); // his snapshot lists carol, and her join reaches him meanwhile
         engine.answer();
         List<String> seen = frames(bobSees).stream().map(f -> f.path("type").asText() + ":"
                 + (f.path("type").asText().equals("welcome") ? f.path("members").size()

@@ -5,6 +5,10 @@ import dev.chatwar.engine.EventIds;
 import dev.chatwar.engine.InMemoryEngine;
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.room.ChatService;
+import dev.chatwar.room.Connection;
+import dev.chatwar.room.JoinRefusedException;
+import dev.chatwar.room.JoinRequest;
+import dev.chatwar.room.Member;
 import dev.chatwar.room.RoomRegistry;
 import dev.chatwar.room.Telemetry;
 import java.time.Clock;
@@ -30,6 +34,16 @@ public final class Chats {
     /** One chat node on {@code engine} whose rooms fan out each event on the thread that delivers it. */
     public static ChatService node(Engine engine, int presenceLimit) {
         return node(engine, presenceLimit, Runnable::run);
+    }
+
+    /**
+     * Joins and waits for the admission (at once with the in-memory engine).
+     *
+     * @return the member, or null when the engine could not enter it
+     */
+    public static Member join(ChatService chat, JoinRequest request, Connection connection)
+            throws JoinRefusedException {
+        return chat.admit(request, connection).toCompletableFuture().join();
     }
 
     /** One chat node on {@code engine} whose rooms' rounds run on {@code rounds}. */

@@ -58,10 +58,10 @@ final class NodeLease {
     /** Since when ({@link System#nanoTime}) the connection has been up without a break seen, or 0. */
     private volatile long upSince;
 
-    NodeLease(Supplier<StatefulRedisConnection<String, String>> commands, String prefix, Duration timeout,
+    NodeLease(Supplier<StatefulRedisConnection<String, String>> commands, RedisKeys keys, Duration timeout,
               Owner owner) {
         this.commands = commands;
-        this.nodesKey = prefix + ":nodes";
+        this.nodesKey = keys.leases();
         this.timeout = timeout;
         this.owner = owner;
     }

@@ -6,13 +6,14 @@
 -- ARGV[1]  the old member key   ARGV[2]  the new member key   ARGV[3]  the room's channel
 -- ARGV[4]  the claimant: "g:" for any guest, "v:<name>" for that verified user only
 -- ARGV[5]  the claiming node    ARGV[6]  the claimant's address   ARGV[7]  the room
+-- ARGV[8]  the head of the line that tells the nodes (NodeEnvelope.replacedHead), to which the old key is appended
 --
 -- Returns {user JSON, the room's member count}, or false when there is no such place or the claimant may not take it
 -- (nothing changes then).
 
 local members, nodes, nodeRooms = KEYS[1], KEYS[2], KEYS[3]
 local oldKey, newKey, channel, claimant = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local node, address, room = ARGV[5], ARGV[6], ARGV[7]
+local node, address, room, head = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 
 local entry = redis.call('HGET', members, oldKey)
 if not entry then
@@ -36,5 +37,5 @@ if redis.call('HINCRBY', nodes, oldNode, -1) <= 0 then
 end
 redis.call('HINCRBY', nodes, node, 1)
 redis.call('SADD', nodeRooms, room)
-redis.call('PUBLISH', channel, 'ctl replaced ' .. oldKey)
+redis.call('PUBLISH', channel, head .. oldKey)
 return {moved, redis.call('HLEN', members)}

@@ -13,6 +13,8 @@
 -- ARGV[6]  seconds the room's keys live after its last event
 -- ARGV[7]  the highest id of the room the publishing node has delivered ("0" when none): a floor for the next id
 -- ARGV[8]  milliseconds a resend is recognised after its message was sent
+-- ARGV[9]  the head of the line published (NodeEnvelope.eventHead: version, kind, node), to which "<id> <json>" is
+--          appended
 --
 -- Returns {1, id} for a new event; for a resend of a message sent within the window {0, id, json}, where json is
 -- the original as kept, or "" when the history no longer holds it. Nothing is published for a resend.
@@ -28,6 +30,7 @@
 local counter, history, resends, sentAt = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local channel, json, keep, resendKey = ARGV[1], ARGV[2], ARGV[3] == '1', ARGV[4]
 local size, ttl, floor, window = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local head = ARGV[9]
 local now = redis.call('TIME')
 local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 
@@ -83,5 +86,5 @@ if keep and resendKey ~= '' then
   redis.call('EXPIRE', resends, ttl)
   redis.call('EXPIRE', sentAt, ttl)
 end
-redis.call('PUBLISH', channel, id .. ' ' .. json)
+redis.call('PUBLISH', channel, head .. id .. ' ' .. json)
 return {1, id}

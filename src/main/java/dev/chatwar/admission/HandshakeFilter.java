@@ -1,0 +1,96 @@
+package dev.chatwar.admission;
+
+import dev.chatwar.room.Telemetry;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Runs before the WebSocket upgrade of {@code /chat} and does what Jakarta WebSocket cannot: it finds the client's
+ * address (the TCP peer, or the forwarding header when the peer is a trusted proxy), enforces the connection limits
+ * with a plain HTTP answer (429 per address, 503 when the node is full), and hands the address, the {@code Host} the
+ * request was made to and the connection's reservation to the handshake.
+ *
+ * <p>How they reach the handshake: the container runs {@code checkOrigin} and {@code modifyHandshake} on the thread
+ * that runs this filter chain (Tomcat's WsFilter and Undertow's JSR filter both upgrade inside the chain), so they
+ * travel in a thread-local that lives exactly as long as this request's chain. The filter is registered ahead of every
+ * other filter by the composition root, as an instance built with what it needs.
+ */
+public final class HandshakeFilter extends HttpFilter {
+    private static final System.Logger LOG = System.getLogger(HandshakeFilter.class.getName());
+    /** The one thread-local of the application; removed in {@code finally}, so pooled threads keep nothing. */
+    private static final ThreadLocal<Handshake> CURRENT = new ThreadLocal<>();
+    private static final String RETRY_AFTER_SECONDS = "10";
+
+    /**
+     * @param address     the client's address
+     * @param host        the {@code Host} header, or null
+     * @param secure      whether the request came over TLS
+     * @param reservation the connection's place under the limits, claimed when the handshake is accepted
+     */
+    public record Handshake(String address, String host, boolean secure, ConnectionLimits.Reservation reservation) {
+    }
+
+    private final ClientAddress clientAddress;
+    private final ConnectionLimits limits;
+    private final Telemetry telemetry;
+
+    public HandshakeFilter(ClientAddress clientAddress, ConnectionLimits limits, Telemetry telemetry) {
+        this.clientAddress = clientAddress;
+        this.limits = limits;
+        this.telemetry = telemetry;
+    }
+
+    @Override
+    protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        if (!"websocket".equalsIgnoreCase(request.getHeader("Upgrade"))) {
+            chain.doFilter(request, response);
+            return;
+        }
+        String address = clientAddress.resolve(request.getRemoteAddr(),
+                values(request, clientAddress.header().headerName()));
+        ConnectionLimits.Outcome outcome = limits.reserve(address);
+        if (outcome.reservation() == null) {
+            refuse(response, address, outcome.refusal());
+            return;
+        }
+        Handshake handshake = new Handshake(address, request.getHeader("Host"), request.isSecure(),
+                outcome.reservation());
+        CURRENT.set(handshake);
+        boolean upgraded = false;
+        try {
+            chain.doFilter(request, response);
+            upgraded = response.getStatus() == HttpServletResponse.SC_SWITCHING_PROTOCOLS;
+        } finally {
+            CURRENT.remove();
+            if (!upgraded) {
+                handshake.reservation().release();
+            }
+        }
+    }
+
+    private void refuse(HttpServletResponse response, String address, Telemetry.Refusal refusal) throws IOException {
+        boolean full = refusal == Telemetry.Refusal.CAPACITY;
+        telemetry.handshakeRefused(refusal);
+        LOG.log(Level.INFO, "refused handshake from {0}: {1}", address,
+                full ? "the node is at CHAT_MAX_CONNECTIONS" : "the address is at CHAT_MAX_CONNECTIONS_PER_ADDRESS");
+        response.setHeader("Retry-After", RETRY_AFTER_SECONDS);
+        response.sendError(full ? HttpServletResponse.SC_SERVICE_UNAVAILABLE : 429);
+    }
+
+    private static List<String> values(HttpServletRequest request, String header) {
+        return request.getHeaders(header) == null ? List.of() : Collections.list(request.getHeaders(header));
+    }
+
+    /** The handshake being processed on this thread, or null outside one. */
+    static Handshake current() {
+        return CURRENT.get();
+    }
+}

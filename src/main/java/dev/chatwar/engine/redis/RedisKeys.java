@@ -1,0 +1,106 @@
+package dev.chatwar.engine.redis;
+
+/**
+ * Every Redis key and channel name of one chat, in one place. All start with the chat's prefix
+ * ({@code CHAT_REDIS_PREFIX}), so several chats can share one Redis.
+ *
+ * <p>Per room, under {@code <prefix>:{<room>}}: the braces are a Redis Cluster hash tag, so all of a room's keys
+ * and its channel fall in one hash slot, and one script can touch them all.
+ * <ul>
+ *   <li>{@code <prefix>:{<room>}}: the room's channel, which carries its events to every node;
+ *   <li>{@code :seq}: the room's last id (a string holding a decimal number);
+ *   <li>{@code :history}: its kept messages, a stream whose entry ids are {@code <id>-0};
+ *   <li>{@code :resends} and {@code :resent}: the resend index, resend key to message id, and the time of each key;
+ *   <li>{@code :members}, {@code :names}, {@code :nodes}: its presence: members, names in use, members per node.
+ * </ul>
+ * For the whole chat, outside any room's slot:
+ * <ul>
+ *   <li>{@code <prefix>:nodes}: every node's lease, and when it runs out;
+ *   <li>{@code <prefix>:node:<node>:rooms} and {@code <prefix>:node:<node>:clients}: what a dead node leaves to reap;
+ *   <li>{@code <prefix>:clients}: open connections per client over every node;
+ *   <li>{@code <prefix>:verified}: the names verified users hold, which no guest may take;
+ *   <li>{@code <prefix>:population}: members over every room and node;
+ *   <li>{@code <prefix>:probe:<uuid>}: a node's own probe channel.
+ * </ul>
+ * The presence scripts touch the chat-wide keys too, which is why the chat needs one Redis primary (with replicas or
+ * Sentinel), not a Redis Cluster.
+ */
+final class RedisKeys {
+    private final String prefix;
+
+    RedisKeys(String prefix) {
+        this.prefix = prefix;
+    }
+
+    /** The room's channel, and the stem of its keys: {@code <prefix>:{<room>}}, one hash slot. */
+    String channel(String room) {
+        return prefix + ":{" + room + "}";
+    }
+
+    /** The room a channel of {@link #channel} belongs to, or "" when it is not one. */
+    String roomOf(String channel) {
+        int open = channel.indexOf('{', prefix.length());
+        int close = channel.lastIndexOf('}');
+        return open < 0 || close < open ? "" : channel.substring(open + 1, close);
+    }
+
+    String seq(String room) {
+        return roomKey(room, "seq");
+    }
+
+    String history(String room) {
+        return roomKey(room, "history");
+    }
+
+    String resends(String room) {
+        return roomKey(room, "resends");
+    }
+
+    String resent(String room) {
+        return roomKey(room, "resent");
+    }
+
+    String members(String room) {
+        return roomKey(room, "members");
+    }
+
+    String names(String room) {
+        return roomKey(room, "names");
+    }
+
+    String nodes(String room) {
+        return roomKey(room, "nodes");
+    }
+
+    String leases() {
+        return prefix + ":nodes";
+    }
+
+    String nodeRooms(String node) {
+        return prefix + ":node:" + node + ":rooms";
+    }
+
+    String nodeClients(String node) {
+        return prefix + ":node:" + node + ":clients";
+    }
+
+    String clients() {
+        return prefix + ":clients";
+    }
+
+    String verified() {
+        return prefix + ":verified";
+    }
+
+    String population() {
+        return prefix + ":population";
+    }
+
+    String probe(String id) {
+        return prefix + ":probe:" + id;
+    }
+
+    private String roomKey(String room, String what) {
+        return channel(room) + ":" + what;
+    }
+}

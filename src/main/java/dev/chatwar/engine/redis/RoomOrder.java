@@ -1,0 +1,122 @@
+package dev.chatwar.engine.redis;
+
+import dev.chatwar.engine.Engine.Outcome;
+import dev.chatwar.engine.Engine.Snapshot;
+import dev.chatwar.protocol.FrameCodec;
+import dev.chatwar.protocol.NodeEnvelope;
+import dev.chatwar.protocol.ServerEvent.Message;
+import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.protocol.ServerEvent.Typing;
+import dev.chatwar.protocol.User;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * Each room's order in Redis: {@code publish.lua} takes an event's id, keeps a message in the room's history, and
+ * publishes it to every node, in one atomic step; {@code snapshot.lua} reads what a newcomer's welcome is built from.
+ * Ids never repeat, whatever Redis lost: see {@code publish.lua} for how. Every node, the publishing one included,
+ * delivers what its subscription receives ({@link RoomChannels}), so all nodes see one order.
+ */
+final class RoomOrder {
+    static final Script PUBLISH = Script.named("publish.lua");
+    static final Script SNAPSHOT = Script.named("snapshot.lua");
+    /** Welcomes being read at once, at most; see {@link Throttle}. */
+    private static final int SNAPSHOTS_AT_ONCE = 16;
+
+    private final RedisConnections connections;
+    private final RedisKeys keys;
+    private final RoomChannels channels;
+    private final FrameCodec codec;
+    private final Supplier<String> node;
+    private final int historySize;
+    private final long historyTtlSeconds;
+    private final Duration resendWindow;
+    private final Throttle snapshots = new Throttle(SNAPSHOTS_AT_ONCE);
+
+    /** @param node this node's identity now (it changes when the node loses its lease) */
+    RoomOrder(RedisConnections connections, RedisKeys keys, RoomChannels channels, FrameCodec codec,
+              Supplier<String> node, int historySize, long historyTtlSeconds, Duration resendWindow) {
+        this.connections = connections;
+        this.keys = keys;
+        this.channels = channels;
+        this.codec = codec;
+        this.node = node;
+        this.historySize = historySize;
+        this.historyTtlSeconds = historyTtlSeconds;
+        this.resendWindow = resendWindow;
+    }
+
+    /** See {@code Engine#publish}. */
+    CompletionStage<Outcome> publish(RoomEvent event, String senderKey) {
+        StatefulRedisConnection<String, String> connection = connections.commands();
+        if (connection == null) {
+            return RedisEngine.notConnected();
+        }
+        String room = event.room();
+        boolean keep = event instanceof Message;
+        String resendKey = event instanceof Message message && message.cid() != null
+                ? senderKey + '\0' + message.cid() : "";
+        String[] scriptKeys = {keys.seq(room), keys.history(room), keys.resends(room), keys.resent(room)};
+        String[] args = {keys.channel(room), codec.encodeForStore(event), keep ? "1" : "0", resendKey,
+                Integer.toString(historySize), Long.toString(historyTtlSeconds),
+                Long.toString(channels.highWater(room)), Long.toString(resendWindow.toMillis()),
+                NodeEnvelope.eventHead(node.get())};
+        return connections.dispatched(() -> Script.<List<Object>>run(PUBLISH, connection.async(), scriptKeys, args,
+                ScriptOutputType.MULTI)).thenApply(reply -> {
+            String id = String.valueOf(reply.get(1));
+            if (((Long) reply.get(0)) == 1L) {
+                return new Outcome(event.withId(id), false);
+            }
+            String original = (String) reply.get(2);
+            // Past the history but within the window: the resend stands for its original, under the original's id.
+            return new Outcome(original.isEmpty() ? event.withId(id) : codec.decodeFromStore(original, id), true);
+        }).exceptionallyCompose(RedisEngine::unavailable);
+    }
+
+    /** See {@code Engine#signal}: published on the room's channel, never kept. */
+    void signal(Typing notice) {
+        StatefulRedisConnection<String, String> connection = connections.commands();
+        if (connection != null) {
+            connections.dispatched(() -> connection.async().publish(keys.channel(notice.room()),
+                    NodeEnvelope.signal(node.get(), codec.encode(notice).text())));
+        }
+    }
+
+    /** See {@code Engine#snapshot}; at most {@link #SNAPSHOTS_AT_ONCE} are read at once. */
+    CompletionStage<Snapshot> snapshot(String room, int memberLimit) {
+        StatefulRedisConnection<String, String> connection = connections.commands();
+        if (connection == null) {
+            return RedisEngine.notConnected();
+        }
+        String[] scriptKeys = {keys.seq(room), keys.members(room), keys.history(room)};
+        return snapshots.run(() -> connections.dispatched(() -> Script.<List<Object>>run(SNAPSHOT,
+                        connection.async(), scriptKeys, new String[] {Integer.toString(memberLimit)},
+                        ScriptOutputType.MULTI)))
+                .thenApply(reply -> {
+                    long lastId = reply.get(0) == null ? Long.MIN_VALUE : Long.parseLong((String) reply.get(0));
+                    List<User> members = ((List<?>) reply.get(2)).stream()
+                            .map(json -> codec.decodeUser((String) json)).toList();
+                    List<Message> history = ((List<?>) reply.get(3)).stream()
+                            .map(entry -> (Message) decodeEntry(codec, (List<?>) entry)).toList();
+                    return new Snapshot(members, ((Long) reply.get(1)).intValue(), history, lastId);
+                })
+                .exceptionallyCompose(RedisEngine::unavailable);
+    }
+
+    /** A history entry as a script returns it: {@code {id, {field, value, ...}}}. */
+    static RoomEvent decodeEntry(FrameCodec codec, List<?> entry) {
+        String id = (String) entry.get(0);
+        List<?> fields = (List<?>) entry.get(1);
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+            if ("e".equals(fields.get(i))) {
+                return codec.decodeFromStore((String) fields.get(i + 1), id.substring(0, id.indexOf('-')));
+            }
+        }
+        throw new IllegalArgumentException("a history entry without its event: " + id);
+    }
+}

@@ -1,0 +1,301 @@
+package dev.chatwar.engine.redis;
+
+import dev.chatwar.engine.Engine;
+import dev.chatwar.engine.EngineContract;
+import dev.chatwar.engine.EngineTelemetry;
+
+import dev.chatwar.protocol.FrameCodec;
+import dev.chatwar.protocol.ServerEvent.Leave;
+import dev.chatwar.protocol.ServerEvent.Message;
+import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.support.Chats;
+import dev.chatwar.support.RedisServer;
+import dev.chatwar.support.TcpProxy;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The engine contract on a real {@code redis-server}: each node its own {@link RedisEngine} on one Redis. */
+class RedisEngineTest extends EngineContract {
+    private static RedisServer redis;
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        redis = RedisServer.start();
+    }
+
+    @AfterAll
+    static void stopRedis() throws Exception {
+        redis.close();
+    }
+
+    @BeforeEach
+    void empty() throws Exception {
+        redis.command("FLUSHALL");
+    }
+
+    @Override
+    protected Engine newNode() {
+        RedisEngine engine = new RedisEngine(redis.uri(), "test", HISTORY, 3600,
+                RedisServer.NODE_TIMEOUT, Chats.RESEND_WINDOW, new FrameCodec(), EngineTelemetry.NONE);
+        awaitStatus(engine, Engine.Status.UP);
+        return engine;
+    }
+
+    @Test
+    void aConnectionThatLooksOpenButCarriesNothingIsMadeAnewAndWhatItMissedStillArrives() throws Exception {
+        try (TcpProxy path = new TcpProxy("127.0.0.1", redis.port())) {
+            RedisEngine behindProxy = new RedisEngine("redis://127.0.0.1:" + path.port(), "test", HISTORY, 3600,
+                    RedisServer.NODE_TIMEOUT, Chats.RESEND_WINDOW,
+                    new FrameCodec(), EngineTelemetry.NONE);
+            try {
+                awaitStatus(behindProxy, Engine.Status.UP);
+                Inbox inbox = subscribed(behindProxy, "r");
+                Engine direct = node();
+                await(direct.publish(say("r", "ann", "before", null), "ann"));
+                assertEquals("before", ((Message) inbox.next()).text());
+                path.silence(); // no error, no close: the probe is all that can tell
+                await(direct.publish(say("r", "ann", "while silent", null), "ann"));
+                RoomEvent repaired = inbox.events.poll(15, TimeUnit.SECONDS);
+                assertNotNull(repaired, "the silent connection was never made anew");
+                assertEquals("while silent", ((Message) repaired).text(), "read from history after the reconnect");
+            } finally {
+                behindProxy.close();
+            }
+        }
+    }
+
+    /**
+     * A node cut off from Redis (as good as dead to the others: killed, or its network gone) stops renewing its lease.
+     * Within the node timeout the others take its members out, each with one leave, and free their names; when the
+     * node comes back it learns that it lost its lease, and sends its members back to join again.
+     */
+    @Test
+    void aNodeThatStopsRenewingItsLeaseLosesItsMembersToOneLeaveEachAndComesBackAsAnother() throws Exception {
+        try (TcpProxy path = new TcpProxy("127.0.0.1", redis.port())) {
+            RedisEngine doomed = new RedisEngine("redis://127.0.0.1:" + path.port(), "test", HISTORY, 3600,
+                    RedisServer.NODE_TIMEOUT, Chats.RESEND_WINDOW, new FrameCodec(), EngineTelemetry.NONE);
+            try {
+                awaitStatus(doomed, Engine.Status.UP);
+                Engine survivor = node();
+                Inbox atSurvivor = subscribed(survivor, "r");
+                Inbox atDoomed = subscribed(doomed, "r");
+                String deadNode = doomed.node();
+                await(survivor.enter("r", "k-stays", guest("stays")));
+                await(doomed.enter("r", "k-ann", guest("ann")));
+                await(doomed.enter("r", "k-bob", guest("bob")));
+                await(doomed.enter("other", "k-cid", guest("cid")));
+                assertNotNull(await(doomed.connect("2001:db8::/64", 2)));
+                assertNotNull(await(survivor.connect("2001:db8::/64", 2)));
+                assertEquals(null, await(survivor.connect("2001:db8::/64", 2)), "at the limit over both nodes");
+                long cutAt = System.nanoTime();
+                path.cut();
+
+                List<RoomEvent> leaves = List.of(atSurvivor.events.poll(15, TimeUnit.SECONDS),
+                        atSurvivor.events.poll(5, TimeUnit.SECONDS));
+                double seconds = (System.nanoTime() - cutAt) / 1e9;
+                assertEquals(List.of("ann", "bob"), leaves.stream().map(e -> e.user().name()).sorted().toList(),
+                        "one leave each: " + leaves);
+                assertTrue(leaves.stream().allMatch(e -> e instanceof Leave), leaves.toString());
+                assertEquals(List.of(2, 1), leaves.stream().map(e -> ((Leave) e).count()).toList());
+                assertTrue(seconds < 2 * RedisServer.NODE_TIMEOUT.toSeconds() + 1, "after " + seconds + " s");
+                assertEquals(List.of("stays"), names(await(survivor.snapshot("r", 10))));
+                assertEquals(0, await(survivor.snapshot("other", 10)).count());
+                assertEquals("ann", await(survivor.enter("r", "k-ann2", guest("ann"))).user().name(), "free again");
+                assertNotNull(await(survivor.connect("2001:db8::/64", 2)), "the dead node's connections count no more");
+
+                path.restore();
+                assertEquals(Boolean.TRUE, atDoomed.lost.poll(15, TimeUnit.SECONDS), "its members must join again");
+                assertTrue(!doomed.node().equals(deadNode), "a new identity, never the old one");
+                assertEquals(null, atSurvivor.events.poll(500, TimeUnit.MILLISECONDS), "no leave twice");
+            } finally {
+                doomed.close();
+            }
+        }
+    }
+
+    /**
+     * A rolling upgrade puts nodes of two versions on one chat. A line this node cannot read (a newer version's, a
+     * kind it does not know, garbage) is skipped, counted every time and logged once per kind; the room's events
+     * around it are delivered as usual, in order.
+     */
+    @Test
+    void aLineTheNodeCannotReadIsLoggedOnceCountedAndTheRestStillArrives() throws Exception {
+        AtomicInteger unreadable = new AtomicInteger();
+        RedisEngine reader = new RedisEngine(redis.uri(), "test", HISTORY, 3600, RedisServer.NODE_TIMEOUT,
+                Chats.RESEND_WINDOW, new FrameCodec(), new EngineTelemetry() {
+                    @Override
+                    public void unreadableLine() {
+                        unreadable.incrementAndGet();
+                    }
+                });
+        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+        Logger log = Logger.getLogger("dev.chatwar.engine.redis.RoomChannels");
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel() == java.util.logging.Level.WARNING) {
+                    warnings.add(record);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(handler);
+        try {
+            awaitStatus(reader, Engine.Status.UP);
+            Inbox inbox = subscribed(reader, "r");
+            Engine writer = node();
+            await(writer.publish(say("r", "ann", "before", null), "ann"));
+            for (String line : List.of("chat/2 event n9 99 {}", "chat/2 event n9 100 {}", "chat/1 kick n9 ann",
+                    "chat/2 whatever", "chat/1 event n9 101 {\"type\":\"hologram\"}")) {
+                redis.command("PUBLISH", "test:{r}", line);
+            }
+            await(writer.publish(say("r", "ann", "after", null), "ann"));
+            assertEquals(List.of("before", "after"), inbox.next(2).stream().map(e -> ((Message) e).text()).toList());
+            assertEquals(5, unreadable.get(), "each one counted");
+            assertEquals(3, warnings.size(), "logged once per kind (chat/2, chat/1 kick, an event of an unknown"
+                    + " type): " + warnings.stream().map(LogRecord::getMessage).toList());
+            assertEquals(Engine.Status.UP, reader.status());
+        } finally {
+            log.removeHandler(handler);
+            reader.close();
+        }
+    }
+
+    @Test
+    void aClientsConnectionsAreCountedOverEveryNodeAndAReceiptGivesOneBackOnce() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        String first = await(east.connect("192.0.2.1", 2));
+        assertNotNull(first);
+        assertNotNull(await(west.connect("192.0.2.1", 2)));
+        assertEquals(null, await(east.connect("192.0.2.1", 2)));
+        assertNotNull(await(east.connect("192.0.2.2", 2)), "another client");
+        east.disconnect("192.0.2.1", first);
+        // On the same node's connection, so after the disconnect; the count it changes is every node's.
+        assertNotNull(await(east.connect("192.0.2.1", 2)), "given back");
+        assertEquals(null, await(west.connect("192.0.2.1", 2)), "and counted again, on every node");
+    }
+
+    @Test
+    void aNodeThatStopsGracefullyDropsItsLeaseAndWhatItLeftBehindIsReapedAtOnce() throws Exception {
+        Engine survivor = node();
+        Inbox atSurvivor = subscribed(survivor, "r");
+        Engine stopping = newNode();
+        String node = stopping.node();
+        await(stopping.enter("r", "k-ann", guest("ann"))); // as if its leave never went through
+        stopping.close();
+        // Still listed (nobody reaps before being up a whole timeout, and the survivor just started), run out now.
+        assertEquals(":1", redis.command("EVAL", "local expiry = redis.call('ZSCORE', KEYS[1], ARGV[1])"
+                + " local now = redis.call('TIME')"
+                + " return expiry and tonumber(expiry) <= now[1] * 1000 + math.floor(now[2] / 1000) and 1 or 0",
+                "1", "test:nodes", node), "its lease runs out when it stops, not a node timeout later");
+        RoomEvent leave = atSurvivor.events.poll(2 * RedisServer.NODE_TIMEOUT.toSeconds() + 2, TimeUnit.SECONDS);
+        assertNotNull(leave, "the member left behind is never taken out");
+        assertEquals("ann", leave.user().name());
+    }
+
+    /** A Redis that came back older still holds the room's last id, but an old one: the ids go on above the new. */
+    @Test
+    void idsNeverRepeatWhenRedisComesBackWithAnOlderLastId() throws Exception {
+        Engine node = node();
+        String old = await(node.publish(say("r", "ann", "kept", null), "ann")).event().id();
+        long newest = id(await(node.publish(say("r", "ann", "lost", null), "ann")).event());
+        redis.command("SET", "test:{r}:seq", old); // as after a restart from a copy taken between the two
+        long next = id(await(node.publish(say("r", "ann", "after", null), "ann")).event());
+        assertTrue(next > newest, "an id handed out before is never handed out again: " + newest + " then " + next);
+    }
+
+    /** The node's floor holds even when Redis's clock and last id are both behind what the node delivered. */
+    @Test
+    void aPublishingNodeNeverTakesAnIdBelowWhatItDelivered() throws Exception {
+        Engine node = node();
+        Inbox inbox = subscribed(node, "r");
+        long future = System.currentTimeMillis() * 1000 + 3_600_000_000L; // an hour ahead of the clock
+        redis.command("SET", "test:{r}:seq", Long.toString(future));
+        await(node.publish(say("r", "ann", "ahead", null), "ann"));
+        assertEquals(future + 1, id(inbox.next()));
+        redis.command("SET", "test:{r}:seq", "1"); // Redis forgot, and its clock is an hour behind that id
+        long next = id(await(node.publish(say("r", "ann", "after", null), "ann")).event());
+        assertTrue(next > future + 1, "above what this node delivered: " + next);
+    }
+
+    /** A live event whose id is not above what the node delivered was handed out by a Redis that forgot. */
+    @Test
+    void aLiveEventNotNewerThanWhatWasDeliveredIsARollbackThatResyncsTheRoom() throws Exception {
+        Engine node = node();
+        Inbox inbox = subscribed(node, "r");
+        long delivered = id(await(node.publish(say("r", "ann", "first", null), "ann")).event());
+        inbox.next();
+        String stale = new FrameCodec().encodeForStore(say("r", "bob", "stale", null));
+        redis.command("PUBLISH", "test:{r}", (delivered - 1) + " " + stale);
+        assertEquals(Boolean.TRUE, inbox.lost.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS), "never a silent drop");
+        assertEquals(null, inbox.events.poll(), "the stale event is not delivered");
+        await(node.publish(say("r", "ann", "next", null), "ann"));
+        assertEquals("next", ((Message) inbox.next()).text(), "the room goes on");
+    }
+
+    /**
+     * While this node's subscription was down, Redis lost what the node had delivered (it came back older): the
+     * repair finds the room's last id below it, and the room resyncs rather than carrying on over a hole.
+     */
+    @Test
+    void aRepairThatFindsRedisForgotWhatWasDeliveredResyncsTheRoom() throws Exception {
+        Engine node = node();
+        Inbox inbox = subscribed(node, "r");
+        String kept = await(node.publish(say("r", "ann", "kept", null), "ann")).event().id();
+        await(node.publish(say("r", "ann", "forgotten", null), "ann"));
+        inbox.next(2);
+        redis.command("EVAL", "redis.call('SET', KEYS[1], ARGV[1]) redis.call('XTRIM', KEYS[2], 'MAXLEN', 1)",
+                "2", "test:{r}:seq", "test:{r}:history", kept);
+        redis.killPubSubConnections();
+        assertEquals(Boolean.TRUE, inbox.lost.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS), "never a silent hole");
+    }
+
+    /** A resend stays recognised with its message gone from the history, and after the window it is new. */
+    @Test
+    void aResendIsNewOnceTheWindowHasPassed() throws Exception {
+        RedisEngine shortWindow = new RedisEngine(redis.uri(), "test", HISTORY, 3600, RedisServer.NODE_TIMEOUT,
+                Duration.ofMillis(300), new FrameCodec(), EngineTelemetry.NONE);
+        try {
+            awaitStatus(shortWindow, Engine.Status.UP);
+            String first = await(shortWindow.publish(say("r", "ann", "x", "c-1"), "ann")).event().id();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            Engine.Outcome again;
+            do { // each try is itself a resend; the first one past the window is published
+                again = await(shortWindow.publish(say("r", "ann", "x", "c-1"), "ann"));
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // polling a time window: nothing tells
+            } while (again.duplicate() && System.nanoTime() < deadline);
+            assertTrue(!again.duplicate() && !again.event().id().equals(first), "new after the window: " + again);
+        } finally {
+            shortWindow.close();
+        }
+    }
+
+    @Override
+    protected void wipe() throws Exception {
+        redis.kill();
+        redis.restartWiped();
+    }
+}
