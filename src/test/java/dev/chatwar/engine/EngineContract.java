@@ -1,5 +1,7 @@
 package dev.chatwar.engine;
 
+import dev.chatwar.support.Poll;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -115,19 +117,7 @@ public abstract class EngineContract {
 
     /** Polls a node's status (a state, not a message: there is nothing to take from a queue) until it is reached. */
     protected static void awaitStatus(Engine engine, Engine.Status wanted) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (engine.status() != wanted) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("engine still " + engine.status() + " after " + WAIT + ", not " + wanted);
-            }
-            Thread.onSpinWait();
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Poll.until(WAIT, "the engine's status", engine::status, wanted);
     }
 
     protected static long id(RoomEvent event) {

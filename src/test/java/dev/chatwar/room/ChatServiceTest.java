@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatwar.protocol.CloseCode;
 import dev.chatwar.support.Chats;
+import static dev.chatwar.support.Frames.frames;
+import static dev.chatwar.support.Frames.last;
+import static dev.chatwar.support.Frames.types;
 import dev.chatwar.support.RecordingConnection;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,27 +30,10 @@ class ChatServiceTest {
 
     private final ChatService chat = newChat(3);
 
-    static List<JsonNode> frames(RecordingConnection connection) throws Exception {
-        List<JsonNode> frames = new ArrayList<>();
-        for (String frame : connection.sent()) {
-            frames.add(JSON.readTree(frame));
-        }
-        return frames;
-    }
-
-    static List<String> types(RecordingConnection connection) throws Exception {
-        return frames(connection).stream().map(f -> f.get("type").asText()).toList();
-    }
-
     private static List<String> names(JsonNode users) {
         List<String> names = new ArrayList<>();
         users.forEach(user -> names.add(user.get("name").asText()));
         return names;
-    }
-
-    private static JsonNode last(RecordingConnection connection) throws Exception {
-        List<JsonNode> frames = frames(connection);
-        return frames.get(frames.size() - 1);
     }
 
     @Test

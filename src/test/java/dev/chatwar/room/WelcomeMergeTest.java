@@ -1,6 +1,6 @@
 package dev.chatwar.room;
 
-import static dev.chatwar.room.ChatServiceTest.frames;
+import static dev.chatwar.support.Frames.frames;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;

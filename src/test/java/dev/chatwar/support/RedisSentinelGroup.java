@@ -35,11 +35,6 @@ public final class RedisSentinelGroup implements AutoCloseable {
         }
     }
 
-    /** A condition polled until it holds: null when it does, else what was seen instead, for the timeout's message. */
-    private interface Probe {
-        String unmet() throws IOException;
-    }
-
     private RedisSentinelGroup(String masterName) {
         this.masterName = masterName;
     }
@@ -108,7 +103,7 @@ public final class RedisSentinelGroup implements AutoCloseable {
             throw new IllegalStateException("no primary was killed");
         }
         int[] promoted = {0};
-        poll(timeout, "a failover away from port " + killed.port, () -> {
+        Poll.until(timeout, "a failover away from port " + killed.port, () -> {
             int port = primaryPort();
             if (port == killed.port) {
                 return "the sentinel still reports the killed primary " + port;
@@ -143,7 +138,7 @@ public final class RedisSentinelGroup implements AutoCloseable {
      * replica, "slave" and no other; the sentinel's reply has each replica's fields as name-value pairs, "name" first.
      */
     private void awaitReplica(Node node, String what) throws InterruptedException {
-        poll(START_TIMEOUT, what, () -> {
+        Poll.until(START_TIMEOUT, what, () -> {
             String info = command(node.port, "INFO", "replication");
             String replicas = " " + command(sentinel.port, "SENTINEL", "replicas", masterName).replace('\n', ' ') + " ";
             boolean listed = Stream.of(replicas.split(" name "))
@@ -205,31 +200,12 @@ public final class RedisSentinelGroup implements AutoCloseable {
         Path logFile = node.dir.resolve(log);
         node.process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
-        poll(START_TIMEOUT, String.join(" ", command) + " answering PING", () -> {
+        Poll.until(START_TIMEOUT, String.join(" ", command) + " answering PING", () -> {
             if (!node.process.isAlive()) {
                 throw new IllegalStateException(command.get(0) + " exited: " + Files.readString(logFile));
             }
             String pong = command(node.port, "PING");
             return pong.equals("PONG") ? null : pong;
         });
-    }
-
-    private static void poll(Duration timeout, String what, Probe probe) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            String seen;
-            try {
-                seen = probe.unmet();
-            } catch (IOException e) {
-                seen = e.toString();
-            }
-            if (seen == null) {
-                return;
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new AssertionError(what + ": not within " + timeout.toMillis() + " ms; last saw: " + seen);
-            }
-            Thread.sleep(50); // polling processes that change state on their own timers; there is no event to wait for
-        }
     }
 }
