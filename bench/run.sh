@@ -16,6 +16,8 @@
 #                          # (serial, parallel, G1, ZGC), the image's CATALINA_OPTS otherwise unchanged
 #   bench/run.sh deflate [rounds]  # the chat's rate scenarios with clients that offer permessage-deflate as browsers
 #                                  # do, with the chat's default, then with CHAT_PERMESSAGE_DEFLATE=true
+#   bench/run.sh ab DIR_A DIR_B [rounds]  # an A/B of a change: the quiet room and the N=1,000 max-rate search for
+#                          # two exploded WARs (e.g. target/chat of two commits), interleaved round by round
 #   bench/run.sh churn     # the chat only: 5 rounds of 2,000 members who vanish, 3 waves of 2,000 polite closes
 #   bench/run.sh redis [rounds]  # the chat in memory beside the chat on Redis (CHAT_REDIS_URL): a quiet room's
 #                                # latency, 100 receivers at 100,000 deliveries/s, and the N=1,000 max-rate search
@@ -58,7 +60,7 @@ start_server() {
       rm -rf "$base" && mkdir -p "$base"/{conf,logs,temp,work,webapps}
       cp "$home"/conf/{catalina.properties,context.xml,web.xml} "$base/conf/"
       cp docker/server.xml docker/logging.properties "$base/conf/"
-      cp -r target/chat "$base/webapps/chat"
+      cp -r "${CHAT_WAR:-target/chat}" "$base/webapps/chat"
       # Port 0: the kernel picks a free one, read back from Tomcat's log.
       local image_opts
       image_opts=$(sed -n 's/^ENV CATALINA_OPTS="\(.*\)"/\1/p' docker/Dockerfile)
@@ -112,7 +114,7 @@ start_redis() {
 bench() {
   local name=$1; shift
   taskset -c 0 java ${BENCH_JAVA_OPTS:-} -jar bench/target/chat-bench.jar --url "$url" --format "$format" \
-    --label "$name${CHAT_BINARY:+-binary$CHAT_BINARY}${BENCH_DEFLATE:+-deflate-offered}${CHAT_PERMESSAGE_DEFLATE:+-deflate-on}" --server-pid "$pid" \
+    --label "$name${BENCH_LABEL:+-$BENCH_LABEL}${CHAT_BINARY:+-binary$CHAT_BINARY}${BENCH_DEFLATE:+-deflate-offered}${CHAT_PERMESSAGE_DEFLATE:+-deflate-on}" --server-pid "$pid" \
     --deflate "${BENCH_DEFLATE:-false}" "$@"
 }
 
@@ -186,6 +188,20 @@ case "$size" in
       CHAT_BINARY=1 rate_scenarios chat
       CHAT_BINARY=0 rate_scenarios chat
       rate_scenarios bun
+    done
+    ;;
+  ab)
+    [ -d "${2:-}" ] && [ -d "${3:-}" ] || { echo "usage: bench/run.sh ab DIR_A DIR_B [rounds]" >&2; exit 2; }
+    for round in $(seq 1 "${4:-3}"); do
+      echo "# round $round"
+      for side in a b; do
+        war=$2; [ "$side" = a ] || war=$3
+        CHAT_WAR=$war BENCH_LABEL=$side start_server chat
+        BENCH_LABEL=$side bench chat --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3
+        BENCH_LABEL=$side bench chat --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 \
+          --max-rate 10000 || true
+        stop_server
+      done
     done
     ;;
   rates)
