@@ -10,13 +10,18 @@
 //   and reconnects with ?resume=<token>, so it takes its own place back even while the server still holds the old
 //   connection: the same name, and the others see no leave and join;
 // - a message the server could not deliver (error "unavailable": it cannot reach its store) stays pending in the
-//   outbox and is sent again, same cid, with backoff, until the server confirms it.
+//   outbox and is sent again, same cid, with backoff, until the server confirms it;
+// - when the embedding application defines window.chat.getToken (returning a token, or a promise of one), every
+//   connection asks it for a token first and connects with ?token=<it>; when the server closes with 4011 (the token
+//   expired) the page asks again and reconnects at once, with since and resume, so nothing is missed and the others
+//   see no leave and join.
 'use strict';
 
 (function () {
   // Close codes after which reconnecting cannot help (README, "Close codes"): the page says why and stops.
   const TERMINAL_CLOSE_CODES = new Set([1003, 1007, 1008, 1009, 4009]);
   const REPLACED = 4009;
+  const TOKEN_EXPIRED = 4011;
   const BACKOFF_FIRST_MS = 500;
   const BACKOFF_MAX_MS = 15000;
   const TYPING_SEND_INTERVAL_MS = 2000;
@@ -119,7 +124,7 @@
   }
 
   // The socket lives under the page's own context path, over wss: when the page came over https:.
-  function socketUrl(room, name) {
+  function socketUrl(room, name, token) {
     const base = location.pathname.replace(/[^/]*$/, '');
     // batch=1: under load the server packs several events into one frame, one JSON object per line.
     // binary=1: frames come as binary, the same UTF-8 JSON, which the server encodes once for every member.
@@ -132,6 +137,9 @@
     }
     if (resumeToken) {
       params.set('resume', resumeToken);
+    }
+    if (token) {
+      params.set('token', token);
     }
     return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + base + 'chat?' + params;
   }
@@ -324,10 +332,37 @@
 
   const utf8 = new TextDecoder();
 
+  // Asks the embedding application for a token when it offers window.chat.getToken, then opens the socket. Only the
+  // latest attempt opens one: a join while a token is still being fetched supersedes it.
+  let connectAttempt = 0;
   function connect() {
     clearTimeout(reconnectTimer);
+    const attempt = ++connectAttempt;
+    const hook = window.chat && typeof window.chat.getToken === 'function' ? window.chat.getToken : null;
+    if (!hook) {
+      open(null);
+      return;
+    }
+    setStatus('connecting');
+    Promise.resolve().then(() => hook()).then(
+      (token) => { if (attempt === connectAttempt) { open(token || null); } },
+      () => { if (attempt === connectAttempt) { setStatus('offline'); retryLater(); } });
+  }
+
+  function retryLater() {
+    // Backoff with jitter, so a restarted server is not hit by every page at once.
+    const delay = Math.round(backoffMs / 2 + Math.random() * backoffMs / 2);
+    backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX_MS);
+    if (!reconnecting) {
+      showNotice('notice', text.retrying((delay / 1000).toFixed(1)));
+    }
+    reconnecting = true;
+    reconnectTimer = setTimeout(connect, delay);
+  }
+
+  function open(token) {
     const room = roomInput.value.trim() || 'lobby';
-    const ws = new WebSocket(socketUrl(room, nameInput.value.trim()));
+    const ws = new WebSocket(socketUrl(room, nameInput.value.trim(), token));
     ws.binaryType = 'arraybuffer';
     socket = ws;
     setStatus('connecting');
@@ -360,14 +395,12 @@
         showNotice('error', close.code === REPLACED ? text.replaced : text.closed(close.code, close.reason));
         return;
       }
-      // Backoff with jitter, so a restarted server is not hit by every page at once.
-      const delay = Math.round(backoffMs / 2 + Math.random() * backoffMs / 2);
-      backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX_MS);
-      if (!reconnecting) {
-        showNotice('notice', text.retrying((delay / 1000).toFixed(1)));
+      if (close.code === TOKEN_EXPIRED) { // a new token, and back at once: the server keeps the place meanwhile
+        reconnecting = true;
+        connect();
+        return;
       }
-      reconnecting = true;
-      reconnectTimer = setTimeout(connect, delay);
+      retryLater();
     };
   }
 

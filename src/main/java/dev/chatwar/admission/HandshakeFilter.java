@@ -33,17 +33,25 @@ public final class HandshakeFilter extends HttpFilter {
      * @param host        the {@code Host} header, or null
      * @param secure      whether the request came over TLS
      * @param reservation the connection's place under the limits, claimed when the handshake is accepted
+     * @param user        who the connection's valid token names, or null for a connection without one
      */
-    public record Handshake(String address, String host, boolean secure, ConnectionLimits.Reservation reservation) {
+    public record Handshake(String address, String host, boolean secure, ConnectionLimits.Reservation reservation,
+                            TokenVerifier.TokenUser user) {
     }
 
     private final ClientAddress clientAddress;
     private final ConnectionLimits limits;
+    private final TokenVerifier tokens;
+    private final boolean tokenRequired;
     private final Telemetry telemetry;
 
-    public HandshakeFilter(ClientAddress clientAddress, ConnectionLimits limits, Telemetry telemetry) {
+    /** @param tokenRequired whether a connection without a valid token is refused */
+    public HandshakeFilter(ClientAddress clientAddress, ConnectionLimits limits, TokenVerifier tokens,
+                           boolean tokenRequired, Telemetry telemetry) {
         this.clientAddress = clientAddress;
         this.limits = limits;
+        this.tokens = tokens;
+        this.tokenRequired = tokenRequired;
         this.telemetry = telemetry;
     }
 
@@ -61,8 +69,16 @@ public final class HandshakeFilter extends HttpFilter {
             refuse(response, address, outcome.refusal());
             return;
         }
+        TokenVerifier.TokenUser user;
+        try {
+            user = user(request.getParameter("token"));
+        } catch (TokenVerifier.RefusedException e) {
+            outcome.reservation().release();
+            refuseToken(response, address, e.refusal());
+            return;
+        }
         Handshake handshake = new Handshake(address, request.getHeader("Host"), request.isSecure(),
-                outcome.reservation());
+                outcome.reservation(), user);
         CURRENT.set(handshake);
         boolean upgraded = false;
         try {
@@ -83,6 +99,35 @@ public final class HandshakeFilter extends HttpFilter {
                 full ? "the node is at CHAT_MAX_CONNECTIONS" : "the address is at CHAT_MAX_CONNECTIONS_PER_ADDRESS");
         response.setHeader("Retry-After", RETRY_AFTER_SECONDS);
         response.sendError(full ? HttpServletResponse.SC_SERVICE_UNAVAILABLE : 429);
+    }
+
+    /** The token's user; null for no token where none is required. The token itself is never logged. */
+    private TokenVerifier.TokenUser user(String token) throws TokenVerifier.RefusedException {
+        if (token == null || token.isEmpty()) {
+            if (tokenRequired) {
+                throw new TokenVerifier.RefusedException(TokenVerifier.Refusal.REQUIRED);
+            }
+            return null;
+        }
+        return tokens.verify(token);
+    }
+
+    /**
+     * 401 with {@code WWW-Authenticate: Bearer error="invalid_token"} and a body that says why, e.g.
+     * {@code {"error":"invalid_token","reason":"expired"}}; nothing reaches a room.
+     */
+    private void refuseToken(HttpServletResponse response, String address, TokenVerifier.Refusal refusal)
+            throws IOException {
+        telemetry.handshakeRefused(Telemetry.Refusal.TOKEN);
+        LOG.log(Level.INFO, "refused handshake from {0}: token {1}", address, refusal.code());
+        response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
+        response.setHeader("WWW-Authenticate", "Bearer realm=\"chat\", error=\"invalid_token\"");
+        response.setHeader("Cache-Control", "no-store");
+        byte[] body = ("{\"error\":\"invalid_token\",\"reason\":\"" + refusal.code() + "\"}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        response.setContentType("application/json");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
     }
 
     private static List<String> values(HttpServletRequest request, String header) {

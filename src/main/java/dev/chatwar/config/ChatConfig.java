@@ -3,8 +3,15 @@ package dev.chatwar.config;
 import dev.chatwar.admission.Cidr;
 import dev.chatwar.admission.ClientAddress;
 import dev.chatwar.admission.OriginPolicy;
+import dev.chatwar.admission.TokenVerifier;
 
 import dev.chatwar.engine.redis.RedisEngine;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -36,6 +43,8 @@ import java.util.regex.Pattern;
  * @param nodeTimeoutSeconds with Redis, how long a node may fail to renew its lease before it is declared dead
  * @param permessageDeflate whether a client's offer of permessage-deflate is accepted
  * @param resendWindowSeconds how long a message's {@code cid} is recognised in a resend from the same sender
+ * @param tokens            checks the tokens of the operator's application; {@link TokenVerifier#NONE} without a key
+ * @param tokenRequired     whether a connection needs a valid token
  */
 public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int historyRooms, int maxMessageChars,
                          int presenceLimit, int queueMaxFrames, int queueMaxBytes, long sendTimeoutMillis, long pingMillis,
@@ -43,7 +52,8 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                          int ratePerSecond, int rateBurst, int maxConnectionsPerAddress, int maxConnections,
                          int ipv6PrefixLength,
                          String metricsToken, String redisUrl, String redisPrefix, long historyTtlSeconds,
-                         int nodeTimeoutSeconds, boolean permessageDeflate, int resendWindowSeconds) {
+                         int nodeTimeoutSeconds, boolean permessageDeflate, int resendWindowSeconds,
+                         TokenVerifier tokens, boolean tokenRequired) {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     /** Whether the chat's nodes share a Redis. */
@@ -86,7 +96,10 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 reader.integer(Setting.CHAT_HISTORY_TTL_SECONDS, 60, 31_536_000),
                 reader.integer(Setting.CHAT_NODE_TIMEOUT_SECONDS, 3, 3_600),
                 reader.bool(Setting.CHAT_PERMESSAGE_DEFLATE),
-                reader.integer(Setting.CHAT_RESEND_WINDOW_SECONDS, 1, 86_400));
+                reader.integer(Setting.CHAT_RESEND_WINDOW_SECONDS, 1, 86_400),
+                reader.tokens(Setting.CHAT_TOKEN_SECRET, Setting.CHAT_TOKEN_PUBLIC_KEY),
+                reader.tokenRequired(Setting.CHAT_TOKEN_REQUIRED, Setting.CHAT_TOKEN_SECRET,
+                        Setting.CHAT_TOKEN_PUBLIC_KEY));
     }
 
     private record Reader(UnaryOperator<String> lookup) {
@@ -136,6 +149,46 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 throw new ConfigException(setting, value, expected);
             }
             return value;
+        }
+
+        /** The token key: a secret (never repeated in a message) or a public key file. */
+        TokenVerifier tokens(Setting secretSetting, Setting keySetting) {
+            String secret = raw(secretSetting);
+            String keyPath = raw(keySetting).trim();
+            if (!secret.isEmpty() && !keyPath.isEmpty()) {
+                throw new ConfigException(keySetting, keyPath, "set either " + secretSetting.name() + " or "
+                        + keySetting.name() + ", not both");
+            }
+            if (!secret.isEmpty()) {
+                try {
+                    return TokenVerifier.hmac(secret.getBytes(StandardCharsets.UTF_8), Clock.systemUTC());
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(secretSetting, "***", e.getMessage());
+                }
+            }
+            if (keyPath.isEmpty()) {
+                return TokenVerifier.NONE;
+            }
+            String pem;
+            try {
+                pem = Files.readString(Path.of(keyPath), StandardCharsets.US_ASCII);
+            } catch (IOException | InvalidPathException e) {
+                throw new ConfigException(keySetting, keyPath, "cannot be read: " + e);
+            }
+            try {
+                return TokenVerifier.publicKeyPem(pem, Clock.systemUTC());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(keySetting, keyPath, e.getMessage());
+            }
+        }
+
+        boolean tokenRequired(Setting setting, Setting secretSetting, Setting keySetting) {
+            boolean required = bool(setting);
+            if (required && raw(secretSetting).isEmpty() && raw(keySetting).isBlank()) {
+                throw new ConfigException(setting, "true", "needs " + secretSetting.name() + " or "
+                        + keySetting.name() + " to check the tokens with");
+            }
+            return required;
         }
 
         OriginPolicy origins(Setting setting) {

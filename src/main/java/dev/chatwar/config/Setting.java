@@ -75,6 +75,17 @@ public enum Setting {
             "`true`: accept permessage-deflate (RFC 7692) when a client offers it, as every browser does. Each"
                     + " member's copy of a broadcast is then compressed on its own, which costs the server far more"
                     + " than it saves on loopback or a LAN (see Performance). `false`: negotiate no extension."),
+    CHAT_TOKEN_SECRET("",
+            "The HS256 secret the operator's application signs its users' tokens with, at least 32 bytes (UTF-8)."
+                    + " Set this or CHAT_TOKEN_PUBLIC_KEY, not both. Unset, with no public key: tokens are refused with"
+                    + " 401 and everyone chats as a guest (see \"Your application's users\")."),
+    CHAT_TOKEN_PUBLIC_KEY("",
+            "Path of a PEM file holding the public key the application's tokens are verified with: RSA (2048 bits or"
+                    + " more) for RS256, or EC P-256 for ES256."),
+    CHAT_TOKEN_REQUIRED("false",
+            "`true`: a connection without a valid token is refused with 401 (needs CHAT_TOKEN_SECRET or"
+                    + " CHAT_TOKEN_PUBLIC_KEY). `false`: guests chat as before, and a token, when given, makes its"
+                    + " member verified."),
     CHAT_METRICS_TOKEN("",
             "When set, `/metrics` answers only requests with `Authorization: Bearer <token>` (others get 401)."
                     + " Unset: `/metrics` is open; restrict it at the proxy or firewall.");

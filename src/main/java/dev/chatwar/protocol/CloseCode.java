@@ -30,7 +30,13 @@ public enum CloseCode {
      * A newer connection presented this member's resume token and took over its place; retrying would only take it
      * back, so a page that gets this stops and says so.
      */
-    REPLACED(4009, false);
+    REPLACED(4009, false),
+    /**
+     * The member's token expired. The page fetches a new one from the embedding application and reconnects at once
+     * with {@code since} and {@code resume}: its place is kept for a while, so nothing is missed and nobody sees it
+     * leave and come back.
+     */
+    TOKEN_EXPIRED(4011, true);
 
     private final int code;
     private final boolean retry;

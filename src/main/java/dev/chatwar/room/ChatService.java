@@ -22,6 +22,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,6 +46,8 @@ public final class ChatService {
     private final AtomicInteger members = new AtomicInteger();
     /** Leaves not yet ordered: a graceful stop waits for them before the engine goes. */
     private final Set<CompletableFuture<Void>> leaving = ConcurrentHashMap.newKeySet();
+    /** Members who stepped away and may still come back (see {@link #stepAway}); a stop orders their leaves. */
+    private final Set<Member> steppedAway = ConcurrentHashMap.newKeySet();
 
     public ChatService(RoomRegistry rooms, Engine engine, FrameCodec codec, Clock clock, int maxMessageChars,
                        Telemetry telemetry) {
@@ -191,6 +195,36 @@ public final class ChatService {
             return CompletableFuture.completedFuture(null);
         }
         members.decrementAndGet();
+        return orderLeave(member);
+    }
+
+    /**
+     * The member's connection ended so that its page can come back at once (its token expired): it is out of its
+     * room here now, but its place in the room's presence is kept for {@code grace}, so a reconnect with its resume
+     * token takes it back unannounced. If none does, its {@code leave} is ordered then.
+     *
+     * @param timer runs the leave after the grace
+     */
+    public void stepAway(Member member, Duration grace, ScheduledExecutorService timer) {
+        if (!rooms.leave(member)) {
+            return;
+        }
+        members.decrementAndGet();
+        steppedAway.add(member);
+        try {
+            timer.schedule(() -> {
+                if (steppedAway.remove(member)) {
+                    orderLeave(member);
+                }
+            }, grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            steppedAway.remove(member);
+            orderLeave(member);
+        }
+    }
+
+    /** Takes the member out of its room's presence, and orders its leave unless its place was claimed meanwhile. */
+    private CompletionStage<Void> orderLeave(Member member) {
         CompletableFuture<Void> ordered = engine.leave(member.room(), member.resumeKey())
                 .thenCombine(member.announced(), (count, joined) -> joined && count >= 0 ? count : null)
                 .thenCompose(count -> count == null ? CompletableFuture.completedFuture(null)
@@ -229,6 +263,11 @@ public final class ChatService {
     public void shutdown(Duration wait) {
         List<Member> here = rooms.members();
         here.forEach(this::leave);
+        for (Member away : List.copyOf(steppedAway)) {
+            if (steppedAway.remove(away)) {
+                orderLeave(away);
+            }
+        }
         try { // with those of members whose connections ended just before
             CompletableFuture.allOf(leaving.toArray(CompletableFuture[]::new))
                     .get(wait.toMillis(), TimeUnit.MILLISECONDS);

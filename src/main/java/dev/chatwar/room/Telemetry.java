@@ -20,7 +20,9 @@ public interface Telemetry {
         /** The client has {@code CHAT_MAX_CONNECTIONS_PER_ADDRESS} open connections. */
         ADDRESS_LIMIT,
         /** This node has {@code CHAT_MAX_CONNECTIONS} open connections. */
-        CAPACITY
+        CAPACITY,
+        /** The token was not valid, or none was given where one is required. */
+        TOKEN
     }
 
     default void connectionOpened() {

@@ -24,7 +24,11 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -42,6 +46,11 @@ public class ChatEndpoint {
      * system property says otherwise (the image sets 2 KiB).
      */
     static final int CONTAINER_BUFFER = Integer.getInteger("org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE", 8192);
+    /**
+     * How long the place of a member whose token expired is kept for its page to come back with a new token: the
+     * page asks the embedding application for one and reconnects at once, so this covers a slow token service.
+     */
+    static final Duration TOKEN_RENEWAL_GRACE = Duration.ofSeconds(30);
 
     private EndpointContext runtime;
     private OutboundQueue queue;
@@ -54,6 +63,10 @@ public class ChatEndpoint {
     private volatile Member member;
     private final Departure departure = new Departure(this::leaveRoom, this::forget);
     private long openedAt;
+    /** Closes the connection when its token expires; null without a token. */
+    private volatile ScheduledFuture<?> expiry;
+    /** Set when the token expired: the member steps away (its place kept a while) instead of leaving. */
+    private volatile boolean tokenExpired;
 
     @OnOpen
     public void onOpen(Session session) {
@@ -76,7 +89,12 @@ public class ChatEndpoint {
             SessionTransport.closeNow(session, CloseCode.SERVER_ERROR, "client address unknown", telemetry);
             return;
         }
-        String principal = (String) session.getUserProperties().get(OriginConfigurator.PRINCIPAL);
+        if (handshake.user() != null) {
+            expireAt(handshake.user().expiresAt());
+        }
+        // A token's user comes first: the operator's application vouches for it; else the container's login, if any.
+        String principal = handshake.user() != null ? handshake.user().name()
+                : (String) session.getUserProperties().get(OriginConfigurator.PRINCIPAL);
         try {
             runtime.chat().admit(new JoinRequest(parameter(session, "room"), parameter(session, "name"),
                             handshake.address(), principal, parameter(session, "since"), parameter(session, "resume")),
@@ -98,7 +116,8 @@ public class ChatEndpoint {
             runtime.chat().leave(joined);
         }
         LOG.log(Level.INFO, "open {0} room={1} name={2}{3}", handshake.address(), joined.room(),
-                joined.user().name(), principal == null ? "" : " (authenticated)");
+                joined.user().name(), handshake.user() != null ? " (token)" : principal == null ? ""
+                        : " (authenticated)");
     }
 
     /** Text comes in parts (see {@link TextAssembler} for why); a chat frame is nearly always one part. */
@@ -180,11 +199,32 @@ public class ChatEndpoint {
         }
         Member gone = member;
         if (gone != null) {
-            runtime.chat().leave(gone);
+            if (tokenExpired) {
+                runtime.chat().stepAway(gone, TOKEN_RENEWAL_GRACE, runtime.controlFrames());
+            } else {
+                runtime.chat().leave(gone);
+            }
+        }
+    }
+
+    /** Closes the connection with {@link CloseCode#TOKEN_EXPIRED} when its token runs out. */
+    private void expireAt(Instant expiresAt) {
+        long delay = Math.max(0, Duration.between(Instant.now(), expiresAt).toMillis());
+        try {
+            expiry = runtime.controlFrames().schedule(() -> {
+                tokenExpired = true;
+                queue.close(CloseCode.TOKEN_EXPIRED, "token expired; reconnect with a new one");
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // the chat is stopping; the connection is closed with 1001 anyway
         }
     }
 
     private void forget() {
+        ScheduledFuture<?> pending = expiry;
+        if (pending != null) {
+            pending.cancel(false);
+        }
         queue.discard();
         runtime.heartbeat().unregister(pulse);
     }

@@ -74,7 +74,11 @@ class ChatConfigTest {
             "CHAT_REDIS_URL|redis://:s3cret@|CHAT_REDIS_URL='redis://***@': not a Redis URI; expected redis://[user:password@]host:port[/db], rediss://… or redis-sentinel://…",
             "CHAT_REDIS_PREFIX|chat room|CHAT_REDIS_PREFIX='chat room': expected 1 to 64 of A-Z a-z 0-9 . _ : -",
             "CHAT_HISTORY_TTL_SECONDS|10|CHAT_HISTORY_TTL_SECONDS='10': out of range (expected 60 to 31536000)",
-            "CHAT_PERMESSAGE_DEFLATE|yes|CHAT_PERMESSAGE_DEFLATE='yes': expected true or false"})
+            "CHAT_PERMESSAGE_DEFLATE|yes|CHAT_PERMESSAGE_DEFLATE='yes': expected true or false",
+            "CHAT_TOKEN_SECRET|short secret|CHAT_TOKEN_SECRET='***': an HS256 secret needs at least 32 bytes; this one has 12",
+            "CHAT_TOKEN_PUBLIC_KEY|/nonexistent/key.pem|CHAT_TOKEN_PUBLIC_KEY='/nonexistent/key.pem': cannot be read: java.nio.file.NoSuchFileException: /nonexistent/key.pem",
+            "CHAT_TOKEN_REQUIRED|true|CHAT_TOKEN_REQUIRED='true': needs CHAT_TOKEN_SECRET or CHAT_TOKEN_PUBLIC_KEY to check the tokens with",
+            "CHAT_TOKEN_REQUIRED|yes|CHAT_TOKEN_REQUIRED='yes': expected true or false"})
     void aBadValueIsRefusedNamingTheSettingAndTheValue(String setting, String value, String message) {
         ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of(setting, value)));
         assertEquals(message, e.getMessage());
@@ -87,6 +91,30 @@ class ChatConfigTest {
         assertTrue(config.usesRedis());
         assertEquals("redis://127.0.0.1:6390/2", config.redisUrl());
         assertEquals("team-a", config.redisPrefix());
+    }
+
+    @Test
+    void tokensAreOffUnlessAKeyIsGivenAndOneKeyAtATime() throws Exception {
+        assertFalse(ChatConfig.defaults().tokens().enabled());
+        assertFalse(ChatConfig.defaults().tokenRequired());
+        ChatConfig config = load(Map.of("CHAT_TOKEN_SECRET", "0123456789abcdef0123456789abcdef",
+                "CHAT_TOKEN_REQUIRED", "true"));
+        assertTrue(config.tokens().enabled());
+        assertTrue(config.tokenRequired());
+        Path notAKey = Files.createTempFile("not-a-key", ".pem");
+        try {
+            Files.writeString(notAKey, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> load(Map.of("CHAT_TOKEN_PUBLIC_KEY", notAKey.toString())));
+            assertTrue(e.getMessage().startsWith("CHAT_TOKEN_PUBLIC_KEY='" + notAKey + "': no '-----BEGIN PUBLIC KEY-----'"),
+                    e.getMessage());
+            ConfigException both = assertThrows(ConfigException.class, () -> load(Map.of("CHAT_TOKEN_SECRET",
+                    "0123456789abcdef0123456789abcdef", "CHAT_TOKEN_PUBLIC_KEY", notAKey.toString())));
+            assertEquals("CHAT_TOKEN_PUBLIC_KEY='" + notAKey + "': set either CHAT_TOKEN_SECRET or"
+                    + " CHAT_TOKEN_PUBLIC_KEY, not both", both.getMessage());
+        } finally {
+            Files.delete(notAKey);
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.chatwar.it;
 
 import static dev.chatwar.support.Deployments.chatUri;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -11,6 +12,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.chatwar.support.Browser;
 import dev.chatwar.support.Http;
 import dev.chatwar.support.Nginx;
+import dev.chatwar.support.Poll;
+import dev.chatwar.support.RawWebSocket;
 import dev.chatwar.support.RedisServer;
 import dev.chatwar.support.TestClient;
 import dev.chatwar.support.TomcatNode;
@@ -87,6 +90,21 @@ class NginxIT {
         assertEquals("./nginx.conf:/etc/nginx/conf.d/default.conf:ro",
                 services.path("nginx").path("volumes").get(0).asText());
         assertEquals("8080:8080", services.path("nginx").path("ports").get(0).asText());
+    }
+
+    /** A page's token travels in the query string; the shipped nginx.conf logs the chat's location without it. */
+    @Test
+    void theChatsLocationIsLoggedWithoutItsQueryString() throws Exception {
+        String marker = "secret-" + System.nanoTime();
+        try (RawWebSocket handshake = RawWebSocket.open(nginx.url(), "room=logged&name=ann&token=" + marker, true)) {
+            assertTrue(handshake.status() > 0, "answered");
+        }
+        // nginx writes the line when the connection ends, in a file of another process: nothing to wait on but it.
+        Poll.until(Duration.ofSeconds(10), "the handshake's line in nginx's access log",
+                () -> nginx.accessLog().contains("GET /chat/chat ") ? null : nginx.accessLog());
+        String log = nginx.accessLog();
+        assertFalse(log.contains(marker), "no query string, so no token: " + log);
+        assertFalse(log.contains("room=logged"), log);
     }
 
     @Test

@@ -12,8 +12,11 @@ import static dev.chatwar.support.Frames.frames;
 import static dev.chatwar.support.Frames.last;
 import static dev.chatwar.support.Frames.types;
 import dev.chatwar.support.RecordingConnection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.Test;
 
 /** Rooms and the chat service with recording connections: who gets what, in which order. */
@@ -314,6 +317,41 @@ class ChatServiceTest {
         chat.leave(back);
         assertEquals(List.of("leave"), types(bob).subList(types(bob).size() - 1, types(bob).size()));
         assertEquals(1, chat.memberCount());
+    }
+
+    /**
+     * A member whose token expired steps away: out of the room at once, its place kept for the grace. Its page comes
+     * back with a new token and its resume token within the grace and takes the place back: nobody sees a leave or a
+     * join. One that does not come back leaves when the grace is over, announced as usual.
+     */
+    @Test
+    void aMemberWhoStepsAwayComesBackUnannouncedOrLeavesAfterTheGrace() throws Exception {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        try {
+            RecordingConnection bob = new RecordingConnection();
+            RecordingConnection first = new RecordingConnection();
+            Member ann = Chats.join(chat, new JoinRequest("r", null, "10.0.0.1", "ann", null, null), first);
+            Chats.join(chat, JoinRequest.guest("r", "bob", "10.0.0.2"), bob);
+            String token = frames(first).get(0).get("resume").asText();
+            int bobBefore = bob.sent().size();
+            chat.stepAway(ann, Duration.ofSeconds(30), timer);
+            assertEquals(1, chat.memberCount(), "out of the room here at once");
+
+            RecordingConnection again = new RecordingConnection();
+            Member back = Chats.join(chat, new JoinRequest("r", null, "10.0.0.1", "ann", null, token), again);
+            assertEquals("ann", back.user().name());
+            assertEquals(List.of("welcome"), types(again), "its place, taken back: no join of its own");
+            assertEquals(bobBefore, bob.sent().size(), "bob heard no leave and no join");
+
+            RecordingConnection gone = new RecordingConnection();
+            Member carol = Chats.join(chat, JoinRequest.guest("r", "carol", "10.0.0.3"), gone);
+            chat.stepAway(carol, Duration.ofMillis(50), timer);
+            bob.awaitSent(bobBefore + 2, Duration.ofSeconds(5)); // carol's join, then her leave after the grace
+            assertEquals(List.of("join", "leave"), types(bob).subList(bobBefore, bobBefore + 2));
+            assertEquals("carol", last(bob).get("user").get("name").asText());
+        } finally {
+            timer.shutdownNow();
+        }
     }
 
     @Test

@@ -20,11 +20,18 @@ public final class Nginx implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path errorLog;
+    private final Path accessLog;
 
-    private Nginx(Process process, int port, Path errorLog) {
+    private Nginx(Process process, int port, Path errorLog, Path accessLog) {
         this.process = process;
         this.port = port;
         this.errorLog = errorLog;
+        this.accessLog = accessLog;
+    }
+
+    /** What nginx logged of the requests it served so far. */
+    public String accessLog() throws IOException {
+        return Files.exists(accessLog) ? Files.readString(accessLog) : "";
     }
 
     public static boolean available() {
@@ -39,11 +46,15 @@ public final class Nginx implements AutoCloseable {
                 throw new AssertionError("docker/nginx.conf no longer names the node " + name);
             }
         }
+        if (!site.contains(" /var/log/nginx/access.log ")) {
+            throw new AssertionError("docker/nginx.conf no longer logs the chat's location to the image's access log");
+        }
         int port = RedisServer.freePort();
         site = site.replace("server chat-1:8080 ", "server " + nodes.get(0) + " ")
                 .replace("server chat-2:8080 ", "server " + nodes.get(1) + " ")
                 .replace("listen 8080;", "listen 127.0.0.1:" + port + ";");
         Path prefix = Files.createDirectories(base.resolve("nginx"));
+        site = site.replace(" /var/log/nginx/access.log ", " " + prefix.toAbsolutePath().resolve("access.log") + " ");
         Files.writeString(prefix.resolve("site.conf"), site);
         Path errorLog = prefix.resolve("error.log");
         String top = (isRoot() ? "user root;\n" : "") + """
@@ -67,7 +78,7 @@ public final class Nginx implements AutoCloseable {
         Process process = new ProcessBuilder(BINARY.toString(), "-p", prefix.toAbsolutePath() + "/", "-c",
                 main.toAbsolutePath().toString()).redirectErrorStream(true)
                 .redirectOutput(prefix.resolve("stdout.log").toFile()).start();
-        Nginx nginx = new Nginx(process, port, errorLog);
+        Nginx nginx = new Nginx(process, port, errorLog, prefix.resolve("access.log"));
         nginx.awaitListening();
         return nginx;
     }

@@ -119,6 +119,17 @@ public final class RawWebSocket implements AutoCloseable {
         return new RawWebSocket(socket, readHead(socket.getInputStream()));
     }
 
+    /** The body of a refused handshake's response, as long as its {@code Content-Length} says (empty without one). */
+    public String body() throws IOException {
+        String length = header("Content-Length");
+        if (length == null) {
+            return "";
+        }
+        byte[] body = new byte[Integer.parseInt(length)];
+        in.readFully(body);
+        return new String(body, StandardCharsets.UTF_8);
+    }
+
     /** The HTTP status of the handshake response. */
     public int status() {
         return Integer.parseInt(statusLine.split(" ")[1]);
