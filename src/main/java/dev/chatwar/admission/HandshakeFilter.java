@@ -1,5 +1,6 @@
 package dev.chatwar.admission;
 
+import dev.chatwar.room.Names;
 import dev.chatwar.room.Telemetry;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -34,24 +35,36 @@ public final class HandshakeFilter extends HttpFilter {
      * @param secure      whether the request came over TLS
      * @param reservation the connection's place under the limits, claimed when the handshake is accepted
      * @param user        who the connection's valid token names, or null for a connection without one
+     * @param moderator   whether the user moderates the room asked for (its token's {@code mod} claim, or the
+     *                    container role {@link #MODERATOR_ROLE})
      */
     public record Handshake(String address, String host, boolean secure, ConnectionLimits.Reservation reservation,
-                            TokenVerifier.TokenUser user) {
+                            TokenVerifier.TokenUser user, boolean moderator) {
     }
+
+    /** The container role that admits a login to every private room ({@code CHAT_PRIVATE_ROOMS}). */
+    public static final String PRIVATE_ROLE = "chat-private";
+    /** The container role of a login that moderates every room. */
+    public static final String MODERATOR_ROLE = "chat-moderator";
 
     private final ClientAddress clientAddress;
     private final ConnectionLimits limits;
     private final TokenVerifier tokens;
     private final boolean tokenRequired;
+    private final RoomPatterns privateRooms;
     private final Telemetry telemetry;
 
-    /** @param tokenRequired whether a connection without a valid token is refused */
+    /**
+     * @param tokenRequired whether a connection without a valid token is refused
+     * @param privateRooms  the rooms only a token's {@code rooms} claim or {@link #PRIVATE_ROLE} admits to
+     */
     public HandshakeFilter(ClientAddress clientAddress, ConnectionLimits limits, TokenVerifier tokens,
-                           boolean tokenRequired, Telemetry telemetry) {
+                           boolean tokenRequired, RoomPatterns privateRooms, Telemetry telemetry) {
         this.clientAddress = clientAddress;
         this.limits = limits;
         this.tokens = tokens;
         this.tokenRequired = tokenRequired;
+        this.privateRooms = privateRooms;
         this.telemetry = telemetry;
     }
 
@@ -77,8 +90,18 @@ public final class HandshakeFilter extends HttpFilter {
             refuseToken(response, address, e.refusal());
             return;
         }
+        String room = request.getParameter("room");
+        room = room == null || room.isEmpty() ? Names.DEFAULT_ROOM : room; // an invalid name gets 1008 later
+        if (privateRooms.matches(room) && !(user != null && RoomPatterns.lenient(user.rooms()).matches(room))
+                && !request.isUserInRole(PRIVATE_ROLE)) {
+            outcome.reservation().release();
+            refusePrivate(response, address, room);
+            return;
+        }
+        boolean moderator = user != null ? RoomPatterns.lenient(user.moderates()).matches(room)
+                : request.isUserInRole(MODERATOR_ROLE);
         Handshake handshake = new Handshake(address, request.getHeader("Host"), request.isSecure(),
-                outcome.reservation(), user);
+                outcome.reservation(), user, moderator);
         CURRENT.set(handshake);
         boolean upgraded = false;
         try {
@@ -124,6 +147,19 @@ public final class HandshakeFilter extends HttpFilter {
         response.setHeader("WWW-Authenticate", "Bearer realm=\"chat\", error=\"invalid_token\"");
         response.setHeader("Cache-Control", "no-store");
         byte[] body = ("{\"error\":\"invalid_token\",\"reason\":\"" + refusal.code() + "\"}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        response.setContentType("application/json");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    /** 403 with {@code {"error":"forbidden","reason":"private_room"}}; nothing of the room reaches the client. */
+    private void refusePrivate(HttpServletResponse response, String address, String room) throws IOException {
+        telemetry.handshakeRefused(Telemetry.Refusal.PRIVATE_ROOM);
+        LOG.log(Level.INFO, "refused handshake from {0}: room {1} is private", address, room);
+        response.setStatus(HttpServletResponse.SC_FORBIDDEN);
+        response.setHeader("Cache-Control", "no-store");
+        byte[] body = "{\"error\":\"forbidden\",\"reason\":\"private_room\"}"
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         response.setContentType("application/json");
         response.setContentLength(body.length);

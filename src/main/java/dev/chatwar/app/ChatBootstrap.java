@@ -107,7 +107,7 @@ public final class ChatBootstrap implements ServletContextListener {
                 });
         // Ahead of every other filter, so it also precedes the container's upgrade filter.
         context.addFilter("chat-handshake", new HandshakeFilter(config.clientAddress(), limits, config.tokens(),
-                        config.tokenRequired(), metrics))
+                        config.tokenRequired(), config.privateRooms(), metrics))
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/chat");
         HealthServlet health = new HealthServlet(chat, engine, Instant.now());
         ServletRegistration.Dynamic healthRegistration = context.addServlet("chat-health", health);

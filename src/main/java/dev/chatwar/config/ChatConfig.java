@@ -3,6 +3,7 @@ package dev.chatwar.config;
 import dev.chatwar.admission.Cidr;
 import dev.chatwar.admission.ClientAddress;
 import dev.chatwar.admission.OriginPolicy;
+import dev.chatwar.admission.RoomPatterns;
 import dev.chatwar.admission.TokenVerifier;
 
 import dev.chatwar.engine.redis.RedisEngine;
@@ -45,6 +46,7 @@ import java.util.regex.Pattern;
  * @param resendWindowSeconds how long a message's {@code cid} is recognised in a resend from the same sender
  * @param tokens            checks the tokens of the operator's application; {@link TokenVerifier#NONE} without a key
  * @param tokenRequired     whether a connection needs a valid token
+ * @param privateRooms      the rooms only a token's {@code rooms} claim or the role {@code chat-private} admits to
  */
 public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int historyRooms, int maxMessageChars,
                          int presenceLimit, int queueMaxFrames, int queueMaxBytes, long sendTimeoutMillis, long pingMillis,
@@ -53,7 +55,7 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                          int ipv6PrefixLength,
                          String metricsToken, String redisUrl, String redisPrefix, long historyTtlSeconds,
                          int nodeTimeoutSeconds, boolean permessageDeflate, int resendWindowSeconds,
-                         TokenVerifier tokens, boolean tokenRequired) {
+                         TokenVerifier tokens, boolean tokenRequired, RoomPatterns privateRooms) {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     /** Whether the chat's nodes share a Redis. */
@@ -99,7 +101,8 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 reader.integer(Setting.CHAT_RESEND_WINDOW_SECONDS, 1, 86_400),
                 reader.tokens(Setting.CHAT_TOKEN_SECRET, Setting.CHAT_TOKEN_PUBLIC_KEY),
                 reader.tokenRequired(Setting.CHAT_TOKEN_REQUIRED, Setting.CHAT_TOKEN_SECRET,
-                        Setting.CHAT_TOKEN_PUBLIC_KEY));
+                        Setting.CHAT_TOKEN_PUBLIC_KEY),
+                reader.rooms(Setting.CHAT_PRIVATE_ROOMS));
     }
 
     private record Reader(UnaryOperator<String> lookup) {
@@ -189,6 +192,15 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                         + keySetting.name() + " to check the tokens with");
             }
             return required;
+        }
+
+        RoomPatterns rooms(Setting setting) {
+            String value = raw(setting);
+            try {
+                return RoomPatterns.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(setting, value, e.getMessage());
+            }
         }
 
         OriginPolicy origins(Setting setting) {

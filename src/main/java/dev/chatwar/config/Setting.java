@@ -86,6 +86,10 @@ public enum Setting {
             "`true`: a connection without a valid token is refused with 401 (needs CHAT_TOKEN_SECRET or"
                     + " CHAT_TOKEN_PUBLIC_KEY). `false`: guests chat as before, and a token, when given, makes its"
                     + " member verified."),
+    CHAT_PRIVATE_ROOMS("",
+            "Comma-separated rooms that only some users may enter: names, or prefixes ending in `*` (`team-*,staff`)."
+                    + " Entering one needs a token whose `rooms` claim admits it, or a container login with the role"
+                    + " `chat-private`; anyone else is refused with 403 before the upgrade. Unset: every room is open."),
     CHAT_METRICS_TOKEN("",
             "When set, `/metrics` answers only requests with `Authorization: Bearer <token>` (others get 401)."
                     + " Unset: `/metrics` is open; restrict it at the proxy or firewall.");

@@ -64,9 +64,26 @@ public interface Engine extends AutoCloseable {
 
     /**
      * Who asks to enter a room: the name asked for (a verified user's own) with its key ({@code Names.key}: compared
-     * after NFKC and case folding), whether the container verified that name, and the client's address.
+     * after NFKC and case folding), whether that name is verified (a container login or a token of the operator's
+     * application), the client's address, and for a verified user the identity that owns its name ({@code userId}:
+     * a token's {@code sub} or the container's login, each with its own prefix; null for a guest), and whether it
+     * moderates the room.
      */
-    record Arrival(String name, String nameKey, boolean verified, String address) {
+    record Arrival(String name, String nameKey, boolean verified, String address, String userId, boolean moderator) {
+        /** A guest, or a verified user whose identity is its name; no moderator. */
+        public Arrival(String name, String nameKey, boolean verified, String address) {
+            this(name, nameKey, verified, address, verified ? "n:" + nameKey : null, false);
+        }
+
+        /** No moderator. */
+        public Arrival(String name, String nameKey, boolean verified, String address, String userId) {
+            this(name, nameKey, verified, address, userId, false);
+        }
+
+        /** The member this arrival becomes under the name given. */
+        public User user(String given) {
+            return new User(given, address, verified ? Boolean.TRUE : null, moderator ? Boolean.TRUE : null);
+        }
     }
 
     /** A member as the room's presence holds it: the name it got, and the room's member count right after. */
@@ -119,9 +136,11 @@ public interface Engine extends AutoCloseable {
 
     /**
      * Enters a member into the room's presence, which every node shares: under {@code memberKey} (its resume token's
-     * key), as a member of this node. A verified member gets exactly its name, and that name is reserved for it from
-     * then on; a guest gets the name asked for or, when a member of the room uses it or it is reserved, the first free
-     * {@code name (n)}. Two guests asking for one name at once get two names.
+     * key), as a member of this node. A verified name belongs to the first user ({@code userId}) who took it, chat-wide
+     * and for good: a verified member gets its name, or when another user owns it the first {@code name (n)} that is
+     * free or its own; every connection of one user gets the same name. A guest gets the name asked for or, when a
+     * member of the room uses it or a user owns it, the first free {@code name (n)}. Two guests asking for one name at
+     * once get two names.
      */
     CompletionStage<Entered> enter(String room, String memberKey, Arrival arrival);
 
@@ -135,7 +154,7 @@ public interface Engine extends AutoCloseable {
 
     /**
      * Claims the place of the member under {@code memberKey} for a reconnect, once, if the claimant may take it: a
-     * guest's place serves only a guest, a verified user's only the same user. The place moves to {@code newKey} on
+     * guest's place serves only a guest, a verified user's only the same user (by {@code userId}). The place moves to {@code newKey} on
      * this node with the claimant's address, keeping its name; every node's subscribers of the room are told
      * ({@link Subscriber#replaced}), and the member is returned. Otherwise null and nothing changes, also when the
      * engine is unreachable (the reconnect then enters as a newcomer).

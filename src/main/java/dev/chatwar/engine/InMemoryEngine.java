@@ -36,8 +36,11 @@ public final class InMemoryEngine implements Engine {
     private final ConcurrentMap<String, Log> logs = new ConcurrentHashMap<>();
     /** The rooms that have members; changed only inside the map's atomic compute for the room. */
     private final ConcurrentMap<String, Presence> presences = new ConcurrentHashMap<>();
-    /** Name keys of verified users: no guest may take them. Bounded by the users the container can authenticate. */
-    private final Set<String> verifiedNames = ConcurrentHashMap.newKeySet();
+    /**
+     * Verified names by key, with the user that owns each: no guest and no other user may take them. Bounded by the
+     * users the operator's application and the container can authenticate.
+     */
+    private final ConcurrentHashMap<String, String> verifiedOwners = new ConcurrentHashMap<>();
     /** Members of every room. */
     private final AtomicLong population = new AtomicLong();
 
@@ -147,19 +150,22 @@ public final class InMemoryEngine implements Engine {
 
     @Override
     public CompletionStage<Entered> enter(String room, String memberKey, Arrival arrival) {
-        if (arrival.verified()) {
-            verifiedNames.add(arrival.nameKey());
-        }
+        String owned = arrival.verified() ? ownedName(arrival) : null;
         Entered[] entered = new Entered[1];
         presences.compute(room, (name, existing) -> {
             Presence presence = existing != null ? existing : new Presence();
             String given = arrival.name();
             String givenKey = arrival.nameKey();
+            if (owned != null) {
+                given = owned.equals(arrival.nameKey()) ? arrival.name()
+                        : arrival.name() + owned.substring(arrival.nameKey().length());
+                givenKey = owned;
+            }
             for (int n = 2; !arrival.verified() && taken(presence, givenKey); n++) {
                 given = arrival.name() + " (" + n + ")";
                 givenKey = arrival.nameKey() + " (" + n + ")";
             }
-            User user = new User(given, arrival.address(), arrival.verified() ? Boolean.TRUE : null);
+            User user = arrival.user(given);
             presence.members().put(memberKey, new Entry(user, givenKey));
             presence.names().merge(givenKey, 1, Integer::sum);
             entered[0] = new Entered(user, presence.members().size());
@@ -169,8 +175,20 @@ public final class InMemoryEngine implements Engine {
         return CompletableFuture.completedFuture(entered[0]);
     }
 
+    /** The key of the verified name this user gets: its own name's, or the first {@code (n)} no other user owns. */
+    private String ownedName(Arrival arrival) {
+        String key = arrival.nameKey();
+        for (int n = 2; ; n++) {
+            String owner = verifiedOwners.putIfAbsent(key, arrival.userId());
+            if (owner == null || owner.equals(arrival.userId())) {
+                return key;
+            }
+            key = arrival.nameKey() + " (" + n + ")";
+        }
+    }
+
     private boolean taken(Presence presence, String nameKey) {
-        return presence.names().containsKey(nameKey) || verifiedNames.contains(nameKey);
+        return presence.names().containsKey(nameKey) || verifiedOwners.containsKey(nameKey);
     }
 
     @Override
@@ -196,11 +214,12 @@ public final class InMemoryEngine implements Engine {
         Entered[] claimed = new Entered[1];
         presences.computeIfPresent(room, (name, presence) -> {
             Entry held = presence.members().get(memberKey);
-            if (held == null || !mayTake(held.user(), claimant)) {
+            if (held == null || !mayTake(held, claimant)) {
                 return presence;
             }
             presence.members().remove(memberKey);
-            User moved = new User(held.user().name(), claimant.address(), held.user().verified());
+            User moved = new User(held.user().name(), claimant.address(), held.user().verified(),
+                    claimant.moderator() ? Boolean.TRUE : null);
             presence.members().put(newKey, new Entry(moved, held.nameKey()));
             claimed[0] = new Entered(moved, presence.members().size());
             return presence;
@@ -214,10 +233,10 @@ public final class InMemoryEngine implements Engine {
         return CompletableFuture.completedFuture(claimed[0]);
     }
 
-    /** A guest's place serves any guest; a verified user's only that same user. */
-    static boolean mayTake(User holder, Arrival claimant) {
-        return holder.hasVerifiedName() == claimant.verified()
-                && (!claimant.verified() || holder.name().equals(claimant.name()));
+    /** A guest's place serves any guest; a verified user's only that same user, the owner of its name. */
+    private boolean mayTake(Entry holder, Arrival claimant) {
+        return holder.user().hasVerifiedName() == claimant.verified()
+                && (!claimant.verified() || claimant.userId().equals(verifiedOwners.get(holder.nameKey())));
     }
 
     /** One node: the node's own count (which the caller keeps) is the chat's, so nothing is counted here. */

@@ -101,7 +101,8 @@ public final class FrameCodec {
 
     private static User user(JsonNode node) {
         return new User(node.path("name").asText(), node.path("address").asText(),
-                node.path("verified").asBoolean(false) ? Boolean.TRUE : null);
+                node.path("verified").asBoolean(false) ? Boolean.TRUE : null,
+                node.path("moderator").asBoolean(false) ? Boolean.TRUE : null);
     }
 
     private static ClientFrame decodeObject(JsonNode node) throws ProtocolException {

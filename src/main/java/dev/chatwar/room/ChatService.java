@@ -78,7 +78,8 @@ public final class ChatService {
         String resume = request.resume();
         boolean verified = principal != null && !principal.isBlank();
         String memberName = verified ? principal.strip() : Names.member(request.name(), address);
-        Engine.Arrival arrival = new Engine.Arrival(memberName, Names.key(memberName), verified, address);
+        Engine.Arrival arrival = new Engine.Arrival(memberName, Names.key(memberName), verified, address,
+                verified ? request.userId() : null, verified && request.moderator());
         String token = ResumeTokens.next();
         String key = ResumeTokens.key(token);
         CompletionStage<Engine.Entered> claim = resume == null ? CompletableFuture.completedFuture(null)

@@ -10,8 +10,19 @@ package dev.chatwar.room;
  * @param principal the name of the user the container authenticated, or null for a guest
  * @param since     the {@code since} parameter: the last message id the client saw, or null
  * @param resume    the {@code resume} parameter: the token of the member whose place to take over, or null
+ * @param userId    who the verified user is, whatever its display name: {@code t:<sub>} for a token's user,
+ *                  {@code c:<login>} for the container's; null for a guest
+ * @param moderator whether the user moderates the room (its token's {@code mod} claim, or the container role
+ *                  {@code chat-moderator})
  */
-public record JoinRequest(String room, String name, String address, String principal, String since, String resume) {
+public record JoinRequest(String room, String name, String address, String principal, String since, String resume,
+                          String userId, boolean moderator) {
+
+    /** A guest ({@code principal} null), or a user the container authenticated under that name; no moderator. */
+    public JoinRequest(String room, String name, String address, String principal, String since, String resume) {
+        this(room, name, address, principal, since, resume,
+                principal == null || principal.isBlank() ? null : "c:" + principal.strip(), false);
+    }
 
     /** A guest's first join: no recovery, no takeover. */
     public static JoinRequest guest(String room, String name, String address) {
@@ -19,10 +30,10 @@ public record JoinRequest(String room, String name, String address, String princ
     }
 
     public JoinRequest since(String lastSeen) {
-        return new JoinRequest(room, name, address, principal, lastSeen, resume);
+        return new JoinRequest(room, name, address, principal, lastSeen, resume, userId, moderator);
     }
 
     public JoinRequest resume(String token) {
-        return new JoinRequest(room, name, address, principal, since, token);
+        return new JoinRequest(room, name, address, principal, since, token, userId, moderator);
     }
 }

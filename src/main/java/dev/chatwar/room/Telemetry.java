@@ -22,7 +22,9 @@ public interface Telemetry {
         /** This node has {@code CHAT_MAX_CONNECTIONS} open connections. */
         CAPACITY,
         /** The token was not valid, or none was given where one is required. */
-        TOKEN
+        TOKEN,
+        /** The room is private ({@code CHAT_PRIVATE_ROOMS}) and nothing admitted the client to it. */
+        PRIVATE_ROOM
     }
 
     default void connectionOpened() {

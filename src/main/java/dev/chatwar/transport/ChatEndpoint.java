@@ -97,8 +97,9 @@ public class ChatEndpoint {
                 : (String) session.getUserProperties().get(OriginConfigurator.PRINCIPAL);
         try {
             runtime.chat().admit(new JoinRequest(parameter(session, "room"), parameter(session, "name"),
-                            handshake.address(), principal, parameter(session, "since"), parameter(session, "resume")),
-                            queue)
+                            handshake.address(), principal, parameter(session, "since"), parameter(session, "resume"),
+                            handshake.user() != null ? "t:" + handshake.user().subject()
+                                    : principal == null ? null : "c:" + principal, handshake.moderator()), queue)
                     .thenAccept(joined -> admitted(joined, principal));
         } catch (JoinRefusedException e) {
             LOG.log(Level.INFO, "refused {0}: {1}", handshake.address(), e.getMessage());

@@ -78,7 +78,8 @@ class ChatConfigTest {
             "CHAT_TOKEN_SECRET|short secret|CHAT_TOKEN_SECRET='***': an HS256 secret needs at least 32 bytes; this one has 12",
             "CHAT_TOKEN_PUBLIC_KEY|/nonexistent/key.pem|CHAT_TOKEN_PUBLIC_KEY='/nonexistent/key.pem': cannot be read: java.nio.file.NoSuchFileException: /nonexistent/key.pem",
             "CHAT_TOKEN_REQUIRED|true|CHAT_TOKEN_REQUIRED='true': needs CHAT_TOKEN_SECRET or CHAT_TOKEN_PUBLIC_KEY to check the tokens with",
-            "CHAT_TOKEN_REQUIRED|yes|CHAT_TOKEN_REQUIRED='yes': expected true or false"})
+            "CHAT_TOKEN_REQUIRED|yes|CHAT_TOKEN_REQUIRED='yes': expected true or false",
+            "CHAT_PRIVATE_ROOMS|team-*, a b|CHAT_PRIVATE_ROOMS='team-*, a b': 'a b' is neither a room name nor a prefix ending in *"})
     void aBadValueIsRefusedNamingTheSettingAndTheValue(String setting, String value, String message) {
         ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of(setting, value)));
         assertEquals(message, e.getMessage());

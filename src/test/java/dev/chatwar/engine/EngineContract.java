@@ -4,6 +4,7 @@ import dev.chatwar.support.Poll;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -340,6 +341,27 @@ public abstract class EngineContract {
         await(east.leave("r", "k-4"));
         assertEquals("carol (2)", await(west.enter("elsewhere", "k-5", guest("carol"))).user().name(),
                 "reserved in every room, also after she left");
+    }
+
+    /**
+     * The identity is the user, not the display name: two users whose application calls them both "Ann" are two
+     * members with two names, on every node and in every room; one user's connections on two nodes share one name; and
+     * only that user can claim its place back.
+     */
+    @Test
+    void aVerifiedNameBelongsToOneUserAndEveryConnectionOfThatUserGetsIt() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        Engine.Arrival first = new Engine.Arrival("Ann", "ann", true, "10.0.0.1", "t:u-1");
+        Engine.Arrival second = new Engine.Arrival("Ann", "ann", true, "10.0.0.2", "t:u-2");
+        assertEquals("Ann", await(east.enter("r", "k-1", first)).user().name());
+        assertEquals("Ann (2)", await(west.enter("r", "k-2", second)).user().name(), "another user, another name");
+        assertEquals("Ann", await(west.enter("r", "k-3", first)).user().name(), "the first user, on the other node");
+        assertEquals("Ann (2)", await(east.enter("elsewhere", "k-4", second)).user().name(), "in every room");
+        assertNotEquals("Ann (2)", await(east.enter("r", "k-5", guest("Ann (2)"))).user().name(),
+                "no guest takes a user's name");
+        assertEquals(null, await(east.claim("r", "k-2", "k-6", first)), "a place is claimed by its own user only");
+        assertEquals("Ann (2)", await(east.claim("r", "k-2", "k-7", second)).user().name());
     }
 
     @Test

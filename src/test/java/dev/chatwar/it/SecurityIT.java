@@ -58,7 +58,9 @@ class SecurityIT {
         WebArchive war = Deployments.chatWarWithWebXml("chat-login.war", """
                   <login-config><auth-method>BASIC</auth-method><realm-name>chat</realm-name></login-config>
                   <security-role><role-name>chat-user</role-name></security-role>
-                """);
+                  <security-role><role-name>chat-moderator</role-name></security-role>
+                  <security-role><role-name>chat-private</role-name></security-role>
+                """, "CHAT_PRIVATE_ROOMS", "staff");
         return war.addAsManifestResource(new StringAsset("<Context preemptiveAuthentication=\"true\"/>"), "context.xml");
     }
 
@@ -206,6 +208,27 @@ class SecurityIT {
                 assertEquals("alice (2)", guestYou.path("name").asText());
                 assertFalse(guestYou.has("verified"));
             }
+        }
+    }
+
+    /** The container's roles: {@code chat-private} admits to every private room, {@code chat-moderator} moderates. */
+    @Test
+    void aLoginsRolesAdmitItToPrivateRoomsAndMakeItAModerator(
+            @ArquillianResource @OperateOnDeployment("login") URL base) throws Exception {
+        assumeTrue("tomcat".equals(System.getProperty("arquillian.launch")),
+                "uses Tomcat's user database and preemptiveAuthentication");
+        String alice = Base64.getEncoder().encodeToString("alice:wonderland".getBytes(StandardCharsets.UTF_8));
+        try (RawWebSocket refused = RawWebSocket.openWithHeaders(base, "room=staff",
+                Map.of("Authorization", "Basic " + alice))) {
+            assertEquals(403, refused.status(), "a login without chat-private");
+            assertEquals("{\"error\":\"forbidden\",\"reason\":\"private_room\"}", refused.body());
+        }
+        String mo = Base64.getEncoder().encodeToString("mo:moderates".getBytes(StandardCharsets.UTF_8));
+        try (TestClient moderator = TestClient.connectWithHeaders(chatUri(base, "staff", null),
+                Map.of("Authorization", "Basic " + mo), false)) {
+            JsonNode you = moderator.next("welcome").path("you");
+            assertEquals("mo", you.path("name").asText());
+            assertTrue(you.path("moderator").asBoolean(), you.toString());
         }
     }
 

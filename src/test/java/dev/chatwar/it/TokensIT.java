@@ -38,7 +38,8 @@ class TokensIT {
 
     @Deployment(testable = false)
     static WebArchive withTokens() {
-        return Deployments.chatWarWithSettings("chat-tokens.war", "CHAT_TOKEN_SECRET", Tokens.SECRET);
+        return Deployments.chatWarWithSettings("chat-tokens.war", "CHAT_TOKEN_SECRET", Tokens.SECRET,
+                "CHAT_PRIVATE_ROOMS", "team-*,staff");
     }
 
     @ArquillianResource
@@ -84,6 +85,43 @@ class TokensIT {
         try (TestClient guest = TestClient.connect(chatUri(base, "named", "guest"), null)) {
             assertEquals("guest", guest.next("welcome").path("you").path("name").asText(),
                     "without CHAT_TOKEN_REQUIRED, guests chat as before");
+        }
+    }
+
+    /** A private room admits a token whose {@code rooms} claim names it or its prefix; anyone else gets 403. */
+    @Test
+    void aPrivateRoomAdmitsOnlyTokensThatNameItAndShowsItsModerators() throws Exception {
+        for (String refused : List.of("room=team-a&name=guest",
+                "room=staff&token=" + Tokens.hs256("u-out", "outsider", Duration.ofMinutes(5)))) {
+            try (RawWebSocket handshake = RawWebSocket.open(base, refused, true)) {
+                assertEquals(403, handshake.status(), refused);
+                assertEquals("{\"error\":\"forbidden\",\"reason\":\"private_room\"}", handshake.body());
+            }
+        }
+        String member = Tokens.sign(com.nimbusds.jose.JWSAlgorithm.HS256,
+                Tokens.hmac(Tokens.SECRET.getBytes(StandardCharsets.UTF_8)), Tokens.claims(Map.of("sub", "u-team",
+                        "name", "Teamer", "exp", Instant.now().plusSeconds(300), "rooms", List.of("team-*"))));
+        String moderator = Tokens.sign(com.nimbusds.jose.JWSAlgorithm.HS256,
+                Tokens.hmac(Tokens.SECRET.getBytes(StandardCharsets.UTF_8)), Tokens.claims(Map.of("sub", "u-mod",
+                        "name", "Mo", "exp", Instant.now().plusSeconds(300), "rooms", List.of("staff", "team-a"),
+                        "mod", List.of("team-*"))));
+        try (TestClient teamer = TestClient.connect(withToken("team-a", null, member, ""), null);
+             TestClient mo = TestClient.connect(withToken("team-a", null, moderator, ""), null);
+             TestClient staff = TestClient.connect(withToken("staff", null, moderator, ""), null)) {
+            JsonNode teamerIs = teamer.next("welcome").path("you");
+            assertEquals("Teamer", teamerIs.path("name").asText());
+            assertTrue(teamerIs.path("moderator").isMissingNode(), "no moderator: " + teamerIs);
+            JsonNode welcome = mo.next("welcome");
+            assertTrue(welcome.path("you").path("moderator").asBoolean(), "the mod claim covers team-a: " + welcome);
+            List<String> moderators = new ArrayList<>();
+            welcome.path("members").forEach(m -> {
+                if (m.path("moderator").asBoolean()) {
+                    moderators.add(m.path("name").asText());
+                }
+            });
+            assertEquals(List.of("Mo"), moderators, "the member list shows who moderates");
+            assertFalse(staff.next("welcome").path("you").path("moderator").asBoolean(),
+                    "admitted to staff, but it moderates team-* only");
         }
     }
 

@@ -172,6 +172,22 @@ abstract class TwoNodeChatContract {
         assertEquals(null, back.connection.closedWith(), "the place it took stays taken");
     }
 
+    /** A user of the operator's application is its {@code sub}: one name on every node, and its own. */
+    @Test
+    void oneUserIsOneNameOnBothNodesAndAnotherUserOfTheSameDisplayNameIsAnother() throws Exception {
+        ChatClient annEast = ChatClient.join(east, new JoinRequest("r", null, "10.0.0.1", "Ann", null, null, "t:u-1",
+                false));
+        ChatClient annWest = ChatClient.join(west, new JoinRequest("r", null, "10.0.0.2", "Ann", null, null, "t:u-1",
+                false));
+        ChatClient otherAnn = ChatClient.join(west, new JoinRequest("r", null, "10.0.0.3", "Ann", null, null,
+                "t:u-2", true));
+        assertEquals("Ann", annEast.next("welcome").path("you").path("name").asText());
+        assertEquals("Ann", annWest.next("welcome").path("you").path("name").asText(), "the same user, the same name");
+        JsonNode other = otherAnn.next("welcome").path("you");
+        assertEquals("Ann (2)", other.path("name").asText(), "another user, another name");
+        assertEquals(true, other.path("moderator").asBoolean(), "a moderator is shown as one");
+    }
+
     @Test
     void aGuestCannotClaimAVerifiedUsersPlaceOnTheOtherNode() throws Exception {
         ChatClient dave = ChatClient.join(east, new JoinRequest("r", null, "10.0.0.1", "dave", null, null));

@@ -18,7 +18,8 @@ package dev.chatwar.engine.redis;
  *   <li>{@code <prefix>:nodes}: every node's lease, and when it runs out;
  *   <li>{@code <prefix>:node:<node>:rooms} and {@code <prefix>:node:<node>:clients}: what a dead node leaves to reap;
  *   <li>{@code <prefix>:clients}: open connections per client over every node;
- *   <li>{@code <prefix>:verified}: the names verified users hold, which no guest may take;
+ *   <li>{@code <prefix>:owners}: the names verified users hold, each with the user that owns it, which nobody else
+ *       may take (it replaced the set {@code <prefix>:verified}, which held names without their owners);
  *   <li>{@code <prefix>:population}: members over every room and node;
  *   <li>{@code <prefix>:probe:<uuid>}: a node's own probe channel.
  * </ul>
@@ -88,8 +89,8 @@ final class RedisKeys {
         return prefix + ":clients";
     }
 
-    String verified() {
-        return prefix + ":verified";
+    String owners() {
+        return prefix + ":owners";
     }
 
     String population() {

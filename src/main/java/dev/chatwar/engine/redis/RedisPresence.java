@@ -73,14 +73,13 @@ final class RedisPresence {
             return RedisEngine.notConnected();
         }
         String here = node.get();
-        String[] scriptKeys = {keys.members(room), keys.names(room), keys.nodes(room), keys.verified(),
+        String[] scriptKeys = {keys.members(room), keys.names(room), keys.nodes(room), keys.owners(),
                 keys.nodeRooms(here), keys.population()};
         String[] args = {memberKey, here, arrival.name(), arrival.nameKey(), arrival.verified() ? "1" : "0",
-                arrival.address(), room};
+                arrival.address(), room, arrival.verified() ? arrival.userId() : "", arrival.moderator() ? "1" : "0"};
         return connections.dispatched(() -> Script.<List<Object>>run(ENTER, connection.async(), scriptKeys, args,
                         ScriptOutputType.MULTI))
-                .thenApply(reply -> new Entered(new User((String) reply.get(0), arrival.address(),
-                        arrival.verified() ? Boolean.TRUE : null), ((Long) reply.get(1)).intValue()))
+                .thenApply(reply -> new Entered(arrival.user((String) reply.get(0)), ((Long) reply.get(1)).intValue()))
                 .exceptionallyCompose(RedisEngine::unavailable);
     }
 
@@ -115,10 +114,9 @@ final class RedisPresence {
             return CompletableFuture.completedFuture(null);
         }
         String here = node.get();
-        String[] scriptKeys = {keys.members(room), keys.nodes(room), keys.nodeRooms(here)};
-        // Names never hold ':', so "v:<name>" cannot be mistaken for a guest's "g:"
-        String[] args = {memberKey, newKey, keys.channel(room), claimant.verified() ? "v:" + claimant.name() : "g:",
-                here, claimant.address(), room, NodeEnvelope.replacedHead(here)};
+        String[] scriptKeys = {keys.members(room), keys.nodes(room), keys.nodeRooms(here), keys.owners()};
+        String[] args = {memberKey, newKey, keys.channel(room), claimant.verified() ? "v:" + claimant.userId() : "g:",
+                here, claimant.address(), room, NodeEnvelope.replacedHead(here), claimant.moderator() ? "1" : "0"};
         return connections.dispatched(() -> Script.<List<Object>>run(CLAIM, connection.async(), scriptKeys, args,
                         ScriptOutputType.MULTI))
                 // No place to claim: the script's false arrives as nothing, or as a list holding a null.

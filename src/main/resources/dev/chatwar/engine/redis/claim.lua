@@ -3,17 +3,20 @@
 -- told (a control line on the room's channel), so the node that holds the old connection closes it, unannounced.
 --
 -- KEYS[1]  the room's members   KEYS[2]  the room's nodes   KEYS[3]  the claiming node's rooms (see enter.lua)
+-- KEYS[4]  the chat's verified names and their owners (see enter.lua)
 -- ARGV[1]  the old member key   ARGV[2]  the new member key   ARGV[3]  the room's channel
--- ARGV[4]  the claimant: "g:" for any guest, "v:<name>" for that verified user only
+-- ARGV[4]  the claimant: "g:" for any guest, "v:<user>" for the verified user who owns the place's name only
 -- ARGV[5]  the claiming node    ARGV[6]  the claimant's address   ARGV[7]  the room
 -- ARGV[8]  the head of the line that tells the nodes (NodeEnvelope.replacedHead), to which the old key is appended
+-- ARGV[9]  "1" when the claimant moderates the room, else "0" (its rights now, not the old connection's)
 --
 -- Returns {user JSON, the room's member count}, or false when there is no such place or the claimant may not take it
 -- (nothing changes then).
 
-local members, nodes, nodeRooms = KEYS[1], KEYS[2], KEYS[3]
+local members, nodes, nodeRooms, owners = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local oldKey, newKey, channel, claimant = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local node, address, room, head = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local isModerator = ARGV[9] == '1'
 
 local entry = redis.call('HGET', members, oldKey)
 if not entry then
@@ -25,10 +28,15 @@ if claimant == 'g:' then
   if user.verified then
     return false
   end
-elseif not (user.verified and 'v:' .. user.name == claimant) then
+elseif not (user.verified and 'v:' .. (redis.call('HGET', owners, key) or '') == claimant) then
   return false
 end
 user.address = address
+if isModerator then
+  user.moderator = true
+else
+  user.moderator = nil
+end
 local moved = cjson.encode(user)
 redis.call('HDEL', members, oldKey)
 redis.call('HSET', members, newKey, node .. '\t' .. key .. '\t' .. moved)
