@@ -79,6 +79,16 @@ final class NodeLease {
         return held;
     }
 
+    /**
+     * The connection broke: not held from now until a renewal goes through. Without this, a node whose other
+     * connections came back before this one reported itself up on the strength of a lease that Redis may have lost
+     * (a chat test caught it: a member admitted in that window was sent to resync a moment later).
+     */
+    void disconnected() {
+        held = false;
+        upSince = 0;
+    }
+
     /** The connection came back: not held until the next {@link #tick}, which the caller runs at once. */
     void reconnected() {
         held = false;

@@ -60,6 +60,9 @@ final class RedisConnections {
         /** The pub/sub connection is up (first, or again): subscribe every room and repair what it missed. */
         void subscriptionBack();
 
+        /** The lease's connection was lost; called on a Lettuce thread. */
+        void leaseConnectionLost();
+
         /** The lease's connection is up again after a loss; called on a Lettuce thread. */
         void leaseConnectionBack();
 
@@ -139,6 +142,8 @@ final class RedisConnections {
             public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
                 if (connection == pubsub) { // before Lettuce resubscribes: see RoomChannel
                     listener.subscriptionLost();
+                } else if (connection == leaseCommands) {
+                    listener.leaseConnectionLost();
                 }
             }
 

@@ -81,6 +81,11 @@ public final class RedisEngine implements Engine {
         }
 
         @Override
+        public void leaseConnectionLost() {
+            lease.disconnected();
+        }
+
+        @Override
         public void leaseConnectionBack() {
             lease.reconnected();
             connections.schedule(lease::tick, 0); // the lease runs on the connector thread only
