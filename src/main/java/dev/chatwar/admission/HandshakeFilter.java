@@ -143,24 +143,24 @@ public final class HandshakeFilter extends HttpFilter {
             throws IOException {
         telemetry.handshakeRefused(Telemetry.Refusal.TOKEN);
         LOG.log(Level.INFO, "refused handshake from {0}: token {1}", address, refusal.code());
-        response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
         response.setHeader("WWW-Authenticate", "Bearer realm=\"chat\", error=\"invalid_token\"");
-        response.setHeader("Cache-Control", "no-store");
-        byte[] body = ("{\"error\":\"invalid_token\",\"reason\":\"" + refusal.code() + "\"}")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        response.setContentType("application/json");
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
+        answer(response, HttpServletResponse.SC_UNAUTHORIZED, "invalid_token", refusal.code());
     }
 
     /** 403 with {@code {"error":"forbidden","reason":"private_room"}}; nothing of the room reaches the client. */
     private void refusePrivate(HttpServletResponse response, String address, String room) throws IOException {
         telemetry.handshakeRefused(Telemetry.Refusal.PRIVATE_ROOM);
         LOG.log(Level.INFO, "refused handshake from {0}: room {1} is private", address, room);
-        response.setStatus(HttpServletResponse.SC_FORBIDDEN);
-        response.setHeader("Cache-Control", "no-store");
-        byte[] body = "{\"error\":\"forbidden\",\"reason\":\"private_room\"}"
+        answer(response, HttpServletResponse.SC_FORBIDDEN, "forbidden", "private_room");
+    }
+
+    /** A refusal's answer: {@code {"error":…,"reason":…}}, both words the chat chose, never the client's input. */
+    private static void answer(HttpServletResponse response, int status, String error, String reason)
+            throws IOException {
+        byte[] body = ("{\"error\":\"" + error + "\",\"reason\":\"" + reason + "\"}")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.setHeader("Cache-Control", "no-store");
         response.setContentType("application/json");
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
