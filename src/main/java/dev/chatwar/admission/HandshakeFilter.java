@@ -14,9 +14,10 @@ import java.util.List;
 
 /**
  * Runs before the WebSocket upgrade of {@code /chat} and does what Jakarta WebSocket cannot: it finds the client's
- * address (the TCP peer, or the forwarding header when the peer is a trusted proxy), enforces the connection limits
- * with a plain HTTP answer (429 per address, 503 when the node is full), and hands the address, the {@code Host} the
- * request was made to and the connection's reservation to the handshake.
+ * address (the TCP peer, or the forwarding header when the peer is a trusted proxy), checks the token of the
+ * operator's application if there is one (401) and the private rooms (403), enforces the connection limits with a
+ * plain HTTP answer (429 per address, or per user for a token's user; 503 when the node is full), and hands the
+ * address, the {@code Host} the request was made to, the user and the connection's reservation to the handshake.
  *
  * <p>How they reach the handshake: the container runs {@code checkOrigin} and {@code modifyHandshake} on the thread
  * that runs this filter chain (Tomcat's WsFilter and Undertow's JSR filter both upgrade inside the chain), so they
@@ -77,17 +78,18 @@ public final class HandshakeFilter extends HttpFilter {
         }
         String address = clientAddress.resolve(request.getRemoteAddr(),
                 values(request, clientAddress.header().headerName()));
-        ConnectionLimits.Outcome outcome = limits.reserve(address);
-        if (outcome.reservation() == null) {
-            refuse(response, address, outcome.refusal());
-            return;
-        }
         TokenVerifier.TokenUser user;
         try {
             user = user(request.getParameter("token"));
         } catch (TokenVerifier.RefusedException e) {
-            outcome.reservation().release();
             refuseToken(response, address, e.refusal());
+            return;
+        }
+        // A token's user counts as itself, wherever it connects from (an office of users behind one address is not
+        // one client); everyone else by address.
+        ConnectionLimits.Outcome outcome = limits.reserve(user != null ? "user " + user.subject() : address);
+        if (outcome.reservation() == null) {
+            refuse(response, address, outcome.refusal());
             return;
         }
         String room = request.getParameter("room");

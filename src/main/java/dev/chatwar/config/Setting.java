@@ -45,8 +45,9 @@ public enum Setting {
             "Frames one connection may send at once above the average (1 to 100000). A connection refused more than"
                     + " this many times in excess of what it was allowed is closed with 1008."),
     CHAT_MAX_CONNECTIONS_PER_ADDRESS("20",
-            "Open connections per client address (an IPv6 client: per CHAT_IPV6_PREFIX_LENGTH prefix), counted over every"
-                    + " node with Redis; the next handshake is refused with HTTP 429 (1 to 1000000)."),
+            "Open connections per client address (an IPv6 client: per CHAT_IPV6_PREFIX_LENGTH prefix), or per user for a"
+                    + " token's user (by `sub`, wherever it connects from), counted over every node with Redis; the next"
+                    + " handshake is refused with HTTP 429 (1 to 1000000)."),
     CHAT_IPV6_PREFIX_LENGTH("64",
             "CHAT_MAX_CONNECTIONS_PER_ADDRESS counts an IPv6 client by this prefix of its address: one subscriber"
                     + " usually holds a whole /64 and could open connections from fresh addresses without end. IPv4"

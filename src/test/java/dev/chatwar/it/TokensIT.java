@@ -39,7 +39,7 @@ class TokensIT {
     @Deployment(testable = false)
     static WebArchive withTokens() {
         return Deployments.chatWarWithSettings("chat-tokens.war", "CHAT_TOKEN_SECRET", Tokens.SECRET,
-                "CHAT_PRIVATE_ROOMS", "team-*,staff");
+                "CHAT_PRIVATE_ROOMS", "team-*,staff", "CHAT_MAX_CONNECTIONS_PER_ADDRESS", "3");
     }
 
     @ArquillianResource
@@ -68,6 +68,7 @@ class TokensIT {
 
     @Test
     void badTokensAreRefusedBeforeTheUpgradeWith401AndAReason() throws Exception {
+        ServerLog log = ServerLog.fromNow();
         String expired = Tokens.sign(com.nimbusds.jose.JWSAlgorithm.HS256,
                 Tokens.hmac(Tokens.SECRET.getBytes(StandardCharsets.UTF_8)),
                 Tokens.claims(Map.of("sub", "u-old", "exp", Instant.now().minusSeconds(3600))));
@@ -85,6 +86,34 @@ class TokensIT {
         try (TestClient guest = TestClient.connect(chatUri(base, "named", "guest"), null)) {
             assertEquals("guest", guest.next("welcome").path("you").path("name").asText(),
                     "without CHAT_TOKEN_REQUIRED, guests chat as before");
+        }
+        String logged = log.text();
+        assertTrue(logged.contains("token expired") && logged.contains("token bad_signature"), logged);
+        assertFalse(logged.contains("Exception") || logged.contains("\tat "), "no stack trace: " + logged);
+    }
+
+    /** The connection limit counts a token's user by its {@code sub}, and guests from the same address apart. */
+    @Test
+    void theConnectionLimitCountsATokensUserNotItsAddress() throws Exception {
+        String token = Tokens.hs256("u-many", "many", Duration.ofMinutes(5));
+        List<TestClient> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                TestClient tab = TestClient.connect(withToken("limits", null, token, ""), null);
+                open.add(tab);
+                assertEquals("many", tab.next("welcome").path("you").path("name").asText(), "tab " + i);
+            }
+            try (RawWebSocket fourth = RawWebSocket.open(base, "room=limits&token=" + token, true)) {
+                assertEquals(429, fourth.status(), "the user's fourth connection, with the limit at 3");
+            }
+            try (TestClient guest = TestClient.connect(chatUri(base, "limits", "guest"), null)) {
+                assertEquals("guest", guest.next("welcome").path("you").path("name").asText(),
+                        "the address's own count is apart from the user's");
+            }
+        } finally {
+            for (TestClient tab : open) {
+                tab.close();
+            }
         }
     }
 
