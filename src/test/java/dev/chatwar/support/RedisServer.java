@@ -154,6 +154,11 @@ public final class RedisServer implements AutoCloseable {
         command("CLIENT", "KILL", "TYPE", "pubsub");
     }
 
+    /** Sends one command of plain words and returns the whole reply (a bulk string as it is; an array a line each). */
+    public String reply(String... words) throws IOException {
+        return Resp.command(port, words);
+    }
+
     /** Sends one command of plain words and returns the first line of the reply. */
     public String command(String... words) throws IOException {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {

@@ -51,6 +51,10 @@ final class RedisConnections {
     static final Duration PROBE_EVERY = Duration.ofSeconds(2);
     static final Duration PROBE_DEADLINE = Duration.ofSeconds(5);
     private static final Duration RETRY_CONNECT = Duration.ofSeconds(1);
+    /** What each connection is called in Redis's {@code CLIENT LIST}, so an operator can tell them apart. */
+    static final String COMMANDS_NAME = "chat-commands";
+    static final String LEASE_NAME = "chat-lease";
+    static final String PUBSUB_NAME = "chat-pubsub";
 
     /** What the engine does when the connections change; called on the connector thread unless said otherwise. */
     interface Listener {
@@ -224,16 +228,20 @@ final class RedisConnections {
             probeSentAt = 0;
             if (commands == null) {
                 StatefulRedisConnection<String, String> connection = client.connect();
+                connection.sync().clientSetname(COMMANDS_NAME);
                 for (Script script : scripts) {
                     script.load(connection.sync());
                 }
                 commands = connection;
             }
             if (leaseCommands == null) {
-                leaseCommands = client.connect();
+                StatefulRedisConnection<String, String> connection = client.connect();
+                connection.sync().clientSetname(LEASE_NAME);
+                leaseCommands = connection;
             }
             if (pubsub == null) {
                 StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub();
+                connection.sync().clientSetname(PUBSUB_NAME);
                 connection.addListener(new RedisPubSubAdapter<>() {
                     @Override
                     public void message(String channel, String message) {

@@ -205,6 +205,26 @@ class RedisEngineTest extends EngineContract {
         }
     }
 
+    /**
+     * The lease's connection breaks while the others stay up: the node says DOWN from that moment until its lease is
+     * renewed, not UP on a lease it can no longer vouch for. (Before, it stayed UP; after a Redis that came back wiped,
+     * a member admitted then was sent to resync a moment later.)
+     */
+    @Test
+    void aNodeWhoseLeaseConnectionBreaksIsDownUntilItsLeaseIsRenewed() throws Exception {
+        Engine node = node();
+        String lease = null;
+        for (String client : redis.reply("CLIENT", "LIST").split("\n")) {
+            if (client.contains(" name=" + RedisConnections.LEASE_NAME + " ")) {
+                lease = client.replaceFirst("^id=(\\d+) .*$", "$1");
+            }
+        }
+        assertNotNull(lease, "the lease's connection is named in CLIENT LIST");
+        redis.command("CLIENT", "KILL", "ID", lease.trim());
+        awaitStatus(node, Engine.Status.DOWN);
+        awaitStatus(node, Engine.Status.UP);
+    }
+
     @Test
     void aClientsConnectionsAreCountedOverEveryNodeAndAReceiptGivesOneBackOnce() throws Exception {
         Engine east = node();
