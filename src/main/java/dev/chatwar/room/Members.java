@@ -87,11 +87,15 @@ final class Members implements Iterable<Member> {
         return meanwhile;
     }
 
-    /** Whether some member's welcome already reflected the event with this id. */
-    boolean reflectedAhead(long id) {
+    /**
+     * Whether some member's welcome already reflected this event. On every event of every round: the id is parsed
+     * only in the rare moment a welcome is ahead.
+     */
+    boolean reflectedAhead(RoomEvent event) {
         if (welcomedAhead.isEmpty()) {
             return false;
         }
+        long id = Long.parseLong(event.id());
         return welcomedAhead.values().stream().anyMatch(through -> id <= through);
     }
 

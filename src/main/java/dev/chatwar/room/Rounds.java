@@ -66,7 +66,7 @@ final class Rounds {
         while (from < round.size()) {
             int to = from;
             while (to < round.size() && presence.reachesAll(round.get(to))
-                    && !members.reflectedAhead(Long.parseLong(round.get(to).id()))) {
+                    && !members.reflectedAhead(round.get(to))) {
                 to++;
             }
             if (to > from) {

@@ -91,8 +91,7 @@ final class NodeLease {
 
     /** The connection came back: not held until the next {@link #tick}, which the caller runs at once. */
     void reconnected() {
-        held = false;
-        upSince = 0;
+        disconnected(); // any break since may have lost the lease: the same state until a renewal
     }
 
     /** Takes or renews the lease, then reaps the nodes whose leases ran out. */
