@@ -14,19 +14,35 @@
 // - when the embedding application defines window.chat.getToken (returning a token, or a promise of one), every
 //   connection asks it for a token first and connects with ?token=<it>; when the server closes with 4011 (the token
 //   expired) the page asks again and reconnects at once, with since and resume, so nothing is missed and the others
-//   see no leave and join.
+//   see no leave and join;
+// - every room event with an id counts for since and is shown once, a removal as much as a message; a removal
+//   (event "remove", also in history) replaces the removed message's line where it stood, keeping its time and id,
+//   with a neutral "message removed" line: the removed text leaves the DOM; a history placeholder ("removed": true)
+//   is shown as that line directly;
+// - a message whose sender is of kind "system" is a notice line; "bot" and "application" carry a badge after the name;
+// - moderator controls (remove on message lines; mute, kick, ban on the other members) exist only while the last
+//   welcome says this member moderates the room; the server decides, the page only offers;
+// - a message refused because its sender is muted (error "muted") is never resent: the error names no message, and
+//   the server refuses every message while the mute holds, so everything pending is marked not sent and leaves the
+//   outbox; one the server took just before the mute still comes back, and then replaces its "not sent" line;
+// - after a kick (4012) or a ban (4013) the page says so and does not reconnect.
 'use strict';
 
 (function () {
   // Close codes after which reconnecting cannot help (README, "Close codes"): the page says why and stops.
-  const TERMINAL_CLOSE_CODES = new Set([1003, 1007, 1008, 1009, 4009]);
+  const TERMINAL_CLOSE_CODES = new Set([1003, 1007, 1008, 1009, 4009, 4012, 4013]);
   const REPLACED = 4009;
   const TOKEN_EXPIRED = 4011;
+  const KICKED = 4012;
+  const BANNED = 4013;
+  const MUTE_SECONDS = 600;
+  const BAN_SECONDS = 86400;
   const BACKOFF_FIRST_MS = 500;
   const BACKOFF_MAX_MS = 15000;
   const TYPING_SEND_INTERVAL_MS = 2000;
   const TYPING_SHOWN_MS = 4000;
 
+  const ZH_ACTIONS = { mute: '禁言', unmute: '解除禁言', kick: '踢出', ban: '封禁' };
   const TEXT = {
     en: {
       title: 'Chat', name: 'Name', namePlaceholder: 'optional', room: 'Room', join: 'Join', members: 'Members',
@@ -44,6 +60,14 @@
       retrying: (seconds) => 'Connection lost; retrying in ' + seconds + ' s.',
       recovered: 'Reconnected; nothing was missed.',
       gap: 'Reconnected, but some messages may be missing: the server no longer has them.',
+      removed: 'message removed',
+      notSent: 'not sent',
+      bot: 'bot', application: 'app',
+      remove: 'remove', mute: 'mute', kick: 'kick', ban: 'ban',
+      moderated: (target, action, until) => target + ': ' + action + (until ? ' until ' + until : ''),
+      muted: (seconds) => (seconds === null ? 'You are muted.' : 'You are muted for ' + seconds + ' more seconds.'),
+      kicked: 'A moderator removed you from this room. Reload the page to come back.',
+      banned: 'You are banned from this room.',
     },
     zh: {
       title: '聊天室', name: '名字', namePlaceholder: '可不填', room: '房间', join: '进入', members: '成员',
@@ -62,6 +86,14 @@
       retrying: (seconds) => '连接中断，' + seconds + ' 秒后重试。',
       recovered: '已重新连接，没有遗漏消息。',
       gap: '已重新连接，但可能缺少部分消息：服务器已不再保存它们。',
+      removed: '消息已被删除',
+      notSent: '未发送',
+      bot: '机器人', application: '应用',
+      remove: '删除', mute: '禁言', kick: '踢出', ban: '封禁',
+      moderated: (target, action, until) => target + '：' + (ZH_ACTIONS[action] || action) + (until ? '至 ' + until : ''),
+      muted: (seconds) => (seconds === null ? '你已被禁言。' : '你已被禁言，还剩 ' + seconds + ' 秒。'),
+      kicked: '管理员已将你移出本房间。刷新页面即可重新进入。',
+      banned: '你已被禁止进入本房间。',
     },
   };
 
@@ -95,6 +127,7 @@
   let resumeToken = null;     // from the last welcome; lets a reconnect take this member's place back
   let memberList = [];
   let outbox = [];            // {cid, text, item}: typed, not yet confirmed by the server
+  let refused = new Map();    // cid -> its "not sent" line, for messages refused as muted
   let resendTimer = null;     // a resend of the outbox after "unavailable", while one is planned
   let resendBackoffMs = BACKOFF_FIRST_MS;
   const typists = new Map();  // name -> timer that expires the notice
@@ -158,6 +191,20 @@
     return isNaN(date) ? '' : date.toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit' });
   }
 
+  // When a mute or ban ends: the time today, the date and time on another day.
+  function formatUntil(ts) {
+    const date = new Date(ts);
+    if (isNaN(date)) {
+      return '';
+    }
+    const options = { hour: '2-digit', minute: '2-digit' };
+    if (date.toDateString() !== new Date().toDateString()) {
+      options.month = 'short';
+      options.day = 'numeric';
+    }
+    return date.toLocaleString(document.documentElement.lang, options);
+  }
+
   function atBottom() {
     return messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
   }
@@ -166,6 +213,21 @@
     const node = document.createElement('span');
     node.className = className;
     node.textContent = content;
+    return node;
+  }
+
+  // Text that follows the language switch: applyLanguage rewrites every [data-i18n] node.
+  function translated(node, key) {
+    node.dataset.i18n = key;
+    node.textContent = text[key];
+    return node;
+  }
+
+  function button(className, key, onClick) {
+    const node = translated(document.createElement('button'), key);
+    node.type = 'button';
+    node.className = className;
+    node.addEventListener('click', onClick);
     return node;
   }
 
@@ -204,26 +266,116 @@
     return user.verified ? user.name + ' ✓' : user.name;
   }
 
-  function showMessage(event) {
-    const cidKey = event.cid ? event.user.name + '\u0000' + event.cid : null;
-    if (seenIds.has(event.id) || (cidKey && seenCids.has(cidKey))) {
-      return;
+  // A person has no kind; what the operator's application posts as a bot or as itself carries a badge.
+  function badge(user) {
+    const key = user.kind === 'bot' ? 'bot' : user.kind === 'application' ? 'application' : null;
+    return key ? translated(span('badge', ''), key) : null;
+  }
+
+  function moderating() {
+    return Boolean(me && me.moderator === true);
+  }
+
+  function removeButton(id) {
+    return button('mod-remove', 'remove', () => sendFrame({ type: 'remove', message: id }));
+  }
+
+  // The lines of messages that can still be removed: shown, with an id, not a placeholder, not a notice.
+  function removableLines() {
+    return messages.querySelectorAll('li.message[data-id]');
+  }
+
+  // Moderator controls follow the latest welcome: a reconnect may find this member a moderator no more, or now.
+  function syncRemoveButtons() {
+    removableLines().forEach((item) => {
+      const existing = item.querySelector('.mod-remove');
+      if (moderating() && !existing) {
+        item.appendChild(removeButton(item.dataset.id));
+      } else if (!moderating() && existing) {
+        existing.remove();
+      }
+    });
+  }
+
+  function removedLine(id, ts) {
+    const item = line('removed', [translated(span('text', ''), 'removed')], ts);
+    item.dataset.id = id;
+    return item;
+  }
+
+  // Every line with an id: a message, a system notice or a placeholder.
+  function lineOf(id) {
+    return Array.from(messages.children).find((item) => item.dataset.id === id) || null;
+  }
+
+  // An id once: true the first time, and it becomes the page's since.
+  function firstSight(event) {
+    if (seenIds.has(event.id)) {
+      return false;
     }
     seenIds.add(event.id);
+    lastMessageId = event.id;
+    return true;
+  }
+
+  // A removal replaces the message's line in place, time and id kept, text gone; a message not shown is left alone.
+  function removeMessage(event) {
+    if (!firstSight(event)) {
+      return;
+    }
+    const target = lineOf(event.message);
+    if (target && !target.classList.contains('removed')) {
+      const time = target.querySelector('.time');
+      target.replaceWith(removedLine(event.message, time ? time.dateTime : null));
+    }
+  }
+
+  // "muted" names no message: every one still pending is refused alike, marked not sent, and never sent again.
+  function refuseOutbox() {
+    outbox.forEach((entry) => {
+      entry.item.classList.replace('pending', 'not-sent');
+      translated(entry.item.querySelector('.state'), 'notSent');
+      refused.set(entry.cid, entry.item);
+    });
+    outbox = [];
+  }
+
+  function showMessage(event) {
+    const cidKey = event.cid ? event.user.name + '\u0000' + event.cid : null;
+    if ((cidKey && seenCids.has(cidKey)) || !firstSight(event)) {
+      return;
+    }
     if (cidKey) {
       seenCids.add(cidKey);
     }
-    lastMessageId = event.id;
     const pending = event.cid ? outbox.findIndex((entry) => entry.cid === event.cid) : -1;
     if (pending >= 0) {
       outbox[pending].item.remove();
       outbox.splice(pending, 1);
       resendBackoffMs = BACKOFF_FIRST_MS; // the server orders messages again
     }
-    const mine = pending >= 0 || myNames.has(event.user.name);
-    const item = line(mine ? 'message mine' : 'message',
-      [span('sender', text.said(displayName(event.user))), span('text', event.text)], event.ts);
+    const wasRefused = Boolean(event.cid) && refused.has(event.cid); // taken just before a mute after all
+    if (wasRefused) {
+      refused.get(event.cid).remove();
+      refused.delete(event.cid);
+    }
+    if (event.removed) {
+      appendLine(removedLine(event.id, event.ts));
+      return;
+    }
+    if (event.user.kind === 'system') {
+      const notice = line('notice system', [span('text', event.text)], event.ts);
+      notice.dataset.id = event.id;
+      appendLine(notice);
+      return;
+    }
+    const mine = pending >= 0 || wasRefused || myNames.has(event.user.name);
+    const parts = [span('sender', text.said(displayName(event.user))), badge(event.user), span('text', event.text)];
+    const item = line(mine ? 'message mine' : 'message', parts.filter(Boolean), event.ts);
     item.dataset.id = event.id;
+    if (moderating()) {
+      item.appendChild(removeButton(event.id));
+    }
     appendLine(item);
     stopTyping(event.user.name);
     if (document.hidden) {
@@ -240,9 +392,23 @@
     memberCount.textContent = memberList.length ? '(' + memberList.length + ')' : '';
     members.replaceChildren(...memberList.map((user) => {
       const item = document.createElement('li');
-      item.appendChild(span('name', displayName(user) + (me && user.name === me.name ? ' (' + text.you + ')' : '')));
-      if (user.address !== user.name) {
+      const self = me && user.name === me.name;
+      item.dataset.name = user.name;
+      item.appendChild(span('name', displayName(user) + (self ? ' (' + text.you + ')' : '')));
+      const kind = badge(user);
+      if (kind) {
+        item.appendChild(kind);
+      }
+      if (user.address && user.address !== user.name) {
         item.appendChild(span('address', user.address));
+      }
+      if (moderating() && !self) {
+        const actions = span('mod-actions', '');
+        actions.append(
+          button('mod-mute', 'mute', () => sendFrame({ type: 'mute', name: user.name, seconds: MUTE_SECONDS })),
+          button('mod-kick', 'kick', () => sendFrame({ type: 'kick', name: user.name })),
+          button('mod-ban', 'ban', () => sendFrame({ type: 'ban', name: user.name, seconds: BAN_SECONDS })));
+        item.appendChild(actions);
       }
       return item;
     }));
@@ -294,7 +460,8 @@
       setStatus('online');
       memberList = event.members.slice();
       renderMembers();
-      event.history.forEach(showMessage);
+      syncRemoveButtons();
+      event.history.forEach((past) => (past.type === 'remove' ? removeMessage(past) : showMessage(past)));
       if (reconnecting) {
         showNotice(event.gap ? 'notice gap' : 'notice', event.gap ? text.gap : text.recovered, event.ts);
         reconnecting = false;
@@ -315,6 +482,11 @@
       showNotice('notice', text.left(event.user.name), event.ts);
     },
     message: showMessage,
+    remove: removeMessage,
+    moderated(event) { // to this moderator alone: its mute, unmute, kick or ban took effect
+      const until = event.until ? formatUntil(event.until) : '';
+      showNotice('notice moderated', text.moderated(event.target, event.action, until), event.ts);
+    },
     typing(event) {
       const name = event.user.name;
       clearTimeout(typists.get(name));
@@ -324,6 +496,11 @@
     error(event) {
       if (event.code === 'unavailable') {
         resendLater(); // the message stays pending; nothing to show but its state
+        return;
+      }
+      if (event.code === 'muted') {
+        refuseOutbox();
+        showNotice('notice muted', text.muted(typeof event.seconds === 'number' ? event.seconds : null), event.ts);
         return;
       }
       showNotice('error', text.error(event.reason), event.ts);
@@ -392,7 +569,8 @@
       typists.clear();
       renderTyping();
       if (TERMINAL_CLOSE_CODES.has(close.code)) {
-        showNotice('error', close.code === REPLACED ? text.replaced : text.closed(close.code, close.reason));
+        const known = { [REPLACED]: text.replaced, [KICKED]: text.kicked, [BANNED]: text.banned };
+        showNotice('error', known[close.code] || text.closed(close.code, close.reason));
         return;
       }
       if (close.code === TOKEN_EXPIRED) { // a new token, and back at once: the server keeps the place meanwhile
@@ -419,6 +597,7 @@
     }
     messages.replaceChildren();
     outbox = [];
+    refused = new Map();
     clearTimeout(resendTimer);
     resendTimer = null;
     seenIds = new Set();

@@ -140,6 +140,11 @@ public final class ConnectionLimits {
         }
     }
 
+    /** The client an address belongs to, as counted here: itself, or for IPv6 its prefix's block. */
+    public String clientOf(String address) {
+        return client(address);
+    }
+
     private String client(String address) {
         return Cidr.literal(address).map(literal -> Cidr.block(literal, ipv6Prefix)).orElse(address);
     }

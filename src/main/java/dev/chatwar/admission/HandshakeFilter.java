@@ -1,5 +1,7 @@
 package dev.chatwar.admission;
 
+import dev.chatwar.protocol.Sanction;
+import dev.chatwar.room.Moderation;
 import dev.chatwar.room.Names;
 import dev.chatwar.room.Telemetry;
 import jakarta.servlet.FilterChain;
@@ -11,11 +13,12 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Runs before the WebSocket upgrade of {@code /chat} and does what Jakarta WebSocket cannot: it finds the client's
  * address (the TCP peer, or the forwarding header when the peer is a trusted proxy), checks the token of the
- * operator's application if there is one (401) and the private rooms (403), enforces the connection limits with a
+ * operator's application if there is one (401), the bans (403) and the private rooms (403), enforces the connection limits with a
  * plain HTTP answer (429 per address, or per user for a token's user; 503 when the node is full), and hands the
  * address, the {@code Host} the request was made to, the user and the connection's reservation to the handshake.
  *
@@ -54,13 +57,17 @@ public final class HandshakeFilter extends HttpFilter {
     private final boolean tokenRequired;
     private final RoomPatterns privateRooms;
     private final Telemetry telemetry;
+    private final Moderation moderation;
 
     /**
      * @param tokenRequired whether a connection without a valid token is refused
      * @param privateRooms  the rooms only a token's {@code rooms} claim or {@link #PRIVATE_ROLE} admits to
+     * @param moderation    whose bans keep a client out (403 before the upgrade)
      */
     public HandshakeFilter(ClientAddress clientAddress, ConnectionLimits limits, TokenVerifier tokens,
-                           boolean tokenRequired, RoomPatterns privateRooms, Telemetry telemetry) {
+                           boolean tokenRequired, RoomPatterns privateRooms, Telemetry telemetry,
+                           Moderation moderation) {
+        this.moderation = moderation;
         this.clientAddress = clientAddress;
         this.limits = limits;
         this.tokens = tokens;
@@ -83,6 +90,18 @@ public final class HandshakeFilter extends HttpFilter {
             user = user(request.getParameter("token"));
         } catch (TokenVerifier.RefusedException e) {
             refuseToken(response, address, e.refusal());
+            return;
+        }
+        String asked = request.getParameter("room");
+        asked = asked == null || asked.isEmpty() ? Names.DEFAULT_ROOM : asked;
+        java.security.Principal login = request.getUserPrincipal();
+        Optional<Sanction> ban = moderation.banned(asked,
+                user != null ? "t:" + user.subject() : login != null ? "c:" + login.getName() : null,
+                user != null ? user.name() : login != null ? login.getName() : null, address);
+        if (ban.isPresent()) {
+            telemetry.handshakeRefused(Telemetry.Refusal.BANNED);
+            LOG.log(Level.INFO, "refused handshake from {0}: banned from {1}", address, ban.get().room());
+            answer(response, HttpServletResponse.SC_FORBIDDEN, "forbidden", "banned");
             return;
         }
         // A token's user counts as itself, wherever it connects from (an office of users behind one address is not

@@ -1,6 +1,7 @@
 package dev.chatwar.app;
 
 import dev.chatwar.admission.ConnectionLimits;
+import dev.chatwar.api.ApiServlet;
 import dev.chatwar.admission.HandshakeFilter;
 import dev.chatwar.admission.OriginConfigurator;
 import dev.chatwar.config.ChatConfig;
@@ -83,7 +84,21 @@ public final class ChatBootstrap implements ServletContextListener {
         // the previous one's sends), and the writers already send each member everything pending in one frame.
         RoomRegistry rooms = new RoomRegistry(engine, codec, clock, metrics, config.presenceLimit(),
                 room -> Runnable::run);
-        ChatService chat = new ChatService(rooms, engine, codec, clock, config.maxMessageChars(), metrics);
+        ConnectionLimits.Shared shared = new ConnectionLimits.Shared() {
+            @Override
+            public CompletionStage<String> connect(String client, int limit) {
+                return engine.connect(client, limit);
+            }
+
+            @Override
+            public void disconnect(String client, String receipt) {
+                engine.disconnect(client, receipt);
+            }
+        };
+        ConnectionLimits limits = new ConnectionLimits(config.maxConnectionsPerAddress(), config.maxConnections(),
+                config.ipv6PrefixLength(), shared);
+        ChatService chat = new ChatService(rooms, engine, codec, clock, config.maxMessageChars(), metrics,
+                limits::clientOf);
         metrics.watch(chat, engine);
 
         ScheduledExecutorService controlFrames = controlFrames();
@@ -93,31 +108,26 @@ public final class ChatBootstrap implements ServletContextListener {
         EndpointContext.install(new EndpointContext(config, chat, metrics, controlFrames, writers, heartbeat));
         OriginConfigurator.install(new OriginConfigurator.Policy(config.allowedOrigins(), config.permessageDeflate(),
                 metrics));
-        ConnectionLimits limits = new ConnectionLimits(config.maxConnectionsPerAddress(), config.maxConnections(),
-                config.ipv6PrefixLength(), new ConnectionLimits.Shared() {
-                    @Override
-                    public CompletionStage<String> connect(String client, int limit) {
-                        return engine.connect(client, limit);
-                    }
-
-                    @Override
-                    public void disconnect(String client, String receipt) {
-                        engine.disconnect(client, receipt);
-                    }
-                });
         // Ahead of every other filter, so it also precedes the container's upgrade filter.
         context.addFilter("chat-handshake", new HandshakeFilter(config.clientAddress(), limits, config.tokens(),
-                        config.tokenRequired(), config.privateRooms(), metrics))
+                        config.tokenRequired(), config.privateRooms(), metrics, chat.moderation()))
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/chat");
         HealthServlet health = new HealthServlet(chat, engine, Instant.now());
         ServletRegistration.Dynamic healthRegistration = context.addServlet("chat-health", health);
         healthRegistration.addMapping("/health");
         healthRegistration.setLoadOnStartup(1);
         context.addServlet("chat-metrics", new MetricsServlet(metrics, config.metricsToken())).addMapping("/metrics");
+        context.addServlet("chat-api", new ApiServlet(chat.moderation(), engine, codec, config.historySize(),
+                config.apiKey(), config.apiLogins(), config.apiRatePerSecond())).addMapping("/api/*");
         running = new Running(health, heartbeat, chat, controlFrames, writers, engine, metrics);
         LOG.log(Level.INFO, "chat started: node {0}, endpoint {1}/chat, origins: {2}, engine: {3}", engine.node(),
                 context.getContextPath(), config.allowedOrigins(),
                 config.usesRedis() ? "Redis, prefix " + config.redisPrefix() : "in memory");
+        if (config.apiEnabled()) {
+            LOG.log(Level.INFO, "server API on at {0}/api/ ({1})", context.getContextPath(),
+                    !config.apiKey().isEmpty() && config.apiLogins() ? "key and logins"
+                            : config.apiLogins() ? "logins with the role " + ApiServlet.ROLE : "key");
+        }
     }
 
     /**

@@ -46,6 +46,9 @@ import java.util.regex.Pattern;
  * @param resendWindowSeconds how long a message's {@code cid} is recognised in a resend from the same sender
  * @param tokens            checks the tokens of the operator's application; {@link TokenVerifier#NONE} without a key
  * @param tokenRequired     whether a connection needs a valid token
+ * @param apiKey            the server API's key, or empty
+ * @param apiLogins         whether container logins with the role {@code chat-api} may call the server API
+ * @param apiRatePerSecond  server API calls a second per key or login
  * @param privateRooms      the rooms only a token's {@code rooms} claim or the role {@code chat-private} admits to
  */
 public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int historyRooms, int maxMessageChars,
@@ -55,7 +58,8 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                          int ipv6PrefixLength,
                          String metricsToken, String redisUrl, String redisPrefix, long historyTtlSeconds,
                          int nodeTimeoutSeconds, boolean permessageDeflate, int resendWindowSeconds,
-                         TokenVerifier tokens, boolean tokenRequired, RoomPatterns privateRooms) {
+                         TokenVerifier tokens, boolean tokenRequired, RoomPatterns privateRooms, String apiKey,
+                         boolean apiLogins, int apiRatePerSecond) {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     /** Whether the chat's nodes share a Redis. */
@@ -102,7 +106,21 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 reader.tokens(Setting.CHAT_TOKEN_SECRET, Setting.CHAT_TOKEN_PUBLIC_KEY),
                 reader.tokenRequired(Setting.CHAT_TOKEN_REQUIRED, Setting.CHAT_TOKEN_SECRET,
                         Setting.CHAT_TOKEN_PUBLIC_KEY),
-                reader.rooms(Setting.CHAT_PRIVATE_ROOMS));
+                reader.rooms(Setting.CHAT_PRIVATE_ROOMS),
+                reader.apiKey(Setting.CHAT_API_KEY),
+                reader.bool(Setting.CHAT_API_LOGINS),
+                reader.integer(Setting.CHAT_API_RATE_PER_SECOND, 1, 100_000));
+    }
+
+    /** Whether the server API answers at all. */
+    public boolean apiEnabled() {
+        return !apiKey.isEmpty() || apiLogins;
+    }
+
+    /** Never prints the secrets. */
+    @Override
+    public String toString() {
+        return "ChatConfig[origins=" + allowedOrigins + ", redis=" + (usesRedis() ? redisPrefix : "off") + "]";
     }
 
     private record Reader(UnaryOperator<String> lookup) {
@@ -183,6 +201,15 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(keySetting, keyPath, e.getMessage());
             }
+        }
+
+        /** A secret: never repeated in a message. */
+        String apiKey(Setting setting) {
+            String key = raw(setting).strip();
+            if (!key.isEmpty() && key.length() < 32) {
+                throw new ConfigException(setting, "***", "shorter than 32 characters; use a long random key");
+            }
+            return key;
         }
 
         boolean tokenRequired(Setting setting, Setting secretSetting, Setting keySetting) {

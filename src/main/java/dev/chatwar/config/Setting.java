@@ -93,7 +93,17 @@ public enum Setting {
                     + " `chat-private`; anyone else is refused with 403 before the upgrade. Unset: every room is open."),
     CHAT_METRICS_TOKEN("",
             "When set, `/metrics` answers only requests with `Authorization: Bearer <token>` (others get 401)."
-                    + " Unset: `/metrics` is open; restrict it at the proxy or firewall.");
+                    + " Unset: `/metrics` is open; restrict it at the proxy or firewall."),
+    CHAT_API_KEY("",
+            "The server API's key, at least 32 characters: calls to `CONTEXT/api/*` with `Authorization: Bearer"
+                    + " <key>` are the application's (compared in constant time; never logged). Unset, and"
+                    + " CHAT_API_LOGINS false: the API is off and every call gets 404."),
+    CHAT_API_LOGINS("false",
+            "`true`: a container login with the role `chat-api`, sent with the request itself (HTTP Basic), may call"
+                    + " the server API too; a session cookie alone never does."),
+    CHAT_API_RATE_PER_SECOND("50",
+            "Server API calls a second per key or login (a batch counts each of its calls), after a burst of as"
+                    + " many (at least 100, so a whole batch fits); past it, 429 with `Retry-After`.");
 
     private final String defaultValue;
     private final String meaning;

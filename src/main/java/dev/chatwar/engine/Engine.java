@@ -1,6 +1,5 @@
 package dev.chatwar.engine;
 
-import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.ServerEvent.Typing;
 import dev.chatwar.protocol.User;
@@ -19,8 +18,13 @@ import java.util.concurrent.CompletionStage;
  *       an older copy, or wiped): an id is never handed out twice. Each subscriber receives a room's events in id
  *       order, never two at once, and each once; when events may be missing (the store lost some, or they could not
  *       be read back) the subscriber is told ({@link Subscriber#lost}), never left with a silent hole.
- *   <li><b>History in the same step.</b> A message is appended to the room's history (its last {@code historySize}
- *       messages) atomically with taking its id and being published; joins and leaves take ids but are not kept.
+ *   <li><b>History in the same step.</b> A message or a removal is appended to the room's history (its last
+ *       {@code historySize} kept events) atomically with taking its id and being published; joins and leaves take
+ *       ids but are not kept.
+ *   <li><b>A removal takes the text out.</b> Publishing a {@link dev.chatwar.protocol.ServerEvent.Remove} replaces
+ *       the removed message in the history by its placeholder (the text is gone from the store, not hidden) in the
+ *       same step; when the history holds no such message, or it was removed already, nothing is published
+ *       ({@link Outcome#NOTHING_TO_REMOVE}).
  *   <li><b>A resend is not a new message.</b> A message whose sender (by key) sent a message with the same
  *       {@code cid} within the resend window, however many messages the room carried since, is not published; the
  *       outcome carries that original instead (or, when it left the history, the resend under the original's id).
@@ -95,15 +99,39 @@ public interface Engine extends AutoCloseable {
      * each one unless there are more than asked for), its kept messages, and {@code lastId}, the last id these
      * reflect: an event with a larger id happened after (a value below every id when the engine cannot tell).
      */
-    record Snapshot(List<User> members, int count, List<Message> history, long lastId) {
+    record Snapshot(List<User> members, int count, List<RoomEvent> history, long lastId) {
         public Snapshot {
             members = List.copyOf(members);
             history = List.copyOf(history);
         }
+
+        /** Whether the room is unknown: nobody in it, and nothing ever ordered that the engine still remembers. */
+        public boolean unknown() {
+            return count == 0 && lastId == Long.MIN_VALUE && history.isEmpty();
+        }
     }
 
-    /** What {@link #publish} did: the event as ordered, or for a resend the original it repeats. */
+    /**
+     * What {@link #publish} did: the event as ordered, or for a resend the original it repeats; for a removal of a
+     * message the history does not hold, {@link #NOTHING_TO_REMOVE}.
+     */
     record Outcome(RoomEvent event, boolean duplicate) {
+        public static final Outcome NOTHING_TO_REMOVE = new Outcome(null, false);
+
+        public boolean published() {
+            return event != null && !duplicate;
+        }
+    }
+
+    /** A room with members, as {@link #rooms} lists it: its name and its members on every node. */
+    record RoomCount(String room, int members) {
+    }
+
+    /** One page of {@link #rooms}: {@code next} continues it, null after the last page. */
+    record RoomPage(List<RoomCount> rooms, String next) {
+        public RoomPage {
+            rooms = List.copyOf(rooms);
+        }
     }
 
     /** Whether this engine can order events now; {@link #OFF} for one that needs no outside store. */
@@ -179,6 +207,19 @@ public interface Engine extends AutoCloseable {
 
     /** Counts one connection of {@code client} less, given its receipt from {@link #connect}. */
     void disconnect(String client, String receipt);
+
+    /**
+     * The rooms that have members on some node, a page at a time, each once over a whole walk (a room that empties or
+     * fills during the walk may be missed or listed).
+     *
+     * @param cursor null for the first page, else the {@code next} of the page before
+     * @param limit  about how many rooms a page holds, at most
+     * @throws IllegalArgumentException (in the stage) for a cursor no page gave
+     */
+    CompletionStage<RoomPage> rooms(String cursor, int limit);
+
+    /** The chat's bans, mutes, kicks and audit trail, shared with every node that shares this engine's store. */
+    Sanctions sanctions();
 
     /** This node's identity in the chat: unique to this run of the node, a restart gets a new one. */
     String node();

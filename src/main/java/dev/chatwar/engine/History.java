@@ -1,16 +1,31 @@
 package dev.chatwar.engine;
 
+import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.ServerEvent.Message;
 import java.util.List;
 
-/** One room's recent messages, the senders' recent {@code cid}s, and the room's last id, in memory. */
+/**
+ * One room's recent kept events (messages and removals, {@link RoomEvent#kept}), the senders' recent {@code cid}s, and
+ * the room's last id, in memory.
+ */
 interface History {
 
-    /** @param senderKey the sender as resends are matched, see {@link #resent} */
-    void append(Message message, String senderKey);
+    /**
+     * Keeps a message or a removal; the oldest kept event goes when the history is full.
+     *
+     * @param senderKey the sender as resends are matched, see {@link #resent} (used for messages with a cid)
+     */
+    void append(RoomEvent event, String senderKey);
 
-    /** The kept messages, oldest first. */
-    List<Message> recent();
+    /** The kept events, oldest first. */
+    List<RoomEvent> recent();
+
+    /**
+     * Replaces the kept message with this id by its {@link Message#placeholder}, so its text is gone.
+     *
+     * @return false when no such message is kept, or it was removed already
+     */
+    boolean remove(String id);
 
     /** The kept message with this id, or null. */
     Message kept(String id);

@@ -1,6 +1,7 @@
 package dev.chatwar.engine;
 
 import dev.chatwar.protocol.ServerEvent.Message;
+import dev.chatwar.protocol.ServerEvent.Remove;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.ServerEvent.Typing;
 import dev.chatwar.protocol.User;
@@ -43,6 +44,7 @@ public final class InMemoryEngine implements Engine {
     private final ConcurrentHashMap<String, String> verifiedOwners = new ConcurrentHashMap<>();
     /** Members of every room. */
     private final AtomicLong population = new AtomicLong();
+    private final InMemorySanctions sanctions;
 
     private record Log(History history, Set<Subscriber> subscribers) {
     }
@@ -64,6 +66,7 @@ public final class InMemoryEngine implements Engine {
     public InMemoryEngine(int historySize, int maxRooms, EventIds ids, Duration resendWindow, Clock clock) {
         this.histories = new InMemoryHistoryStore(historySize, maxRooms, resendWindow, clock);
         this.ids = ids;
+        this.sanctions = new InMemorySanctions(clock);
     }
 
     @Override
@@ -101,10 +104,13 @@ public final class InMemoryEngine implements Engine {
                             new Outcome(original != null ? original : message.withId(originalId), true));
                 }
             }
+            if (event instanceof Remove remove && !history.remove(remove.message())) {
+                return CompletableFuture.completedFuture(Outcome.NOTHING_TO_REMOVE);
+            }
             ordered = event.withId(ids.next());
             history.lastId(Long.parseLong(ordered.id()));
-            if (ordered instanceof Message message) {
-                history.append(message, senderKey);
+            if (ordered.kept()) {
+                history.append(ordered, senderKey);
             }
             Log log = logs.get(event.room());
             if (log != null && log.history() == history) {
@@ -247,6 +253,38 @@ public final class InMemoryEngine implements Engine {
 
     @Override
     public void disconnect(String client, String receipt) {
+    }
+
+    @Override
+    public CompletionStage<RoomPage> rooms(String cursor, int limit) {
+        int from;
+        try {
+            from = cursor == null ? 0 : Integer.parseInt(cursor);
+        } catch (NumberFormatException e) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("not a cursor of this chat"));
+        }
+        if (from < 0) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("not a cursor of this chat"));
+        }
+        List<String> names = presences.keySet().stream().sorted().toList();
+        List<RoomCount> page = new ArrayList<>();
+        for (int i = from; i < names.size() && page.size() < limit; i++) {
+            int[] count = {0};
+            presences.computeIfPresent(names.get(i), (name, presence) -> {
+                count[0] = presence.members().size();
+                return presence;
+            });
+            if (count[0] > 0) {
+                page.add(new RoomCount(names.get(i), count[0]));
+            }
+        }
+        int next = from + limit;
+        return CompletableFuture.completedFuture(new RoomPage(page, next < names.size() ? Integer.toString(next) : null));
+    }
+
+    @Override
+    public Sanctions sanctions() {
+        return sanctions;
     }
 
     @Override

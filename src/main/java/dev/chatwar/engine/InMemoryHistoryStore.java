@@ -1,6 +1,7 @@
 package dev.chatwar.engine;
 
 import dev.chatwar.protocol.ServerEvent.Message;
+import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -10,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Each room's last {@code size} messages in a ring, and the {@code cid}s its senders used within the resend window,
+ * Each room's last {@code size} kept events (messages and removals) in a ring, and the {@code cid}s its senders used within the resend window,
  * kept for at most {@code maxRooms} rooms: the room opened least recently is forgotten first, so rooms that empty out
  * cannot grow memory without bound.
  */
@@ -46,24 +47,41 @@ final class InMemoryHistoryStore {
         private record Sent(String id, long atMillis) {
         }
 
-        private final ArrayDeque<Message> kept = new ArrayDeque<>(Math.min(size, 128));
+        private final ArrayDeque<RoomEvent> kept = new ArrayDeque<>(Math.min(size, 128));
         /** By sender key NUL cid, oldest first. */
         private final LinkedHashMap<String, Sent> resends = new LinkedHashMap<>();
         private long lastId = Long.MIN_VALUE;
 
         @Override
-        public synchronized void append(Message message, String senderKey) {
+        public synchronized void append(RoomEvent event, String senderKey) {
             long now = clock.millis();
             forgetResends(now);
             if (size > 0) {
                 if (kept.size() == size) {
                     kept.removeFirst();
                 }
-                kept.addLast(message);
+                kept.addLast(event);
             }
-            if (message.cid() != null) {
+            if (event instanceof Message message && message.cid() != null) {
                 resends.put(sentKey(senderKey, message.cid()), new Sent(message.id(), now));
             }
+        }
+
+        @Override
+        public synchronized boolean remove(String id) {
+            List<RoomEvent> events = new java.util.ArrayList<>(kept); // rare: a ring has no set, so it is rebuilt
+            for (int i = 0; i < events.size(); i++) {
+                if (events.get(i) instanceof Message message && message.id().equals(id)) {
+                    if (message.isRemoved()) {
+                        return false;
+                    }
+                    events.set(i, message.placeholder());
+                    kept.clear();
+                    kept.addAll(events);
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** Resend keys past the window, or past {@link #MAX_RESENDS}, go, oldest first. */
@@ -79,15 +97,14 @@ final class InMemoryHistoryStore {
         }
 
         @Override
-        public synchronized List<Message> recent() {
+        public synchronized List<RoomEvent> recent() {
             return List.copyOf(kept);
         }
 
         @Override
         public synchronized Message kept(String id) {
-            for (Iterator<Message> newest = kept.descendingIterator(); newest.hasNext(); ) {
-                Message message = newest.next();
-                if (message.id().equals(id)) {
+            for (Iterator<RoomEvent> newest = kept.descendingIterator(); newest.hasNext(); ) {
+                if (newest.next() instanceof Message message && message.id().equals(id)) {
                     return message;
                 }
             }

@@ -21,6 +21,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -56,6 +57,7 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     private final Counter repairsGivenUp;
     private final Counter resendsRecognised;
     private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
+    private final Map<String, Counter> moderations = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<CloseCode, Counter> closes = new EnumMap<>(CloseCode.class);
     private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
 
@@ -133,6 +135,9 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
                     .tag("name", word(code)).description("Connections the server closed, by close code")
                     .register(registry));
         }
+        for (String action : List.of("remove", "mute", "unmute", "kick", "ban", "unban")) {
+            moderations.put(action, moderationCounter(action));
+        }
         for (ErrorCode code : ErrorCode.values()) {
             errors.put(code, Counter.builder("chat.errors").tag("code", code.word())
                     .description("Error events sent to clients, by code").register(registry));
@@ -197,6 +202,17 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     @Override
     public void messageReceived() {
         messagesReceived.increment();
+    }
+
+    /** The actions are the few words {@code Moderation} uses, so the tag's values stay bounded; each starts at 0. */
+    @Override
+    public void moderated(String action) {
+        moderations.computeIfAbsent(action, this::moderationCounter).increment();
+    }
+
+    private Counter moderationCounter(String action) {
+        return Counter.builder("chat.moderation.actions").description("Moderation actions taken, by action")
+                .tag("action", action).register(registry);
     }
 
     @Override

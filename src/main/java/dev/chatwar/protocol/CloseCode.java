@@ -36,7 +36,14 @@ public enum CloseCode {
      * with {@code since} and {@code resume}: its place is kept for a while, so nothing is missed and nobody sees it
      * leave and come back.
      */
-    TOKEN_EXPIRED(4011, true);
+    TOKEN_EXPIRED(4011, true),
+    /**
+     * A moderator (or the operator's application) kicked the member out of the room: its name is free, and it may
+     * come back, but not at once: the page stops and says so.
+     */
+    KICKED(4012, false),
+    /** The member is banned from the room, or from the whole chat; its next handshake gets 403 while the ban holds. */
+    BANNED(4013, false);
 
     private final int code;
     private final boolean retry;

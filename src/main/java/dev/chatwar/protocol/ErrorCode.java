@@ -14,7 +14,13 @@ public enum ErrorCode {
     /** The connection sent faster than {@code CHAT_RATE_PER_SECOND} allows; the frame was dropped. */
     RATE_LIMITED,
     /** The chat cannot order messages now (its store is unreachable); nothing was delivered, send it again. */
-    UNAVAILABLE;
+    UNAVAILABLE,
+    /** A moderation frame from a member who does not moderate the room; the room notices nothing. */
+    FORBIDDEN,
+    /** A moderation frame names a member who is not in the room, or a message the room's history does not hold. */
+    NOT_FOUND,
+    /** The member is muted in this room; {@code seconds} says for how much longer (absent: until unmuted). */
+    MUTED;
 
     @JsonValue
     public String word() {

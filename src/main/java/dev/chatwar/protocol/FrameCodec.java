@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -17,6 +19,12 @@ import java.util.regex.Pattern;
  */
 public final class FrameCodec {
     private static final Pattern CID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    /** The longest a mute or ban may be given for: ten years (absent is for good). */
+    public static final long MAX_SECONDS = 10L * 365 * 24 * 3600;
+    /** The longest reason a moderation action keeps. */
+    public static final int MAX_REASON_CHARS = 200;
+    private static final int MAX_ID_CHARS = 20;
+    private static final int MAX_NAME_CHARS = 64;
     private final ObjectMapper mapper = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
@@ -61,7 +69,9 @@ public final class FrameCodec {
         Integer count = node.hasNonNull("count") ? node.get("count").asInt() : null;
         return switch (node.path("type").asText()) {
             case "message" -> new ServerEvent.Message(room, ts, id, user, node.path("text").asText(),
-                    node.hasNonNull("cid") ? node.get("cid").asText() : null);
+                    node.hasNonNull("cid") ? node.get("cid").asText() : null,
+                    node.path("removed").asBoolean(false) ? Boolean.TRUE : null);
+            case "remove" -> new ServerEvent.Remove(room, ts, id, user(node.path("by")), node.path("message").asText());
             case "join" -> new ServerEvent.Join(room, ts, id, user, count);
             case "leave" -> new ServerEvent.Leave(room, ts, id, user, count);
             default -> throw new IllegalArgumentException("not a room event: " + clip(json));
@@ -100,9 +110,60 @@ public final class FrameCodec {
     }
 
     private static User user(JsonNode node) {
-        return new User(node.path("name").asText(), node.path("address").asText(),
+        return new User(node.path("name").asText(), node.hasNonNull("address") ? node.get("address").asText() : null,
                 node.path("verified").asBoolean(false) ? Boolean.TRUE : null,
-                node.path("moderator").asBoolean(false) ? Boolean.TRUE : null);
+                node.path("moderator").asBoolean(false) ? Boolean.TRUE : null,
+                node.hasNonNull("kind") ? node.get("kind").asText() : null);
+    }
+
+    /** A sanction as {@link #encodeSanction} wrote it. @throws IllegalArgumentException when it is not one */
+    public Sanction decodeSanction(String json) {
+        try {
+            return mapper.readValue(json, Sanction.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not a sanction: " + clip(json), e);
+        }
+    }
+
+    /** A sanction as a store keeps it and nodes send it to each other. */
+    public String encodeSanction(Sanction sanction) {
+        return json(sanction);
+    }
+
+    /** @throws IllegalArgumentException when the text is not a control notice */
+    public ControlNotice decodeControl(String json) {
+        try {
+            return mapper.readValue(json, ControlNotice.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not a control notice: " + clip(json), e);
+        }
+    }
+
+    public String encodeAudit(AuditEntry entry) {
+        return json(entry);
+    }
+
+    /** @throws IllegalArgumentException when the text is not an audit entry */
+    public AuditEntry decodeAudit(String json) {
+        try {
+            return mapper.readValue(json, AuditEntry.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not an audit entry: " + clip(json), e);
+        }
+    }
+
+    /** Any value the chat itself built (an API answer, a stored record) as JSON. */
+    public String json(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot be encoded: " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** The mapper, for the server API's requests and answers. */
+    public ObjectMapper mapper() {
+        return mapper;
     }
 
     private static ClientFrame decodeObject(JsonNode node) throws ProtocolException {
@@ -124,9 +185,52 @@ public final class FrameCodec {
             case "typing" -> {
                 return new ClientFrame.Typing();
             }
+            case "remove" -> {
+                return new ClientFrame.Remove(text(node, "message", MAX_ID_CHARS, true), reason(node));
+            }
+            case "mute", "unmute", "kick", "ban" -> {
+                ClientFrame.Action action = ClientFrame.Action.valueOf(type.textValue().toUpperCase(Locale.ROOT));
+                return new ClientFrame.Moderate(action, text(node, "name", MAX_NAME_CHARS, true), seconds(node),
+                        reason(node));
+            }
             default -> throw new ProtocolException(ErrorCode.BAD_REQUEST,
                     "unknown type '" + clip(type.textValue()) + "'");
         }
+    }
+
+    /** A string field of at most {@code max} characters; null when absent and optional. */
+    private static String text(JsonNode node, String field, int max, boolean required) throws ProtocolException {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            if (required) {
+                throw new ProtocolException(ErrorCode.BAD_REQUEST, "a '" + node.get("type").textValue()
+                        + "' needs a string field '" + field + "'");
+            }
+            return null;
+        }
+        if (!value.isTextual() || value.textValue().isEmpty() || value.textValue().length() > max) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST,
+                    "'" + field + "' must be a string of 1 to " + max + " characters");
+        }
+        return value.textValue();
+    }
+
+    /** Optional: how long a mute or ban holds, 1 second to {@link #MAX_SECONDS}. */
+    private static Long seconds(JsonNode node) throws ProtocolException {
+        JsonNode value = node.get("seconds");
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.canConvertToLong() || !value.isIntegralNumber() || value.longValue() < 1
+                || value.longValue() > MAX_SECONDS) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST,
+                    "'seconds' must be a whole number from 1 to " + MAX_SECONDS);
+        }
+        return value.longValue();
+    }
+
+    private static String reason(JsonNode node) throws ProtocolException {
+        return text(node, "reason", MAX_REASON_CHARS, false);
     }
 
     /** Optional; when present, 1 to 64 characters of {@code A-Z a-z 0-9 _ -} (a UUID fits). */

@@ -10,7 +10,8 @@ package dev.chatwar.protocol;
  *   <li>{@code event}: {@code <id> <json>}, a room event as the engine ordered it (JSON as {@link
  *       FrameCodec#encodeForStore} writes it, without its id);
  *   <li>{@code replaced}: {@code <resume key>}, a reconnect took over the place of the member with that token;
- *   <li>{@code signal}: {@code <json>}, a notice that takes no place in the room's order ({@code typing}).
+ *   <li>{@code signal}: {@code <json>}, a notice that takes no place in the room's order ({@code typing});
+ *   <li>{@code control}: {@code <json>}, on the chat's control channel: a moderation notice ({@link ControlNotice}).
  * </ul>
  * Lines of the version before (no envelope: {@code <id> <json>}, {@code ctl replaced <key>}, {@code ctl signal
  * <json>}) are read too, with no node. Anything else is {@link Unreadable}: the reader logs it once, counts it, and
@@ -22,6 +23,7 @@ public final class NodeEnvelope {
     private static final String EVENT = "event";
     private static final String REPLACED = "replaced";
     private static final String SIGNAL = "signal";
+    private static final String CONTROL = "control";
     private static final String LEGACY_REPLACED = "ctl replaced ";
     private static final String LEGACY_SIGNAL = "ctl signal ";
 
@@ -29,7 +31,7 @@ public final class NodeEnvelope {
     }
 
     /** One line as read. */
-    public sealed interface Line permits Event, Replaced, Signal, Unreadable {
+    public sealed interface Line permits Event, Replaced, Signal, Control, Unreadable {
     }
 
     /** @param node the node that published it, or "" for a line of the version before */
@@ -40,6 +42,9 @@ public final class NodeEnvelope {
     }
 
     public record Signal(String node, String json) implements Line {
+    }
+
+    public record Control(String node, String json) implements Line {
     }
 
     /** @param what the line's version and kind as far as they could be read: what to log it once by */
@@ -60,6 +65,10 @@ public final class NodeEnvelope {
         return VERSION + " " + SIGNAL + " " + node + " " + json;
     }
 
+    public static String control(String node, String json) {
+        return VERSION + " " + CONTROL + " " + node + " " + json;
+    }
+
     public static Line read(String line) {
         if (line.startsWith(VERSION + " ")) {
             String[] parts = line.split(" ", 4);
@@ -72,6 +81,7 @@ public final class NodeEnvelope {
                 case EVENT -> event(node, payload, line);
                 case REPLACED -> new Replaced(node, payload);
                 case SIGNAL -> new Signal(node, payload);
+                case CONTROL -> new Control(node, payload);
                 default -> new Unreadable(VERSION + " " + clip(parts[1]), line);
             };
         }

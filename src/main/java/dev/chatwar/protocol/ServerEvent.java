@@ -1,5 +1,6 @@
 package dev.chatwar.protocol;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
@@ -25,17 +26,24 @@ public sealed interface ServerEvent {
 
         /** The same event with the id its room's order gave it. */
         RoomEvent withId(String id);
+
+        /** Whether the room's history keeps it: messages and removals; joins and leaves take an id only. */
+        @JsonIgnore
+        default boolean kept() {
+            return false;
+        }
     }
 
     /**
      * First frame of every connection: who you are, who is here ({@code members}, empty past the presence limit;
-     * {@code count} is everyone), and recent messages (oldest first). With
+     * {@code count} is everyone), and recent messages and removals (oldest first; a removed message is there as its
+     * placeholder). With
      * {@code since}, {@code history} holds the messages after it and {@code gap} says whether some were lost.
      * {@code resume} is this member's secret: a reconnect that presents it takes over the member's place.
      */
     @JsonPropertyOrder({"type", "room", "ts", "you", "members", "count", "history", "gap", "resume"})
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Welcome(String room, String ts, User you, List<User> members, int count, List<Message> history,
+    record Welcome(String room, String ts, User you, List<User> members, int count, List<RoomEvent> history,
                    Boolean gap, String resume)
             implements ServerEvent {
         public Welcome {
@@ -87,22 +95,95 @@ public sealed interface ServerEvent {
         }
     }
 
-    /** @param cid the sender's own id for the message, echoed so it can mark it delivered; or null */
-    @JsonPropertyOrder({"type", "room", "ts", "id", "user", "text", "cid"})
+    /**
+     * @param cid     the sender's own id for the message, echoed so it can mark it delivered; or null
+     * @param removed true for the placeholder of a message a moderator removed (its text is gone); null otherwise
+     */
+    @JsonPropertyOrder({"type", "room", "ts", "id", "user", "text", "cid", "removed"})
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Message(String room, String ts, String id, User user, String text, String cid) implements RoomEvent {
+    record Message(String room, String ts, String id, User user, String text, String cid, Boolean removed)
+            implements RoomEvent {
+        public Message(String room, String ts, String id, User user, String text, String cid) {
+            this(room, ts, id, user, text, cid, null);
+        }
+
         public Message(String room, String ts, String id, User user, String text) {
-            this(room, ts, id, user, text, null);
+            this(room, ts, id, user, text, null, null);
         }
 
         @Override
         public Message withId(String id) {
-            return new Message(room, ts, id, user, text, cid);
+            return new Message(room, ts, id, user, text, cid, removed);
+        }
+
+        /** What the history keeps of it once removed: its id, time and sender, without its text or cid. */
+        public Message placeholder() {
+            return new Message(room, ts, id, user, "", null, Boolean.TRUE);
+        }
+
+        @JsonIgnore
+        public boolean isRemoved() {
+            return Boolean.TRUE.equals(removed);
+        }
+
+        @Override
+        @JsonIgnore
+        public boolean kept() {
+            return true;
         }
 
         @Override
         public String type() {
             return "message";
+        }
+    }
+
+    /**
+     * A moderator, or the operator's application, removed a message of the room: every page replaces it with a
+     * placeholder. It takes a place in the room's order and is kept in the history, so a member who comes back with
+     * {@code since} learns of it too.
+     *
+     * @param by      who removed it
+     * @param message the removed message's id
+     */
+    @JsonPropertyOrder({"type", "room", "ts", "id", "message", "by"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Remove(String room, String ts, String id, User by, String message) implements RoomEvent {
+        @Override
+        @JsonIgnore
+        public User user() {
+            return by;
+        }
+
+        @Override
+        public Remove withId(String id) {
+            return new Remove(room, ts, id, by, message);
+        }
+
+        @Override
+        @JsonIgnore
+        public boolean kept() {
+            return true;
+        }
+
+        @Override
+        public String type() {
+            return "remove";
+        }
+    }
+
+    /**
+     * Sent to a moderator alone when its mute, unmute, kick or ban took effect.
+     *
+     * @param target the member's name as the moderator gave it
+     * @param until  when a mute or ban ends; null for good (or until lifted), and for a kick or unmute
+     */
+    @JsonPropertyOrder({"type", "room", "ts", "action", "target", "until"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Moderated(String room, String ts, String action, String target, String until) implements ServerEvent {
+        @Override
+        public String type() {
+            return "moderated";
         }
     }
 
@@ -115,10 +196,18 @@ public sealed interface ServerEvent {
         }
     }
 
-    /** Sent only to the client whose frame was refused; the connection stays open. */
-    @JsonPropertyOrder({"type", "room", "ts", "code", "reason"})
+    /**
+     * Sent only to the client whose frame was refused; the connection stays open.
+     *
+     * @param seconds for {@code muted}: how long the mute still holds (absent: until unmuted); null otherwise
+     */
+    @JsonPropertyOrder({"type", "room", "ts", "code", "reason", "seconds"})
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Error(String room, String ts, ErrorCode code, String reason) implements ServerEvent {
+    record Error(String room, String ts, ErrorCode code, String reason, Long seconds) implements ServerEvent {
+        public Error(String room, String ts, ErrorCode code, String reason) {
+            this(room, ts, code, reason, null);
+        }
+
         @Override
         public String type() {
             return "error";

@@ -16,7 +16,10 @@ import dev.chatwar.protocol.Timestamps;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
+import dev.chatwar.protocol.Sanction;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -48,9 +51,22 @@ public final class ChatService {
     private final Set<CompletableFuture<Void>> leaving = ConcurrentHashMap.newKeySet();
     /** Members who stepped away and may still come back (see {@link #stepAway}); a stop orders their leaves. */
     private final Set<Member> steppedAway = ConcurrentHashMap.newKeySet();
+    private final Function<String, String> clients;
+    private final Moderation moderation;
 
+    /** Each address is its own client (no IPv6 prefixes): for tests and tools. */
     public ChatService(RoomRegistry rooms, Engine engine, FrameCodec codec, Clock clock, int maxMessageChars,
                        Telemetry telemetry) {
+        this(rooms, engine, codec, clock, maxMessageChars, telemetry, Function.identity());
+    }
+
+    /**
+     * @param clients the client an address belongs to, as the connection limits count it (an IPv6 address by its
+     *                prefix): what a ban or mute of a guest holds
+     */
+    public ChatService(RoomRegistry rooms, Engine engine, FrameCodec codec, Clock clock, int maxMessageChars,
+                       Telemetry telemetry, Function<String, String> clients) {
+        this.clients = clients;
         this.rooms = rooms;
         this.engine = engine;
         this.codec = codec;
@@ -58,6 +74,13 @@ public final class ChatService {
         this.maxMessageChars = maxMessageChars;
         this.telemetry = telemetry;
         rooms.onReplaced(this::replaced);
+        this.moderation = new Moderation(rooms, engine, codec, clock, telemetry, clients, maxMessageChars,
+                this::leave);
+    }
+
+    /** What moderators and the server API do to rooms. */
+    public Moderation moderation() {
+        return moderation;
     }
 
     /**
@@ -89,7 +112,7 @@ public final class ChatService {
                         : engine.enter(roomName, key, arrival).thenApply(entered -> new Place(entered, false)))
                 .handle((place, failure) -> {
                     if (failure == null) {
-                        return enter(roomName, place, token, since, connection);
+                        return enter(roomName, place, token, since, connection, arrival);
                     }
                     LOG.log(Level.INFO, "join of {0} to {1} turned away: {2}", address, roomName, failure.toString());
                     connection.close(CloseCode.TRY_AGAIN_LATER, "the chat cannot reach its store; try again");
@@ -101,8 +124,10 @@ public final class ChatService {
     private record Place(Engine.Entered entered, boolean claimed) {
     }
 
-    private Member enter(String roomName, Place place, String token, String since, Connection connection) {
-        Member member = new Member(roomName, place.entered().user(), connection, token);
+    private Member enter(String roomName, Place place, String token, String since, Connection connection,
+                         Engine.Arrival arrival) {
+        Member member = new Member(roomName, place.entered().user(), connection, token, arrival.userId(),
+                clients.apply(arrival.address()));
         members.incrementAndGet(); // before the welcome can leave: whoever holds it must see the member counted
         Room room = rooms.join(member);
         if (place.claimed()) {
@@ -173,8 +198,17 @@ public final class ChatService {
             } else if (request instanceof ClientFrame.Typing && member.mayAnnounceTyping(System.nanoTime())
                     && rooms.isWelcomed(member)) {
                 engine.signal(new Typing(member.room(), now(), member.user()));
+            } else if (request instanceof ClientFrame.Remove || request instanceof ClientFrame.Moderate) {
+                moderation.act(member, request, answer -> {
+                    if (answer instanceof ServerEvent.Error error) {
+                        telemetry.errorSent(error.code());
+                    }
+                    member.connection().send(codec.encode(answer));
+                });
             }
         } catch (ProtocolException e) {
+            refuse(member, e.code(), e.getMessage());
+        } catch (Moderation.Refused e) {
             refuse(member, e.code(), e.getMessage());
         }
     }
@@ -297,6 +331,15 @@ public final class ChatService {
         }
         if (!rooms.isWelcomed(member)) {
             return; // it left, or speaks before its welcome
+        }
+        Optional<Sanction> muted = moderation.muted(member);
+        if (muted.isPresent()) {
+            Long left = moderation.secondsLeft(muted.get());
+            telemetry.errorSent(ErrorCode.MUTED);
+            member.connection().send(codec.encode(new ServerEvent.Error(member.room(), now(), ErrorCode.MUTED,
+                    left == null ? "you are muted in this room until a moderator unmutes you"
+                            : "you are muted in this room for " + left + " more seconds", left)));
+            return;
         }
         Message message = new Message(member.room(), now(), null, member.user(), text, cid);
         order(message, member).whenComplete((outcome, failure) -> {

@@ -18,17 +18,40 @@ public final class Member {
      * false when it never will: the member left before its welcome, or the engine could not order the join.
      */
     private final CompletableFuture<Boolean> announced = new CompletableFuture<>();
+    /** Who the member is to a ban or a mute: its user, its verified name, its client address; see {@link #targets}. */
+    private final java.util.List<dev.chatwar.protocol.Sanction.Target> targets;
     /** When this member's last typing notice went out; only the member's own message handler touches it. */
     private long lastTypingAt = Long.MIN_VALUE / 2;
 
-    /** @param resumeToken from {@link ResumeTokens#next}: the engine's presence holds the member under its key */
-    Member(String room, User user, Connection connection, String resumeToken) {
+    /**
+     * @param resumeToken from {@link ResumeTokens#next}: the engine's presence holds the member under its key
+     * @param userId      a verified user's identity ({@code t:<sub>}, {@code c:<login>}), or null for a guest
+     * @param client      the client's address as the connection limits count it (an IPv6 address by its prefix)
+     */
+    Member(String room, User user, Connection connection, String resumeToken, String userId, String client) {
         this.room = room;
         this.user = user;
         this.connection = connection;
         this.nameKey = Names.key(user.name());
         this.resumeToken = resumeToken;
         this.resumeKey = ResumeTokens.key(resumeToken);
+        this.targets = Moderation.targets(userId, user.hasVerifiedName() ? nameKey : null, client);
+    }
+
+    /** A guest, known by its address. */
+    Member(String room, User user, Connection connection, String resumeToken) {
+        this(room, user, connection, resumeToken, null, user.address());
+    }
+
+    /** What a sanction that holds this member names: its user, its verified name, or its client address. */
+    java.util.List<dev.chatwar.protocol.Sanction.Target> targets() {
+        return targets;
+    }
+
+    /** Whether a kick or a sanction of this target reaches this member; a kick by name reaches guests too. */
+    boolean isHeldBy(dev.chatwar.protocol.Sanction.Target target) {
+        return target.kind() == dev.chatwar.protocol.Sanction.Kind.NAME ? nameKey.equals(target.value())
+                : targets.contains(target);
     }
 
     String resumeToken() {

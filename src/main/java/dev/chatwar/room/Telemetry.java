@@ -24,7 +24,9 @@ public interface Telemetry {
         /** The token was not valid, or none was given where one is required. */
         TOKEN,
         /** The room is private ({@code CHAT_PRIVATE_ROOMS}) and nothing admitted the client to it. */
-        PRIVATE_ROOM
+        PRIVATE_ROOM,
+        /** The client is banned from the room, or from the chat. */
+        BANNED
     }
 
     default void connectionOpened() {
@@ -54,6 +56,10 @@ public interface Telemetry {
 
     /** A message came again with a {@code cid} its sender used within the resend window: it was not delivered again. */
     default void resendRecognised() {
+    }
+
+    /** A moderation action took effect: {@code remove}, {@code mute}, {@code unmute}, {@code kick}, {@code ban}, … */
+    default void moderated(String action) {
     }
 
     default void errorSent(ErrorCode code) {

@@ -3,7 +3,6 @@ package dev.chatwar.room;
 import dev.chatwar.engine.Engine;
 import dev.chatwar.protocol.ServerEvent.Join;
 import dev.chatwar.protocol.ServerEvent.Leave;
-import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.ServerEvent.Welcome;
 import dev.chatwar.protocol.Timestamps;
@@ -18,8 +17,9 @@ import java.util.Set;
  * What a newcomer is sent once its room's snapshot is read: its {@code welcome}, then the events delivered while it
  * waited that the snapshot does not reflect. Together they hold everything that happened from the admission on, once.
  *
- * <p>Without {@code since}, the welcome carries the recent history. With it: the messages after {@code since} and
- * {@code gap: false} when the history still holds the message {@code since} names (ids only grow, and the history
+ * <p>Without {@code since}, the welcome carries the recent history (messages, removed ones as their placeholders, and
+ * the removals). With it: what the history keeps after {@code since} and {@code gap: false} when the history still
+ * holds the message or removal {@code since} names (ids only grow, and the history
  * loses only its oldest), else the recent history and {@code gap: true} (evicted, lost in a restart, a store that
  * came back older, or an id that names no message).
  */
@@ -40,7 +40,7 @@ final class Welcomes {
         String ts = Timestamps.format(clock.instant());
         List<User> present = presence.listed(snapshot);
         int count = snapshot.count();
-        List<Message> recent = snapshot.history();
+        List<RoomEvent> recent = snapshot.history();
         if (since == null) {
             return new Welcome(room, ts, you, present, count, recent, null, resume);
         }
@@ -56,7 +56,7 @@ final class Welcomes {
         if (recent.stream().noneMatch(m -> Long.parseLong(m.id()) == after)) {
             return new Welcome(room, ts, you, present, count, recent, true, resume);
         }
-        List<Message> missed = recent.stream().filter(m -> Long.parseLong(m.id()) > after).toList();
+        List<RoomEvent> missed = recent.stream().filter(m -> Long.parseLong(m.id()) > after).toList();
         return new Welcome(room, ts, you, present, count, missed, false, resume);
     }
 

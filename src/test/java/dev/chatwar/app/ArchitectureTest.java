@@ -45,6 +45,7 @@ class ArchitectureTest {
     static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("app").definedBy("dev.chatwar.app..")
             .layer("transport").definedBy("dev.chatwar.transport..")
+            .layer("api").definedBy("dev.chatwar.api..")
             .layer("ops").definedBy("dev.chatwar.ops..")
             .layer("admission").definedBy("dev.chatwar.admission..")
             .layer("room").definedBy("dev.chatwar.room..")
@@ -57,9 +58,10 @@ class ArchitectureTest {
             .whereLayer("transport").mayOnlyBeAccessedByLayers("app")
             .whereLayer("ops").mayOnlyBeAccessedByLayers("app")
             .whereLayer("admission").mayOnlyBeAccessedByLayers("app", "transport", "config")
-            .whereLayer("room").mayOnlyBeAccessedByLayers("app", "transport", "admission", "ops")
+            .whereLayer("api").mayOnlyBeAccessedByLayers("app")
+            .whereLayer("room").mayOnlyBeAccessedByLayers("app", "transport", "admission", "ops", "api")
             .whereLayer("redis engine").mayOnlyBeAccessedByLayers("app", "config")
-            .whereLayer("engine").mayOnlyBeAccessedByLayers("app", "ops", "room", "redis engine")
+            .whereLayer("engine").mayOnlyBeAccessedByLayers("app", "ops", "room", "redis engine", "api")
             .whereLayer("config").mayOnlyBeAccessedByLayers("app", "transport")
             .whereLayer("threads").mayOnlyBeAccessedByLayers("app", "transport", "redis engine");
 }

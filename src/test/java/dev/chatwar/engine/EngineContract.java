@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chatwar.protocol.AuditEntry;
+import dev.chatwar.protocol.Sanction;
 import dev.chatwar.protocol.ServerEvent.Join;
+import dev.chatwar.protocol.ServerEvent.Remove;
 import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.ServerEvent.Typing;
@@ -106,8 +109,10 @@ public abstract class EngineContract {
         return stage.toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** The room's kept messages (removals left out). */
     protected static List<Message> history(Engine node, String room) throws Exception {
-        return await(node.snapshot(room, 0)).history();
+        return await(node.snapshot(room, 0)).history().stream()
+                .filter(Message.class::isInstance).map(Message.class::cast).toList();
     }
 
     protected static Inbox subscribed(Engine node, String room) throws Exception {
@@ -404,5 +409,126 @@ public abstract class EngineContract {
         assertNotNull(typing, "no typing notice on the other node");
         assertEquals("ann", typing.user().name());
         assertEquals(List.of(), history(west, "r"));
+    }
+
+    // Moderation: removals in the room's order, and the sanctions every node shares (Sanctions' Javadoc).
+
+    @Test
+    void aRemovalIsOrderedLikeAnyEventAndLeavesOnlyAPlaceholderInTheHistory() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        Inbox atWest = subscribed(west, "mod");
+        String spam = await(east.publish(say("mod", "alice", "spam", "c1"), "alice")).event().id();
+        await(east.publish(say("mod", "alice", "fine", null), "alice"));
+        Engine.Outcome removal = await(east.publish(new Remove("mod", "2026-12-05T00:00:01Z", null,
+                new User("mo", "10.0.0.9", true, true), spam), ""));
+        assertTrue(removal.published());
+        List<RoomEvent> seen = atWest.next(3);
+        assertEquals(List.of("spam", "fine"), List.of(((Message) seen.get(0)).text(), ((Message) seen.get(1)).text()));
+        assertEquals(spam, ((Remove) seen.get(2)).message(), "the removal comes in the room's order");
+        assertEquals("mo", seen.get(2).user().name());
+        List<RoomEvent> kept = await(west.snapshot("mod", 0)).history();
+        assertEquals(3, kept.size(), "the placeholder and the removal are both kept: " + kept);
+        Message placeholder = (Message) kept.get(0);
+        assertEquals(spam, placeholder.id());
+        assertTrue(placeholder.isRemoved());
+        assertEquals("", placeholder.text(), "the text is gone from the store");
+        assertEquals(null, placeholder.cid());
+        assertEquals(removal.event().id(), kept.get(2).id());
+        assertEquals(Engine.Outcome.NOTHING_TO_REMOVE, await(west.publish(new Remove("mod", "2026-12-05T00:00:02Z",
+                null, new User("mo", "10.0.0.9"), spam), "")), "removed already");
+        assertEquals(Engine.Outcome.NOTHING_TO_REMOVE, await(west.publish(new Remove("mod", "2026-12-05T00:00:02Z",
+                null, new User("mo", "10.0.0.9"), "42"), "")), "no such message");
+        Engine.Outcome resend = await(west.publish(say("mod", "alice", "spam", "c1"), "alice"));
+        assertTrue(resend.duplicate(), "a resend of a removed message is still recognised");
+        assertEquals(spam, resend.event().id());
+        assertTrue(((Message) resend.event()).isRemoved(), "and gives its sender the placeholder");
+    }
+
+    private static Sanction ban(String room, String address, Long until) {
+        return new Sanction(Sanction.Type.BAN, room, new Sanction.Target(Sanction.Kind.ADDRESS, address), until, "mo",
+                "spam", System.currentTimeMillis());
+    }
+
+    private static final class Heard implements Sanctions.Listener {
+        final BlockingQueue<Sanction> imposed = new LinkedBlockingQueue<>();
+        final BlockingQueue<String> kicked = new LinkedBlockingQueue<>();
+
+        @Override
+        public void imposed(Sanction sanction) {
+            imposed.add(sanction);
+        }
+
+        @Override
+        public void kicked(String room, Sanction.Target target) {
+            kicked.add(room + " " + target);
+        }
+    }
+
+    @Test
+    void aSanctionImposedOnOneNodeHoldsOnEveryNodeUntilItIsLifted() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        Heard heard = new Heard();
+        west.sanctions().listen(heard);
+        List<Sanction.Target> troll = List.of(new Sanction.Target(Sanction.Kind.ADDRESS, "10.0.0.66"));
+        await(east.sanctions().impose(ban("r", "10.0.0.66", null)));
+        assertTrue(east.sanctions().find(Sanction.Type.BAN, "r", troll).isPresent(), "at once where imposed");
+        assertEquals("10.0.0.66", heard.imposed.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS).target().value(),
+                "the other node's listeners hear of it");
+        assertTrue(west.sanctions().find(Sanction.Type.BAN, "r", troll).isPresent());
+        assertFalse(west.sanctions().find(Sanction.Type.BAN, "elsewhere", troll).isPresent(), "in its room only");
+        assertFalse(west.sanctions().find(Sanction.Type.MUTE, "r", troll).isPresent(), "a ban is no mute");
+        assertEquals(1, west.sanctions().list(Sanction.Type.BAN).size());
+        assertTrue(await(west.sanctions().lift(Sanction.Type.BAN, "r", troll.get(0))));
+        assertFalse(west.sanctions().find(Sanction.Type.BAN, "r", troll).isPresent(), "at once where lifted");
+        Poll.until(WAIT, "the lift reaches the other node",
+                () -> east.sanctions().find(Sanction.Type.BAN, "r", troll).isPresent(), false);
+        assertFalse(await(west.sanctions().lift(Sanction.Type.BAN, "r", troll.get(0))), "nothing left to lift");
+    }
+
+    @Test
+    void aChatWideBanHoldsInEveryRoomAndAnExpiredOneInNone() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        await(east.sanctions().impose(ban(Sanction.EVERY_ROOM, "10.0.0.66", null)));
+        await(east.sanctions().impose(ban(Sanction.EVERY_ROOM, "10.0.0.77", System.currentTimeMillis() - 1)));
+        Poll.until(WAIT, "the ban reaches the other node", () -> west.sanctions().find(Sanction.Type.BAN, "any",
+                List.of(new Sanction.Target(Sanction.Kind.ADDRESS, "10.0.0.66"))).isPresent(), true);
+        assertFalse(west.sanctions().find(Sanction.Type.BAN, "any",
+                List.of(new Sanction.Target(Sanction.Kind.ADDRESS, "10.0.0.77"))).isPresent(), "past its end");
+        assertEquals(1, west.sanctions().list(Sanction.Type.BAN).size(), "an expired ban is not listed");
+    }
+
+    @Test
+    void aNodeThatStartsLaterReadsTheSanctionsImposedBeforeIt() throws Exception {
+        Engine east = node();
+        await(east.sanctions().impose(ban("r", "10.0.0.66", null)));
+        Engine later = node();
+        Poll.until(WAIT, "the new node's copy", () -> later.sanctions().find(Sanction.Type.BAN, "r",
+                List.of(new Sanction.Target(Sanction.Kind.ADDRESS, "10.0.0.66"))).isPresent(), true);
+    }
+
+    @Test
+    void aKickReachesEveryNodesListenersAndIsNotKept() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        Heard heard = new Heard();
+        west.sanctions().listen(heard);
+        await(east.sanctions().kick("r", new Sanction.Target(Sanction.Kind.NAME, "bob")));
+        assertEquals("r name:bob", heard.kicked.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        assertTrue(west.sanctions().list(Sanction.Type.BAN).isEmpty());
+    }
+
+    @Test
+    void theAuditTrailGivesTheNewestEntriesFirst() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        for (int i = 0; i < 5; i++) {
+            await(east.sanctions().audit(new AuditEntry("kick", "mo", "r", "name:n" + i, null, null,
+                    "2026-12-06T00:00:0" + i + "Z")));
+        }
+        List<AuditEntry> newest = await(west.sanctions().audit(3));
+        assertEquals(List.of("name:n4", "name:n3", "name:n2"), newest.stream().map(AuditEntry::target).toList());
     }
 }

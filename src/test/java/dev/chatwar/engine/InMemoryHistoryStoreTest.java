@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.chatwar.protocol.ServerEvent.Message;
+import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.User;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,7 +45,7 @@ class InMemoryHistoryStoreTest {
     }
 
     private static List<String> texts(History history) {
-        return history.recent().stream().map(Message::text).toList();
+        return history.recent().stream().map(event -> ((Message) event).text()).toList();
     }
 
     @Test
@@ -119,7 +120,7 @@ class InMemoryHistoryStoreTest {
     void recentIsASnapshot() {
         History history = store(5, 1).open("r");
         history.append(message("r", 1), "a");
-        List<Message> before = history.recent();
+        List<RoomEvent> before = history.recent();
         history.append(message("r", 2), "a");
         assertEquals(1, before.size());
     }

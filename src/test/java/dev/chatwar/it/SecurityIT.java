@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatwar.support.Api;
 import dev.chatwar.support.Deployments;
 import dev.chatwar.support.Http;
 import dev.chatwar.support.RawWebSocket;
@@ -60,7 +61,8 @@ class SecurityIT {
                   <security-role><role-name>chat-user</role-name></security-role>
                   <security-role><role-name>chat-moderator</role-name></security-role>
                   <security-role><role-name>chat-private</role-name></security-role>
-                """, "CHAT_PRIVATE_ROOMS", "staff");
+                  <security-role><role-name>chat-api</role-name></security-role>
+                """, "CHAT_PRIVATE_ROOMS", "staff", "CHAT_API_LOGINS", "true");
         return war.addAsManifestResource(new StringAsset("<Context preemptiveAuthentication=\"true\"/>"), "context.xml");
     }
 
@@ -230,6 +232,32 @@ class SecurityIT {
             assertEquals("mo", you.path("name").asText());
             assertTrue(you.path("moderator").asBoolean(), you.toString());
         }
+    }
+
+    /**
+     * A login with the role {@code chat-api} may call the server API with its credentials in the request; the same
+     * login sent by a browser page (with {@code Origin} or {@code Sec-Fetch-Site}), or a login without the role, may
+     * not: a moderator's browser cannot be made to call the API from another site.
+     */
+    @Test
+    void aLoginWithTheApiRoleCallsTheApiButNotFromABrowserPage(
+            @ArquillianResource @OperateOnDeployment("login") URL base) throws Exception {
+        assumeTrue("tomcat".equals(System.getProperty("arquillian.launch")),
+                "uses Tomcat's user database and preemptiveAuthentication");
+        String backend = "Basic " + Base64.getEncoder().encodeToString(
+                "backend:calls-the-api".getBytes(StandardCharsets.UTF_8));
+        String mo = "Basic " + Base64.getEncoder().encodeToString("mo:moderates".getBytes(StandardCharsets.UTF_8));
+        Api.Answer allowed = Api.call(base, "rooms", "{}", Map.of("Authorization", backend), "application/json");
+        assertEquals(200, allowed.status(), allowed.toString());
+        assertEquals(403, Api.call(base, "rooms", "{}", Map.of("Authorization", mo), "application/json").status(),
+                "a login without chat-api");
+        assertEquals(403, Api.call(base, "rooms", "{}", Map.of("Authorization", backend,
+                "Origin", "https://evil.example"), "application/json").status(), "from a browser page");
+        assertEquals(403, Api.call(base, "rooms", "{}", Map.of("Authorization", backend,
+                "Sec-Fetch-Site", "cross-site"), "application/json").status(), "from a browser page");
+        assertEquals(401, Api.call(base, "rooms", "{}", Map.of(), "application/json").status(), "no credentials");
+        assertEquals(403, Api.call(base, "rooms", "{}", Map.of("Authorization", "Bearer guess-0123456789-0123456789-0123"),
+                "application/json").status(), "no key is configured here, so no key is right");
     }
 
     @Test

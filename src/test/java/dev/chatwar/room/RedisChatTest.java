@@ -203,4 +203,30 @@ class RedisChatTest extends TwoNodeChatContract {
         JsonNode welcome = join(west, "r", "carol", old).next("welcome");
         assertTrue(welcome.path("gap").asBoolean(), "never a false 'nothing was missed': " + welcome);
     }
+
+    @Test
+    void aBanAndARemovalOutliveARestartOfBothNodesAndOfRedis() throws Exception {
+        ChatClient mo = ChatClient.join(east, new JoinRequest("r", null, "10.0.9.9", "mo", null, null, "t:mo", true));
+        mo.next("welcome");
+        ChatClient troll = ChatClient.join(west, JoinRequest.guest("r", "troll", "10.0.0.66"));
+        troll.next("welcome");
+        troll.say(west, "spam", null);
+        String spam = mo.nextMessage().path("id").asText();
+        east.receive(mo.member, "{\"type\":\"remove\",\"message\":\"" + spam + "\"}");
+        mo.next("remove");
+        east.receive(mo.member, "{\"type\":\"ban\",\"name\":\"troll\"}");
+        assertEquals(CloseCode.BANNED, troll.connection.awaitClosed(WAIT));
+
+        engines.forEach(RedisEngine::close); // both nodes stop; Redis restarts from its own data
+        engines.clear();
+        redis.kill();
+        redis.restart();
+        ChatService fresh = newNode(HISTORY);
+        Poll.until(WAIT, "the ban read back by a new node",
+                () -> fresh.moderation().banned("r", null, null, "10.0.0.66").isPresent(), true);
+        ChatClient late = ChatClient.join(fresh, JoinRequest.guest("r", "late", "10.0.0.5"));
+        JsonNode history = late.next("welcome").path("history");
+        assertEquals(true, history.get(0).path("removed").asBoolean(), history.toString());
+        assertEquals("remove", history.get(1).path("type").asText());
+    }
 }

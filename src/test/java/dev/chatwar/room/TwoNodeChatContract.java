@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatwar.protocol.CloseCode;
 import dev.chatwar.support.ChatClient;
+import dev.chatwar.support.Poll;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -197,5 +198,136 @@ abstract class TwoNodeChatContract {
         impostor.next("welcome");
         assertEquals("join", impostor.next().path("type").asText(), "the guest joins as a newcomer");
         assertEquals(null, dave.connection.closedWith(), "dave keeps his place");
+    }
+
+    /** A verified moderator of the room, entered, at an address of its own. */
+    private static ChatClient moderator(ChatService node, String room, String name) throws Exception {
+        ChatClient client = ChatClient.join(node, new JoinRequest(room, null, "10.0.9.9", name, null, null,
+                "t:" + name, true));
+        client.next("welcome");
+        client.next("join");
+        return client;
+    }
+
+    private static ChatClient guestAt(ChatService node, String room, String name, String address) throws Exception {
+        ChatClient client = ChatClient.join(node, JoinRequest.guest(room, name, address));
+        client.next("welcome");
+        client.next("join");
+        return client;
+    }
+
+    @Test
+    void aRemovalOnOneNodeReachesTheOtherInOrderAndTheHistoryKeepsOnlyAPlaceholder() throws Exception {
+        ChatClient mo = moderator(east, "r", "mo");
+        ChatClient alice = guestAt(west, "r", "alice", "10.0.0.2");
+        mo.next("join");
+        alice.say(west, "buy cheap pills", null);
+        String spam = mo.nextMessage().path("id").asText();
+        alice.nextMessage();
+        alice.say(west, "after", null);
+        String after = mo.nextMessage().path("id").asText();
+        east.receive(mo.member, "{\"type\":\"remove\",\"message\":\"" + spam + "\"}");
+        for (ChatClient member : List.of(mo, alice)) {
+            JsonNode next = member.next(frame -> !frame.path("type").asText().equals("message")
+                    || !frame.path("text").asText().equals("after"));
+            assertEquals("remove", next.path("type").asText(), "the removal follows the messages, in order");
+            assertEquals(spam, next.path("message").asText());
+            assertEquals("mo", next.path("by").path("name").asText());
+        }
+        ChatClient late = ChatClient.join(west, JoinRequest.guest("r", "late", "10.0.0.3"));
+        JsonNode history = late.next("welcome").path("history");
+        assertEquals(List.of("message", "message", "remove"), List.of(history.get(0).path("type").asText(),
+                history.get(1).path("type").asText(), history.get(2).path("type").asText()));
+        assertEquals(spam, history.get(0).path("id").asText());
+        assertEquals(true, history.get(0).path("removed").asBoolean(), "the placeholder keeps its place");
+        assertEquals("", history.get(0).path("text").asText(), "the text is gone from the store");
+        ChatClient back = ChatClient.join(east, JoinRequest.guest("r", "back", "10.0.0.4").since(after));
+        JsonNode missed = back.next("welcome");
+        assertEquals(false, missed.path("gap").asBoolean(true));
+        assertEquals("remove", missed.path("history").get(0).path("type").asText(),
+                "a member back with since learns of a removal of what it saw before");
+        east.receive(mo.member, "{\"type\":\"remove\",\"message\":\"" + spam + "\"}");
+        assertEquals("not_found", mo.next("error").path("code").asText(), "removed already");
+    }
+
+    @Test
+    void aBanOnOneNodeClosesTheMemberOnTheOtherAndKeepsItOutOfBoth() throws Exception {
+        ChatClient mo = moderator(east, "r", "mo");
+        ChatClient troll = guestAt(west, "r", "troll", "10.0.0.66");
+        east.receive(mo.member, "{\"type\":\"ban\",\"name\":\"troll\",\"seconds\":3600,\"reason\":\"spam\"}");
+        assertEquals(CloseCode.BANNED, troll.connection.awaitClosed(WAIT));
+        java.util.Map<String, JsonNode> seen = new java.util.HashMap<>(); // in either order: they travel apart
+        while (seen.size() < 2) {
+            JsonNode frame = mo.next(f -> List.of("moderated", "leave").contains(f.path("type").asText()));
+            seen.put(frame.path("type").asText(), frame);
+        }
+        assertEquals(List.of("ban", "troll"), List.of(seen.get("moderated").path("action").asText(),
+                seen.get("moderated").path("target").asText()));
+        assertEquals("troll", seen.get("leave").path("user").path("name").asText(), "its leave is announced");
+        for (ChatService node : List.of(east, west)) {
+            assertEquals(true, node.moderation().banned("r", null, null, "10.0.0.66").isPresent(),
+                    "the ban holds on every node");
+            assertFalse(node.moderation().banned("other", null, null, "10.0.0.66").isPresent(), "in this room only");
+        }
+    }
+
+    @Test
+    void aMuteHoldsOnEveryNodeTellsTheTimeLeftAndEndsWithUnmute() throws Exception {
+        ChatClient mo = moderator(east, "r", "mo");
+        ChatClient alice = guestAt(west, "r", "alice", "10.0.0.2");
+        mo.next("join");
+        east.receive(mo.member, "{\"type\":\"mute\",\"name\":\"alice\",\"seconds\":600}");
+        assertEquals("mute", mo.next("moderated").path("action").asText());
+        // Every node's copy hears of it within moments (with Redis: one pub/sub line), not in the same instant.
+        Poll.until(WAIT, "the mute reaches the other node", () -> west.moderation().muted(alice.member).isPresent(),
+                true);
+        alice.say(west, "can I speak?", null);
+        JsonNode refused = alice.next("error");
+        assertEquals("muted", refused.path("code").asText());
+        long left = refused.path("seconds").asLong();
+        assertEquals(true, left > 590 && left <= 600, "the time left: " + left);
+        ChatClient again = guestAt(east, "r", "alice2", "10.0.0.2");
+        again.say(east, "from elsewhere", null);
+        assertEquals("muted", again.next("error").path("code").asText(), "by address, on the other node too");
+        east.receive(mo.member, "{\"type\":\"unmute\",\"name\":\"alice\"}");
+        assertEquals("unmute", mo.next("moderated").path("action").asText());
+        Poll.until(WAIT, "the unmute reaches the other node", () -> west.moderation().muted(alice.member).isPresent(),
+                false);
+        alice.say(west, "thanks", null);
+        assertEquals("thanks", mo.nextMessage().path("text").asText());
+    }
+
+    @Test
+    void aKickClosesTheMemberOnTheOtherNodeAndFreesItsName() throws Exception {
+        ChatClient mo = moderator(east, "r", "mo");
+        ChatClient alice = guestAt(west, "r", "alice", "10.0.0.2");
+        ChatClient neighbour = guestAt(west, "r", "neighbour", "10.0.0.2");
+        east.receive(mo.member, "{\"type\":\"kick\",\"name\":\"ALICE\"}");
+        assertEquals(CloseCode.KICKED, alice.connection.awaitClosed(WAIT));
+        assertEquals("alice", mo.next("leave").path("user").path("name").asText());
+        assertEquals(null, neighbour.connection.closedWith(), "a kick reaches the name, not its address");
+        ChatClient again = ChatClient.join(west, JoinRequest.guest("r", "alice", "10.0.0.2"));
+        assertEquals("alice", again.next("welcome").path("you").path("name").asText(), "the name is free, no ban");
+    }
+
+    @Test
+    void aModerationFrameFromAnyoneElseIsForbiddenAndUnknownTargetsAreNotFound() throws Exception {
+        ChatClient mo = moderator(east, "r", "mo");
+        ChatClient alice = guestAt(west, "r", "alice", "10.0.0.2");
+        mo.next("join");
+        alice.say(west, "hello", null);
+        String id = alice.nextMessage().path("id").asText();
+        mo.nextMessage();
+        west.receive(alice.member, "{\"type\":\"remove\",\"message\":\"" + id + "\"}");
+        west.receive(alice.member, "{\"type\":\"ban\",\"name\":\"mo\"}");
+        assertEquals("forbidden", alice.next("error").path("code").asText());
+        assertEquals("forbidden", alice.next("error").path("code").asText());
+        east.receive(mo.member, "{\"type\":\"kick\",\"name\":\"nobody\"}");
+        assertEquals("not_found", mo.next("error").path("code").asText());
+        east.receive(mo.member, "{\"type\":\"remove\",\"message\":\"12345\"}");
+        assertEquals("not_found", mo.next("error").path("code").asText());
+        alice.say(west, "sentinel", null);
+        assertEquals("sentinel", mo.next(frame -> !frame.path("type").asText().equals("error"))
+                .path("text").asText(), "the room noticed nothing");
     }
 }

@@ -56,6 +56,16 @@ class WelcomeMergeTest {
         }
 
         @Override
+        public CompletionStage<RoomPage> rooms(String cursor, int limit) {
+            return engine.rooms(cursor, limit);
+        }
+
+        @Override
+        public dev.chatwar.engine.Sanctions sanctions() {
+            return engine.sanctions();
+        }
+
+        @Override
         public CompletionStage<Void> subscribe(String room, Subscriber subscriber) {
             Subscriber behind = lagging.computeIfAbsent(subscriber, key -> new Subscriber() {
                 @Override

@@ -31,6 +31,13 @@ public final class Tokens {
         return sign(JWSAlgorithm.HS256, hmac(SECRET.getBytes(StandardCharsets.UTF_8)), claims.build());
     }
 
+    /** A token of a moderator of the rooms {@code mod} names (e.g. {@code "*"}), valid for ten minutes. */
+    public static String moderator(String sub, String name, String mod) {
+        return sign(JWSAlgorithm.HS256, hmac(SECRET.getBytes(StandardCharsets.UTF_8)), new JWTClaimsSet.Builder()
+                .subject(sub).claim("name", name).claim("mod", java.util.List.of(mod))
+                .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(10)))).build());
+    }
+
     /** A token with exactly these claims ({@code exp}, {@code nbf}, {@code iat} as {@link Instant}s). */
     public static JWTClaimsSet claims(Map<String, Object> values) {
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder();

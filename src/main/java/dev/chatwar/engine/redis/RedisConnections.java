@@ -91,6 +91,8 @@ final class RedisConnections {
     private volatile boolean closed;
     /** This node's probe channel; see {@link #probe}. */
     private final String probeChannel;
+    /** The chat's control channel, heard for as long as the node runs (Lettuce resubscribes it after a loss). */
+    private final String controlChannel;
     /** When the probe now outstanding was sent ({@link System#nanoTime}), or 0. */
     private volatile long probeSentAt;
     /** When the current streak of failed connection attempts began, or 0; only the connector thread uses it. */
@@ -107,6 +109,7 @@ final class RedisConnections {
         this.telemetry = telemetry;
         this.listener = listener;
         this.probeChannel = keys.probe(UUID.randomUUID().toString());
+        this.controlChannel = keys.control();
         // Built on the connector thread: Netty's start-up leaves per-thread caches on the thread that runs it.
         try {
             Lettuce built = connector.submit(() -> createClient(uri)).get(30, TimeUnit.SECONDS);
@@ -256,7 +259,7 @@ final class RedisConnections {
                     }
                 });
                 pubsub = connection;
-                connection.async().subscribe(probeChannel);
+                connection.async().subscribe(probeChannel, controlChannel);
                 subscriptionBack();
             }
             LOG.log(Level.INFO, "connected to Redis");

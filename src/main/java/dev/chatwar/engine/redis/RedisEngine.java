@@ -1,5 +1,13 @@
 package dev.chatwar.engine.redis;
 
+import dev.chatwar.engine.Sanctions;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.time.Clock;
+import java.util.ArrayList;
+
 import dev.chatwar.engine.Engine;
 import dev.chatwar.engine.EngineTelemetry;
 import dev.chatwar.engine.EngineUnavailableException;
@@ -32,7 +40,7 @@ import java.util.concurrent.CompletionStage;
 public final class RedisEngine implements Engine {
     private static final List<Script> SCRIPTS = List.of(RoomOrder.PUBLISH, RoomOrder.SNAPSHOT, RoomChannels.REPAIR,
             RedisPresence.ENTER, RedisPresence.LEAVE, RedisPresence.CLAIM, RedisPresence.EVICT, RedisPresence.PRUNE,
-            ConnectionCounts.CONNECT, ConnectionCounts.DISCONNECT, ConnectionCounts.FORGET);
+            ConnectionCounts.CONNECT, ConnectionCounts.DISCONNECT, ConnectionCounts.FORGET, RedisSanctions.SANCTION);
 
     private final EngineTelemetry telemetry;
     private final RedisConnections connections;
@@ -41,6 +49,8 @@ public final class RedisEngine implements Engine {
     private final RedisPresence presence;
     private final ConnectionCounts counts;
     private final NodeLease lease;
+    private final RedisKeys keys;
+    private final RedisSanctions sanctions;
 
     /** Checks a {@code CHAT_REDIS_URL} value as Lettuce reads it. @throws IllegalArgumentException saying what */
     public static void checkUri(String uri) {
@@ -57,6 +67,7 @@ public final class RedisEngine implements Engine {
                        Duration resendWindow, FrameCodec codec, EngineTelemetry telemetry) {
         this.telemetry = telemetry;
         RedisKeys keys = new RedisKeys(prefix);
+        this.keys = keys;
         this.connections = new RedisConnections(uri, keys, SCRIPTS, telemetry, new ConnectionsListener());
         this.lease = new NodeLease(connections::leaseCommands, keys, nodeTimeout, new LeaseOwner());
         this.channels = new RoomChannels(connections, keys, codec, historySize, telemetry);
@@ -64,6 +75,7 @@ public final class RedisEngine implements Engine {
                 resendWindow);
         this.presence = new RedisPresence(connections, keys, order, codec, lease::node);
         this.counts = new ConnectionCounts(connections, keys, lease::node);
+        this.sanctions = new RedisSanctions(connections, keys, codec, lease::node, Clock.systemUTC());
         connections.start();
         connections.every(lease.every(), lease::tick);
     }
@@ -78,6 +90,7 @@ public final class RedisEngine implements Engine {
         @Override
         public void subscriptionBack() {
             channels.repairAll();
+            sanctions.reload(); // what was imposed or lifted while the control channel was not heard
         }
 
         @Override
@@ -98,7 +111,11 @@ public final class RedisEngine implements Engine {
 
         @Override
         public void received(String channel, String line) {
-            channels.received(channel, line);
+            if (channel.equals(keys.control())) {
+                sanctions.received(line);
+            } else {
+                channels.received(channel, line);
+            }
         }
     }
 
@@ -178,6 +195,42 @@ public final class RedisEngine implements Engine {
     @Override
     public void disconnect(String client, String receipt) {
         counts.disconnect(client, receipt);
+    }
+
+    /** Walks the rooms' member hashes with {@code SCAN}, whose cursor is the page's. */
+    @Override
+    public CompletionStage<RoomPage> rooms(String cursor, int limit) {
+        if (cursor != null && !cursor.matches("[0-9]{1,20}")) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("not a cursor of this chat"));
+        }
+        StatefulRedisConnection<String, String> connection = connections.commands();
+        if (connection == null) {
+            return notConnected();
+        }
+        RedisAsyncCommands<String, String> redis = connection.async();
+        return connections.dispatched(() -> redis.scan(cursor == null ? ScanCursor.INITIAL : ScanCursor.of(cursor),
+                        ScanArgs.Builder.matches(keys.allMembers()).limit(limit)))
+                .thenCompose(scanned -> {
+                    List<String> found = scanned.getKeys().stream().distinct().limit(limit).toList();
+                    List<CompletableFuture<Long>> counts = found.stream()
+                            .map(key -> redis.hlen(key).toCompletableFuture()).toList();
+                    return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new)).thenApply(done -> {
+                        List<RoomCount> rooms = new ArrayList<>();
+                        for (int i = 0; i < found.size(); i++) {
+                            int members = counts.get(i).join().intValue();
+                            if (members > 0) {
+                                rooms.add(new RoomCount(keys.roomOf(found.get(i)), members));
+                            }
+                        }
+                        return new RoomPage(rooms, scanned.isFinished() ? null : scanned.getCursor());
+                    });
+                })
+                .exceptionallyCompose(RedisEngine::unavailable);
+    }
+
+    @Override
+    public Sanctions sanctions() {
+        return sanctions;
     }
 
     @Override

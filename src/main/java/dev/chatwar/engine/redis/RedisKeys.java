@@ -21,7 +21,10 @@ package dev.chatwar.engine.redis;
  *   <li>{@code <prefix>:owners}: the names verified users hold, each with the user that owns it, which nobody else
  *       may take (it replaced the set {@code <prefix>:verified}, which held names without their owners);
  *   <li>{@code <prefix>:population}: members over every room and node;
- *   <li>{@code <prefix>:probe:<uuid>}: a node's own probe channel.
+ *   <li>{@code <prefix>:probe:<uuid>}: a node's own probe channel;
+ *   <li>{@code <prefix>:{sanctions}}: the chat's bans and mutes, key ({@code ban|<room or *>|<kind>:<value>}) to
+ *       JSON with its end; {@code <prefix>:{sanctions}:audit}: the audit trail, a capped stream (one hash slot);
+ *   <li>{@code <prefix>:control}: the channel every node hears moderation notices on (sanctions, kicks).
  * </ul>
  * The presence scripts touch the chat-wide keys too, which is why the chat needs one Redis primary (with replicas or
  * Sentinel), not a Redis Cluster.
@@ -95,6 +98,23 @@ final class RedisKeys {
 
     String population() {
         return prefix + ":population";
+    }
+
+    String sanctions() {
+        return prefix + ":{sanctions}";
+    }
+
+    String audit() {
+        return sanctions() + ":audit";
+    }
+
+    String control() {
+        return prefix + ":control";
+    }
+
+    /** The pattern of every room's members key, for walking the rooms. */
+    String allMembers() {
+        return prefix + ":{*}:members";
     }
 
     String probe(String id) {

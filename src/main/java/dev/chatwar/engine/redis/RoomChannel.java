@@ -2,7 +2,6 @@ package dev.chatwar.engine.redis;
 
 import dev.chatwar.engine.Engine.Subscriber;
 import dev.chatwar.engine.EngineTelemetry;
-import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -164,7 +163,7 @@ final class RoomChannel {
         }
         lastDelivered = id;
         known(id);
-        if (event instanceof Message) {
+        if (event.kept()) {
             lastMessage = id;
         }
         for (Subscriber subscriber : subscribers) {

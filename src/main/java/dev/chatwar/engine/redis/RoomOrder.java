@@ -5,6 +5,7 @@ import dev.chatwar.engine.Engine.Snapshot;
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.protocol.NodeEnvelope;
 import dev.chatwar.protocol.ServerEvent.Message;
+import dev.chatwar.protocol.ServerEvent.Remove;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.ServerEvent.Typing;
 import dev.chatwar.protocol.User;
@@ -58,16 +59,19 @@ final class RoomOrder {
             return RedisEngine.notConnected();
         }
         String room = event.room();
-        boolean keep = event instanceof Message;
+        boolean keep = event.kept();
         String resendKey = event instanceof Message message && message.cid() != null
                 ? senderKey + '\0' + message.cid() : "";
         String[] scriptKeys = {keys.seq(room), keys.history(room), keys.resends(room), keys.resent(room)};
         String[] args = {keys.channel(room), codec.encodeForStore(event), keep ? "1" : "0", resendKey,
                 Integer.toString(historySize), Long.toString(historyTtlSeconds),
                 Long.toString(channels.highWater(room)), Long.toString(resendWindow.toMillis()),
-                NodeEnvelope.eventHead(node.get())};
+                NodeEnvelope.eventHead(node.get()), event instanceof Remove remove ? remove.message() : ""};
         return connections.dispatched(() -> Script.<List<Object>>run(PUBLISH, connection.async(), scriptKeys, args,
                 ScriptOutputType.MULTI)).thenApply(reply -> {
+            if (((Long) reply.get(0)) == 2L) {
+                return Outcome.NOTHING_TO_REMOVE;
+            }
             String id = String.valueOf(reply.get(1));
             if (((Long) reply.get(0)) == 1L) {
                 return new Outcome(event.withId(id), false);
@@ -75,6 +79,7 @@ final class RoomOrder {
             String original = (String) reply.get(2);
             // Past the history but within the window: the resend stands for its original, under the original's id.
             return new Outcome(original.isEmpty() ? event.withId(id) : codec.decodeFromStore(original, id), true);
+            // (decodeFromStore gives back a placeholder too: the sender of a removed message learns it was removed)
         }).exceptionallyCompose(RedisEngine::unavailable);
     }
 
@@ -101,8 +106,8 @@ final class RoomOrder {
                     long lastId = reply.get(0) == null ? Long.MIN_VALUE : Long.parseLong((String) reply.get(0));
                     List<User> members = ((List<?>) reply.get(2)).stream()
                             .map(json -> codec.decodeUser((String) json)).toList();
-                    List<Message> history = ((List<?>) reply.get(3)).stream()
-                            .map(entry -> (Message) decodeEntry(codec, (List<?>) entry)).toList();
+                    List<RoomEvent> history = ((List<?>) reply.get(3)).stream()
+                            .map(entry -> decodeEntry(codec, (List<?>) entry)).toList();
                     return new Snapshot(members, ((Long) reply.get(1)).intValue(), history, lastId);
                 })
                 .exceptionallyCompose(RedisEngine::unavailable);

@@ -7,7 +7,7 @@
 -- KEYS[4]  the same resend keys in a sorted set, scored by when they were sent (ms): how the window is kept
 -- ARGV[1]  the room's channel
 -- ARGV[2]  the event's JSON, without its id
--- ARGV[3]  "1" when the event is a message (kept in history), "0" for a join or leave
+-- ARGV[3]  "1" when the event is kept in history (a message or a removal), "0" for a join or leave
 -- ARGV[4]  the resend key, or "" when the message has no cid
 -- ARGV[5]  messages kept in the history
 -- ARGV[6]  seconds the room's keys live after its last event
@@ -15,9 +15,15 @@
 -- ARGV[8]  milliseconds a resend is recognised after its message was sent
 -- ARGV[9]  the head of the line published (NodeEnvelope.eventHead: version, kind, node), to which "<id> <json>" is
 --          appended
+-- ARGV[10] for a removal, the id of the message it removes; "" otherwise
 --
 -- Returns {1, id} for a new event; for a resend of a message sent within the window {0, id, json}, where json is
--- the original as kept, or "" when the history no longer holds it. Nothing is published for a resend.
+-- the original as kept, or "" when the history no longer holds it; {2} for a removal of a message the history does
+-- not hold (or holds removed already). Nothing is published for a resend or such a removal.
+--
+-- A removal takes the message's text out of Redis, not just out of sight: its history entry becomes the placeholder
+-- (text emptied, cid dropped, "removed": true) in the same step as the removal takes its id. A stream entry cannot
+-- be changed in place, so the history (at most ARGV[5] entries) is written anew with the same ids.
 --
 -- Ids never repeat, whatever Redis lost. The next id is the largest of: the last id plus one, the clock in
 -- microseconds, the publishing node's floor plus one, and (when the last id is gone) the newest kept id plus one. A
@@ -30,7 +36,7 @@
 local counter, history, resends, sentAt = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local channel, json, keep, resendKey = ARGV[1], ARGV[2], ARGV[3] == '1', ARGV[4]
 local size, ttl, floor, window = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local head = ARGV[9]
+local head, removing = ARGV[9], ARGV[10]
 local now = redis.call('TIME')
 local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 
@@ -50,6 +56,37 @@ if resendKey ~= '' then
       end
       return {0, original, ''}
     end
+  end
+end
+
+if removing ~= '' then
+  local entries = redis.call('XRANGE', history, '-', '+')
+  local found = false
+  for _, entry in ipairs(entries) do
+    if entry[1] == removing .. '-0' then
+      local fields = entry[2]
+      for i = 1, #fields, 2 do
+        if fields[i] == 'e' then
+          local event = cjson.decode(fields[i + 1])
+          if event['type'] ~= 'message' or event['removed'] then
+            return {2}
+          end
+          event['text'] = ''
+          event['cid'] = nil
+          event['removed'] = true
+          fields[i + 1] = cjson.encode(event)
+          found = true
+        end
+      end
+      break
+    end
+  end
+  if not found then
+    return {2}
+  end
+  redis.call('DEL', history)
+  for _, entry in ipairs(entries) do
+    redis.call('XADD', history, entry[1], unpack(entry[2]))
   end
 end
 
