@@ -72,7 +72,7 @@ final class InMemoryHistoryStore {
             List<RoomEvent> events = new java.util.ArrayList<>(kept); // rare: a ring has no set, so it is rebuilt
             for (int i = 0; i < events.size(); i++) {
                 if (events.get(i) instanceof Message message && message.id().equals(id)) {
-                    if (message.isRemoved()) {
+                    if (message.wasRemoved()) {
                         return false;
                     }
                     events.set(i, message.placeholder());

@@ -28,7 +28,6 @@ public sealed interface ServerEvent {
         RoomEvent withId(String id);
 
         /** Whether the room's history keeps it: messages and removals; joins and leaves take an id only. */
-        @JsonIgnore
         default boolean kept() {
             return false;
         }
@@ -121,13 +120,12 @@ public sealed interface ServerEvent {
             return new Message(room, ts, id, user, "", null, Boolean.TRUE);
         }
 
-        @JsonIgnore
-        public boolean isRemoved() {
+        /** (Not {@code isRemoved}: a bean-style name would clash with the {@code removed} component in JSON.) */
+        public boolean wasRemoved() {
             return Boolean.TRUE.equals(removed);
         }
 
         @Override
-        @JsonIgnore
         public boolean kept() {
             return true;
         }
@@ -161,7 +159,6 @@ public sealed interface ServerEvent {
         }
 
         @Override
-        @JsonIgnore
         public boolean kept() {
             return true;
         }

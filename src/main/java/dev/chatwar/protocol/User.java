@@ -1,6 +1,5 @@
 package dev.chatwar.protocol;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
@@ -39,8 +38,8 @@ public record User(String name, String address, Boolean verified, Boolean modera
         return new User(name, null, Boolean.TRUE, null, kind);
     }
 
-    @JsonIgnore
-    public boolean isModerator() {
+    /** (Not {@code isModerator}: a bean-style name would clash with the {@code moderator} component in JSON.) */
+    public boolean moderates() {
         return Boolean.TRUE.equals(moderator);
     }
 

@@ -136,7 +136,7 @@ public final class Moderation {
      * nothing; a moderator's action takes effect and it gets {@code moderated} (a removal shows as its event).
      */
     void act(Member member, ClientFrame frame, Consumer<ServerEvent> answer) {
-        if (!member.user().isModerator()) {
+        if (!member.user().moderates()) {
             throw new Refused(ErrorCode.FORBIDDEN, "only a moderator of the room may do this");
         }
         User by = member.user();

@@ -431,7 +431,7 @@ public abstract class EngineContract {
         assertEquals(3, kept.size(), "the placeholder and the removal are both kept: " + kept);
         Message placeholder = (Message) kept.get(0);
         assertEquals(spam, placeholder.id());
-        assertTrue(placeholder.isRemoved());
+        assertTrue(placeholder.wasRemoved());
         assertEquals("", placeholder.text(), "the text is gone from the store");
         assertEquals(null, placeholder.cid());
         assertEquals(removal.event().id(), kept.get(2).id());
@@ -442,7 +442,7 @@ public abstract class EngineContract {
         Engine.Outcome resend = await(west.publish(say("mod", "alice", "spam", "c1"), "alice"));
         assertTrue(resend.duplicate(), "a resend of a removed message is still recognised");
         assertEquals(spam, resend.event().id());
-        assertTrue(((Message) resend.event()).isRemoved(), "and gives its sender the placeholder");
+        assertTrue(((Message) resend.event()).wasRemoved(), "and gives its sender the placeholder");
     }
 
     private static Sanction ban(String room, String address, Long until) {

@@ -115,7 +115,8 @@ class ModerationIT {
         String mod = Tokens.moderator("m-1", "Mo", "removals");
         try (TestClient mo = TestClient.connect(as("removals", mod));
              TestClient ann = TestClient.connect(chatUri(base, "removals", "ann"))) {
-            assertTrue(next(mo, "welcome").path("you").path("moderator").asBoolean());
+            JsonNode welcome = next(mo, "welcome");
+            assertTrue(welcome.path("you").path("moderator").asBoolean(), welcome.toString());
             next(ann, "welcome");
             ann.sendMessage("spam spam");
             String spam = next(ann, "message").path("id").asText();

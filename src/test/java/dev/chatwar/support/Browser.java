@@ -69,10 +69,16 @@ public final class Browser implements AutoCloseable {
         return driver.findElements(By.cssSelector(css));
     }
 
-    /** Waits (polling the page, up to {@link TestClient#TIMEOUT}) until the CSS selector matches a visible text. */
+    /**
+     * Waits (polling the page, up to {@link TestClient#TIMEOUT}) until the CSS selector matches a visible text. An
+     * element the page replaced between finding and reading it (the member list is redrawn on every join and leave)
+     * is looked for again, not a failure.
+     */
     public WebElement awaitText(String css, String text) {
-        return new WebDriverWait(driver, TestClient.TIMEOUT).until(d -> d.findElements(By.cssSelector(css)).stream()
-                .filter(e -> e.getText().contains(text)).findFirst().orElse(null));
+        return new WebDriverWait(driver, TestClient.TIMEOUT)
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> d.findElements(By.cssSelector(css)).stream()
+                        .filter(e -> e.getText().contains(text)).findFirst().orElse(null));
     }
 
     public void awaitStatus(String state) {
