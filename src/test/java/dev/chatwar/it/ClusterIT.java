@@ -45,7 +45,7 @@ class ClusterIT extends TwoNodeContract {
         // Each client here sends 200 messages as fast as it can: the flood limits would refuse most.
         Map<String, String> settings = Map.of("CHAT_REDIS_URL", redis.uri(), "CHAT_RATE_PER_SECOND", "100000",
                 "CHAT_RATE_BURST", "100000", "CHAT_HISTORY_SIZE", "5", "CHAT_MAX_CONNECTIONS_PER_ADDRESS", "100",
-                "CHAT_NODE_TIMEOUT_SECONDS", Long.toString(NODE_TIMEOUT.toSeconds()));
+                "CHAT_NODE_TIMEOUT_SECONDS", Long.toString(NODE_TIMEOUT.toSeconds()), "CHAT_API_KEY", API_KEY);
         east = TomcatNode.start(base.resolve("east"), "cluster-it-east", settings);
         west = TomcatNode.start(base.resolve("west"), "cluster-it-west", settings);
     }

@@ -44,13 +44,13 @@ class RedisIT extends TwoNodeContract {
     @Deployment(name = "east", testable = false)
     static WebArchive eastWar() {
         return Deployments.chatWarWithSettings("chat-east.war", "CHAT_REDIS_URL", redisUri(),
-                "CHAT_HISTORY_SIZE", "5", "CHAT_MAX_CONNECTIONS_PER_ADDRESS", "50");
+                "CHAT_HISTORY_SIZE", "5", "CHAT_MAX_CONNECTIONS_PER_ADDRESS", "50", "CHAT_API_KEY", API_KEY);
     }
 
     @Deployment(name = "west", testable = false)
     static WebArchive westWar() {
         return Deployments.chatWarWithSettings("chat-west.war", "CHAT_REDIS_URL", redisUri(),
-                "CHAT_HISTORY_SIZE", "5", "CHAT_MAX_CONNECTIONS_PER_ADDRESS", "50");
+                "CHAT_HISTORY_SIZE", "5", "CHAT_MAX_CONNECTIONS_PER_ADDRESS", "50", "CHAT_API_KEY", API_KEY);
     }
 
     @Override

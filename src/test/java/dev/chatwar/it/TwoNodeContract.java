@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatwar.support.Api;
 import dev.chatwar.support.Browser;
 import dev.chatwar.support.Crowd;
 import dev.chatwar.support.Http;
+import dev.chatwar.support.Poll;
 import dev.chatwar.support.RawWebSocket;
 import dev.chatwar.support.RedisServer;
 import dev.chatwar.support.TestClient;
@@ -39,6 +41,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 abstract class TwoNodeContract {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Duration PROMPT = Duration.ofSeconds(10);
+    /** {@code CHAT_API_KEY} of both nodes. */
+    static final String API_KEY = "two-node-api-key-0123456789abcdefghij";
 
     abstract URL east();
 
@@ -435,5 +439,38 @@ abstract class TwoNodeContract {
             Thread.sleep(100); // polling an HTTP endpoint; no message to wait for
         } while (System.nanoTime() < deadline);
         throw new AssertionError("within " + PROMPT + " " + node + "health still says " + health);
+    }
+
+    @Test
+    void aRemovalThroughOneNodeReachesTheOtherInOrderAndABanThereRefusesTheHandshakeHere() throws Exception {
+        URL east = east();
+        URL west = west();
+        awaitHealth(east, "UP");
+        try (TestClient alice = entered(west, "moderated", "alice")) {
+            Api.Answer posted = Api.call(east, API_KEY, "publish", "{\"room\":\"moderated\",\"text\":\"spam\"}");
+            assertEquals(200, posted.status(), posted.toString());
+            String spam = posted.result().path("id").asText();
+            assertEquals(spam, nextMessage(alice).path("id").asText());
+            assertEquals(200, Api.call(east, API_KEY, "remove", "{\"room\":\"moderated\",\"message\":\"" + spam
+                    + "\"}").status());
+            JsonNode removal = alice.nextMatching(f -> !f.path("type").asText().equals("join"));
+            assertEquals(List.of("remove", spam), List.of(removal.path("type").asText(),
+                    removal.path("message").asText()));
+            // A ban of this room for the tests' address, for two minutes: the other rooms stay open to the tests.
+            Api.Answer banned = Api.call(east, API_KEY, "ban",
+                    "{\"room\":\"moderated\",\"address\":\"127.0.0.1\",\"seconds\":120}");
+            assertEquals(200, banned.status(), banned.toString());
+            assertEquals(4013, alice.awaitClose().getCloseCode().getCode(), "closed on the other node");
+        }
+        try (RawWebSocket refused = RawWebSocket.open(west, "room=moderated", true)) {
+            assertEquals(403, refused.status(), "the ban holds on the other node's handshake");
+        }
+        assertEquals(200, Api.call(west, API_KEY, "unban", "{\"room\":\"moderated\",\"address\":\"127.0.0.1\"}")
+                .status(), "lifted through the other node");
+        Poll.until(PROMPT, "the unban reaches east", () -> {
+            try (RawWebSocket again = RawWebSocket.open(east, "room=moderated", true)) {
+                return again.status() == 101 ? null : "still " + again.status();
+            }
+        });
     }
 }
