@@ -5,10 +5,8 @@ import dev.chatwar.protocol.Sanction;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -55,13 +53,8 @@ final class InMemorySanctions implements Sanctions {
     }
 
     @Override
-    public Optional<Sanction> find(Sanction.Type type, String room, Collection<Sanction.Target> targets) {
-        return book.find(type, room, targets);
-    }
-
-    @Override
-    public List<Sanction> list(Sanction.Type type) {
-        return book.list(type);
+    public SanctionBook copy() {
+        return book;
     }
 
     @Override

@@ -53,14 +53,21 @@ public interface Sanctions {
     /** Tells every node's listeners that the target's connections in the room must go; nothing is kept. */
     CompletionStage<Void> kick(String room, Sanction.Target target);
 
+    /** This node's copy of the chat's sanctions, kept current by the implementation. */
+    SanctionBook copy();
+
     /**
      * The sanction of this type that holds any of the targets in the room, or in every room ({@link
      * Sanction#EVERY_ROOM}); from this node's copy.
      */
-    Optional<Sanction> find(Sanction.Type type, String room, Collection<Sanction.Target> targets);
+    default Optional<Sanction> find(Sanction.Type type, String room, Collection<Sanction.Target> targets) {
+        return copy().find(type, room, targets);
+    }
 
     /** The sanctions of this type that hold now, from this node's copy, in no particular order. */
-    List<Sanction> list(Sanction.Type type);
+    default List<Sanction> list(Sanction.Type type) {
+        return copy().list(type);
+    }
 
     /** Appends an entry to the chat's audit trail. */
     CompletionStage<Void> audit(AuditEntry entry);

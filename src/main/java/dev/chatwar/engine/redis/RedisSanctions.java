@@ -14,10 +14,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
@@ -88,13 +86,8 @@ final class RedisSanctions implements Sanctions {
     }
 
     @Override
-    public Optional<Sanction> find(Sanction.Type type, String room, Collection<Sanction.Target> targets) {
-        return book.find(type, room, targets);
-    }
-
-    @Override
-    public List<Sanction> list(Sanction.Type type) {
-        return book.list(type);
+    public SanctionBook copy() {
+        return book;
     }
 
     @Override
