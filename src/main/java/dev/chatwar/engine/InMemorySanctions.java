@@ -18,6 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class InMemorySanctions implements Sanctions {
     private final SanctionBook book;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    /** Every change's version: one process, so a counter orders them. */
+    private final java.util.concurrent.atomic.AtomicLong versions = new java.util.concurrent.atomic.AtomicLong();
     /** Newest last. */
     private final ArrayDeque<AuditEntry> trail = new ArrayDeque<>();
 
@@ -31,18 +33,20 @@ final class InMemorySanctions implements Sanctions {
     }
 
     @Override
-    public CompletionStage<Void> impose(Sanction sanction) {
-        book.expired().forEach(book::remove);
-        book.put(sanction);
+    public synchronized CompletionStage<Void> impose(Sanction sanction) {
+        for (String expired : book.expired()) {
+            book.apply(versions.incrementAndGet(), expired, null);
+        }
+        book.apply(versions.incrementAndGet(), sanction.key(), sanction);
         listeners.forEach(listener -> listener.imposed(sanction));
         return CompletableFuture.completedFuture(null);
     }
 
     @Override
-    public CompletionStage<Boolean> lift(Sanction.Type type, String room, Sanction.Target target) {
+    public synchronized CompletionStage<Boolean> lift(Sanction.Type type, String room, Sanction.Target target) {
         String key = Sanction.key(type, room, target);
         boolean held = book.holds(key);
-        book.remove(key);
+        book.apply(versions.incrementAndGet(), key, null);
         return CompletableFuture.completedFuture(held);
     }
 

@@ -11,7 +11,8 @@ package dev.chatwar.protocol;
  *       FrameCodec#encodeForStore} writes it, without its id);
  *   <li>{@code replaced}: {@code <resume key>}, a reconnect took over the place of the member with that token;
  *   <li>{@code signal}: {@code <json>}, a notice that takes no place in the room's order ({@code typing});
- *   <li>{@code control}: {@code <json>}, on the chat's control channel: a moderation notice ({@link ControlNotice}).
+ *   <li>{@code control}: {@code <version> <json>}, on the chat's control channel: a moderation notice
+ *       ({@link ControlNotice}) and the version of the change it tells of.
  * </ul>
  * Lines of the version before (no envelope: {@code <id> <json>}, {@code ctl replaced <key>}, {@code ctl signal
  * <json>}) are read too, with no node. Anything else is {@link Unreadable}: the reader logs it once, counts it, and
@@ -44,7 +45,7 @@ public final class NodeEnvelope {
     public record Signal(String node, String json) implements Line {
     }
 
-    public record Control(String node, String json) implements Line {
+    public record Control(String node, long version, String json) implements Line {
     }
 
     /** @param what the line's version and kind as far as they could be read: what to log it once by */
@@ -65,8 +66,9 @@ public final class NodeEnvelope {
         return VERSION + " " + SIGNAL + " " + node + " " + json;
     }
 
-    public static String control(String node, String json) {
-        return VERSION + " " + CONTROL + " " + node + " " + json;
+    /** The head of a control line from {@code node}; the script appends {@code <version> <json>}. */
+    public static String controlHead(String node) {
+        return VERSION + " " + CONTROL + " " + node + " ";
     }
 
     public static Line read(String line) {
@@ -81,7 +83,7 @@ public final class NodeEnvelope {
                 case EVENT -> event(node, payload, line);
                 case REPLACED -> new Replaced(node, payload);
                 case SIGNAL -> new Signal(node, payload);
-                case CONTROL -> new Control(node, payload);
+                case CONTROL -> control(node, payload, line);
                 default -> new Unreadable(VERSION + " " + clip(parts[1]), line);
             };
         }
@@ -96,6 +98,14 @@ public final class NodeEnvelope {
         }
         int space = line.indexOf(' ');
         return new Unreadable(clip(space < 0 ? line : line.substring(0, space)), line);
+    }
+
+    private static Line control(String node, String payload, String line) {
+        int space = payload.indexOf(' ');
+        if (space <= 0 || space > 19 || !payload.chars().limit(space).allMatch(Character::isDigit)) {
+            return new Unreadable(VERSION + " " + CONTROL + " (no version)", line);
+        }
+        return new Control(node, Long.parseLong(payload.substring(0, space)), payload.substring(space + 1));
     }
 
     private static Line event(String node, String payload, String line) {

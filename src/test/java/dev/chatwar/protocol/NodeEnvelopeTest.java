@@ -24,6 +24,14 @@ class NodeEnvelopeTest {
                 NodeEnvelope.read(NodeEnvelope.signal("n3", "{\"type\":\"typing\"}")));
     }
 
+    @Test
+    void aControlLineCarriesTheVersionOfItsChangeAndALineWithoutOneIsUnreadable() {
+        assertEquals(new NodeEnvelope.Control("n4", 1796567873720056L, "{\"op\":\"kick\"}"),
+                NodeEnvelope.read(NodeEnvelope.controlHead("n4") + "1796567873720056 {\"op\":\"kick\"}"));
+        assertEquals(new NodeEnvelope.Unreadable("chat/1 control (no version)", "chat/1 control n4 {\"op\":\"kick\"}"),
+                NodeEnvelope.read("chat/1 control n4 {\"op\":\"kick\"}"));
+    }
+
     /** A rolling upgrade from the version before the envelope: its lines are still read, with no node. */
     @Test
     void linesOfTheVersionBeforeAreRead() {

@@ -40,7 +40,8 @@ import java.util.concurrent.CompletionStage;
 public final class RedisEngine implements Engine {
     private static final List<Script> SCRIPTS = List.of(RoomOrder.PUBLISH, RoomOrder.SNAPSHOT, RoomChannels.REPAIR,
             RedisPresence.ENTER, RedisPresence.LEAVE, RedisPresence.CLAIM, RedisPresence.EVICT, RedisPresence.PRUNE,
-            ConnectionCounts.CONNECT, ConnectionCounts.DISCONNECT, ConnectionCounts.FORGET, RedisSanctions.SANCTION);
+            ConnectionCounts.CONNECT, ConnectionCounts.DISCONNECT, ConnectionCounts.FORGET, RedisSanctions.SANCTION,
+            RedisSanctions.READ);
 
     private final EngineTelemetry telemetry;
     private final RedisConnections connections;

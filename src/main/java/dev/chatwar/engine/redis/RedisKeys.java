@@ -23,7 +23,8 @@ package dev.chatwar.engine.redis;
  *   <li>{@code <prefix>:population}: members over every room and node;
  *   <li>{@code <prefix>:probe:<uuid>}: a node's own probe channel;
  *   <li>{@code <prefix>:{sanctions}}: the chat's bans and mutes, key ({@code ban|<room or *>|<kind>:<value>}) to
- *       JSON with its end; {@code <prefix>:{sanctions}:audit}: the audit trail, a capped stream (one hash slot);
+ *       {@code <version> <JSON>} with its end; {@code :version}: the version of the last change;
+ *       {@code <prefix>:{sanctions}:audit}: the audit trail, a capped stream (all in one hash slot);
  *   <li>{@code <prefix>:control}: the channel every node hears moderation notices on (sanctions, kicks).
  * </ul>
  * The presence scripts touch the chat-wide keys too, which is why the chat needs one Redis primary (with replicas or
@@ -102,6 +103,10 @@ final class RedisKeys {
 
     String sanctions() {
         return prefix + ":{sanctions}";
+    }
+
+    String sanctionsVersion() {
+        return sanctions() + ":version";
     }
 
     String audit() {

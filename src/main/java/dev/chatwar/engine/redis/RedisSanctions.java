@@ -22,14 +22,18 @@ import java.util.function.Supplier;
 
 /**
  * The chat's sanctions in Redis: a hash under the chat's {@code {sanctions}} tag holds every ban and mute with its end
- * ({@code sanction.lua} changes it and publishes the change on the control channel in one step), every node keeps a
- * copy ({@link SanctionBook}) fed by that channel and read whole again whenever its subscription is back, and the
+ * and the version of its change ({@code sanction.lua} changes it and publishes the change on the control channel in
+ * one step), every node keeps a copy ({@link SanctionBook}) fed by that channel and by its own replies, ordered by
+ * version, and read whole again ({@code sanctions.lua}) whenever its subscription is back, and the
  * audit trail is a stream capped at {@link Sanctions#AUDIT_KEPT} entries. Redis keeps them as it keeps the rooms: a
  * Redis that persists its data keeps them over its restarts.
  */
 final class RedisSanctions implements Sanctions {
     private static final System.Logger LOG = System.getLogger(RedisSanctions.class.getName());
     static final Script SANCTION = Script.named("sanction.lua");
+    static final Script READ = Script.named("sanctions.lua");
+    /** How soon a read of the whole copy that failed is tried again (until it succeeds, or the engine closes). */
+    private static final long RELOAD_RETRY_MILLIS = 500;
 
     private final RedisConnections connections;
     private final RedisKeys keys;
@@ -54,34 +58,40 @@ final class RedisSanctions implements Sanctions {
     @Override
     public CompletionStage<Void> impose(Sanction sanction) {
         return change(ControlNotice.imposed(sanction), sanction.key(), codec.encodeSanction(sanction), "")
-                .thenAccept(removed -> book.put(sanction)); // this node sees it at once; the others with the line
+                .thenAccept(reply -> book.apply(version(reply), sanction.key(), sanction)); // here at once
     }
 
+    /** @return whether a sanction that had not ended was lifted (Redis says, so no node's copy can be behind) */
     @Override
     public CompletionStage<Boolean> lift(Sanction.Type type, String room, Sanction.Target target) {
         String key = Sanction.key(type, room, target);
-        return change(ControlNotice.lifted(key), "", "", key).thenApply(removed -> {
-            boolean held = book.holds(key);
-            book.remove(key);
-            return held;
+        return change(ControlNotice.lifted(key), "", "", key).thenApply(reply -> {
+            book.apply(version(reply), key, null);
+            return ((Long) reply.get(0)) == 1L;
         });
     }
 
     @Override
     public CompletionStage<Void> kick(String room, Sanction.Target target) {
-        return change(ControlNotice.kick(room, target), "", "", "").thenApply(removed -> null);
+        return change(ControlNotice.kick(room, target), "", "", "").thenApply(reply -> null);
     }
 
-    private CompletionStage<Long> change(ControlNotice notice, String setKey, String setJson, String deleteKey) {
+    private static long version(List<Object> reply) {
+        return Long.parseLong((String) reply.get(1));
+    }
+
+    private CompletionStage<List<Object>> change(ControlNotice notice, String setKey, String setJson,
+                                                 String deleteKey) {
         StatefulRedisConnection<String, String> connection = connections.commands();
         if (connection == null) {
             return RedisEngine.notConnected();
         }
-        List<String> args = new ArrayList<>(List.of(keys.control(),
-                NodeEnvelope.control(node.get(), codec.json(notice)), setKey, setJson, deleteKey));
+        List<String> args = new ArrayList<>(List.of(keys.control(), NodeEnvelope.controlHead(node.get()),
+                codec.json(notice), setKey, setJson, deleteKey));
         args.addAll(book.expired());
-        return connections.dispatched(() -> Script.<Long>run(SANCTION, connection.async(),
-                        new String[] {keys.sanctions()}, args.toArray(String[]::new), ScriptOutputType.INTEGER))
+        return connections.dispatched(() -> Script.<List<Object>>run(SANCTION, connection.async(),
+                        new String[] {keys.sanctions(), keys.sanctionsVersion()}, args.toArray(String[]::new),
+                        ScriptOutputType.MULTI))
                 .exceptionallyCompose(RedisEngine::unavailable);
     }
 
@@ -115,27 +125,45 @@ final class RedisSanctions implements Sanctions {
                 .exceptionallyCompose(RedisEngine::unavailable);
     }
 
-    /** Reads the whole hash into this node's copy: at the start, and whenever the subscription is back. */
+    /**
+     * Reads the whole hash into this node's copy: at the start, and whenever the subscription is back; the listeners
+     * hear of every ban the copy did not hold (imposed while this node could not hear the control channel). A read
+     * that fails (the commands connection is not back yet) is tried again until one succeeds.
+     */
     void reload() {
         StatefulRedisConnection<String, String> connection = connections.commands();
         if (connection == null) {
+            connections.schedule(this::reload, RELOAD_RETRY_MILLIS);
             return;
         }
-        connections.dispatched(() -> connection.async().hgetall(keys.sanctions())).whenComplete((held, failure) -> {
-            if (failure != null) {
-                LOG.log(Level.WARNING, "the chat''s sanctions could not be read: {0}", failure.toString());
-                return;
-            }
-            List<Sanction> read = new ArrayList<>(held.size());
-            for (String json : held.values()) {
-                try {
-                    read.add(codec.decodeSanction(json));
-                } catch (IllegalArgumentException e) {
-                    LOG.log(Level.WARNING, "skipped a sanction this version cannot read: {0}", e.getMessage());
-                }
-            }
-            book.replaceAll(read);
-        });
+        connections.dispatched(() -> Script.<List<Object>>run(READ, connection.async(),
+                        new String[] {keys.sanctions(), keys.sanctionsVersion()}, new String[0],
+                        ScriptOutputType.MULTI))
+                .whenComplete((reply, failure) -> {
+                    if (failure != null) {
+                        // The pub/sub connection may be back before the commands connection is: try again.
+                        LOG.log(Level.DEBUG, "the chat''s sanctions could not be read yet: {0}", failure.toString());
+                        connections.schedule(this::reload, RELOAD_RETRY_MILLIS);
+                        return;
+                    }
+                    long version = reply.get(0) == null ? Long.MIN_VALUE : Long.parseLong((String) reply.get(0));
+                    List<?> flat = (List<?>) reply.get(1);
+                    List<Sanction> read = new ArrayList<>(flat.size() / 2);
+                    for (int i = 1; i < flat.size(); i += 2) {
+                        String entry = (String) flat.get(i);
+                        try {
+                            read.add(codec.decodeSanction(entry.substring(entry.indexOf(' ') + 1)));
+                        } catch (IllegalArgumentException e) {
+                            LOG.log(Level.WARNING, "skipped a sanction this version cannot read: {0}", e.getMessage());
+                        }
+                    }
+                    // Bans imposed while this node could not hear them still close what they hold here.
+                    for (Sanction held : book.replaceAll(version, read)) {
+                        if (held.type() == Sanction.Type.BAN) {
+                            listeners.forEach(listener -> listener.imposed(held));
+                        }
+                    }
+                });
     }
 
     /** A line on the control channel. */
@@ -154,10 +182,13 @@ final class RedisSanctions implements Sanctions {
         }
         switch (notice.op()) {
             case ControlNotice.IMPOSE -> {
-                book.put(notice.sanction());
-                listeners.forEach(listener -> listener.imposed(notice.sanction()));
+                // SAME: this node made it, and its reply was read first; its listeners still hear of it once, here.
+                if (book.apply(control.version(), notice.sanction().key(), notice.sanction())
+                        != SanctionBook.Applied.OLDER) {
+                    listeners.forEach(listener -> listener.imposed(notice.sanction()));
+                }
             }
-            case ControlNotice.LIFT -> book.remove(notice.key());
+            case ControlNotice.LIFT -> book.apply(control.version(), notice.key(), null);
             case ControlNotice.KICK -> listeners.forEach(listener -> listener.kicked(notice.room(), notice.target()));
             default -> LOG.log(Level.DEBUG, "skipped a control notice of kind {0}", notice.op());
         }

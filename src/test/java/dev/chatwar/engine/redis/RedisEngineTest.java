@@ -57,6 +57,42 @@ class RedisEngineTest extends EngineContract {
     }
 
     @Test
+    void aBanImposedWhileANodeWasCutOffStillClosesWhatItHoldsThereOnceItIsBack() throws Exception {
+        try (TcpProxy path = new TcpProxy("127.0.0.1", redis.port())) {
+            RedisEngine behindProxy = new RedisEngine("redis://127.0.0.1:" + path.port(), "test", HISTORY, 3600,
+                    RedisServer.NODE_TIMEOUT, Chats.RESEND_WINDOW, new FrameCodec(), EngineTelemetry.NONE);
+            try {
+                awaitStatus(behindProxy, Engine.Status.UP);
+                java.util.concurrent.BlockingQueue<dev.chatwar.protocol.Sanction> heard =
+                        new java.util.concurrent.LinkedBlockingQueue<>();
+                behindProxy.sanctions().listen(new dev.chatwar.engine.Sanctions.Listener() {
+                    @Override
+                    public void imposed(dev.chatwar.protocol.Sanction sanction) {
+                        heard.add(sanction);
+                    }
+
+                    @Override
+                    public void kicked(String room, dev.chatwar.protocol.Sanction.Target target) {
+                    }
+                });
+                path.cut(); // the control channel's line cannot reach it
+                dev.chatwar.protocol.Sanction.Target troll = new dev.chatwar.protocol.Sanction.Target(
+                        dev.chatwar.protocol.Sanction.Kind.ADDRESS, "10.0.0.66");
+                await(node().sanctions().impose(new dev.chatwar.protocol.Sanction(
+                        dev.chatwar.protocol.Sanction.Type.BAN, "r", troll, null, "mo", null,
+                        System.currentTimeMillis())));
+                assertEquals(null, heard.poll(300, TimeUnit.MILLISECONDS), "cut off, it heard nothing");
+                path.restore();
+                dev.chatwar.protocol.Sanction back = heard.poll(15, TimeUnit.SECONDS);
+                assertNotNull(back, "the ban read back after the reconnect was not told to the listeners");
+                assertEquals(troll, back.target());
+            } finally {
+                behindProxy.close();
+            }
+        }
+    }
+
+    @Test
     void aConnectionThatLooksOpenButCarriesNothingIsMadeAnewAndWhatItMissedStillArrives() throws Exception {
         try (TcpProxy path = new TcpProxy("127.0.0.1", redis.port())) {
             RedisEngine behindProxy = new RedisEngine("redis://127.0.0.1:" + path.port(), "test", HISTORY, 3600,
