@@ -85,7 +85,8 @@ final class ApiCalls {
                             .map(ApiCalls::view).toList())));
             case "rooms" -> p.only("cursor", "limit").then(() -> engine.rooms(p.string("cursor", false, 64, null),
                     p.integer("limit", 1, MAX_PAGE, 100)).exceptionally(failure -> {
-                        if (failure.getCause() instanceof IllegalArgumentException) {
+                        if (failure instanceof IllegalArgumentException
+                                || failure.getCause() instanceof IllegalArgumentException) {
                             throw ApiError.badRequest("cursor", "not a cursor a page of this chat gave");
                         }
                         throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure);
@@ -134,6 +135,9 @@ final class ApiCalls {
     private CompletionStage<Object> history(Params p) {
         String room = p.room();
         String since = p.string("since", false, 19, ID);
+        if (since != null && !fitsLong(since)) {
+            throw ApiError.badRequest("since", "'since' is an id: a whole number below 2^63");
+        }
         int limit = p.integer("limit", 1, Math.max(1, historySize), Math.max(1, historySize));
         return known(room).thenApply(snapshot -> {
             List<RoomEvent> events = snapshot.history();
@@ -195,6 +199,15 @@ final class ApiCalls {
             case "name" -> CompletableFuture.completedFuture(moderation.verifiedName(value));
             default -> CompletableFuture.completedFuture(moderation.address(value));
         };
+    }
+
+    private static boolean fitsLong(String digits) {
+        try {
+            Long.parseLong(digits);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static String memberName(String name) {

@@ -112,13 +112,21 @@ public final class ApiServlet extends HttpServlet {
             if (request.getHeader("Origin") != null || request.getHeader("Sec-Fetch-Site") != null) {
                 throw new ApiError(403, "forbidden", "a login may not call the API from a browser page", null);
             }
+            // The credentials must be this request's: with a session, the container could take its principal from
+            // the session without checking the header's password.
+            if (request.getRequestedSessionId() != null) {
+                throw new ApiError(403, "forbidden", "send a login without a session cookie", null);
+            }
             String user = basicUser(header);
-            if (request.getUserPrincipal() == null || !request.getUserPrincipal().getName().equals(user)) {
+            if (request.getUserPrincipal() == null) { // else the container checked the header already
                 try {
                     request.login(user, basicPassword(header));
                 } catch (ServletException e) {
                     throw new ApiError(403, "forbidden", "the login was refused", null);
                 }
+            }
+            if (!request.getUserPrincipal().getName().equals(user)) {
+                throw new ApiError(403, "forbidden", "the login was refused", null);
             }
             if (!request.isUserInRole(ROLE)) {
                 throw new ApiError(403, "forbidden", "the login lacks the role " + ROLE, null);

@@ -34,9 +34,6 @@ final class InMemorySanctions implements Sanctions {
 
     @Override
     public synchronized CompletionStage<Void> impose(Sanction sanction) {
-        for (String expired : book.expired()) {
-            book.apply(versions.incrementAndGet(), expired, null);
-        }
         book.apply(versions.incrementAndGet(), sanction.key(), sanction);
         listeners.forEach(listener -> listener.imposed(sanction));
         return CompletableFuture.completedFuture(null);

@@ -2,12 +2,12 @@ package dev.chatwar.engine;
 
 import dev.chatwar.protocol.Sanction;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A node's copy of the chat's sanctions, by {@link Sanction#key}: what {@link Sanctions#find} and
@@ -30,7 +30,11 @@ public final class SanctionBook {
         OLDER
     }
 
-    private final Map<String, Sanction> byKey = new ConcurrentHashMap<>();
+    /**
+     * What the copy holds, never changed in place: a change builds the next map and publishes it, so a lookup never
+     * sees a copy half replaced (changes are rare; lookups are on every handshake and message).
+     */
+    private volatile Map<String, Sanction> byKey = Map.of();
     /** The version of each key's last change, lifts included; only versions above {@link #floor}. */
     private final Map<String, Long> versions = new HashMap<>();
     /** The version of the last snapshot: every change up to it is in the copy already. */
@@ -42,7 +46,7 @@ public final class SanctionBook {
     }
 
     /**
-     * Applies a change of one key.
+     * Applies a change of one key; sanctions past their end leave the copy on the way.
      *
      * @param sanction the sanction now held under the key, or null for a lift
      */
@@ -55,41 +59,63 @@ public final class SanctionBook {
             return Applied.SAME;
         }
         versions.put(key, version);
+        Map<String, Sanction> next = holding(byKey);
         if (sanction == null) {
-            byKey.remove(key);
+            next.remove(key);
         } else {
-            byKey.put(key, sanction);
+            next.put(key, sanction);
         }
+        byKey = Map.copyOf(next);
         return Applied.NEWER;
     }
 
     /**
-     * Replaces the copy with the store's, as of {@code version}: every change up to it is in {@code held} (each with
-     * its own version), and lines of older changes that arrive later are ignored.
+     * Replaces the copy with the store's, as of {@code version}: every change up to it is in {@code held}, and lines
+     * of older changes that arrive later are ignored. Changes newer than the snapshot stay as they are.
      *
-     * @return the sanctions of {@code held} that the copy did not hold before
+     * @return the sanctions this put into the copy that it did not hold before, and that still hold
      */
     public synchronized List<Sanction> replaceAll(long version, Collection<Sanction> held) {
-        Map<String, Sanction> before = Map.copyOf(byKey);
+        Map<String, Sanction> before = byKey;
         floor = Math.max(floor, version);
         versions.values().removeIf(known -> known <= floor);
-        byKey.keySet().removeIf(key -> !versions.containsKey(key)); // changes newer than the snapshot stay
+        Map<String, Sanction> next = new HashMap<>();
+        before.forEach((key, sanction) -> {
+            if (versions.containsKey(key)) {
+                next.put(key, sanction); // changed after the snapshot
+            }
+        });
+        List<Sanction> added = new ArrayList<>();
+        long now = clock.millis();
         for (Sanction sanction : held) {
-            if (!versions.containsKey(sanction.key())) {
-                byKey.put(sanction.key(), sanction);
+            if (!versions.containsKey(sanction.key()) && sanction.holdsAt(now)) {
+                next.put(sanction.key(), sanction);
+                if (!sanction.equals(before.get(sanction.key()))) {
+                    added.add(sanction);
+                }
             }
         }
-        return held.stream().filter(sanction -> !sanction.equals(before.get(sanction.key()))).toList();
+        byKey = Map.copyOf(next);
+        return added;
+    }
+
+    /** The sanctions of {@code current} that still hold, in a map to change. */
+    private Map<String, Sanction> holding(Map<String, Sanction> current) {
+        long now = clock.millis();
+        Map<String, Sanction> next = new HashMap<>(current);
+        next.values().removeIf(sanction -> !sanction.holdsAt(now));
+        return next;
     }
 
     public Optional<Sanction> find(Sanction.Type type, String room, Collection<Sanction.Target> targets) {
-        if (byKey.isEmpty()) {
+        Map<String, Sanction> held = byKey;
+        if (held.isEmpty()) {
             return Optional.empty();
         }
         long now = clock.millis();
         for (Sanction.Target target : targets) {
             for (String scope : new String[] {room, Sanction.EVERY_ROOM}) {
-                Sanction found = byKey.get(Sanction.key(type, scope, target));
+                Sanction found = held.get(Sanction.key(type, scope, target));
                 if (found != null && found.holdsAt(now)) {
                     return Optional.of(found);
                 }
@@ -109,9 +135,4 @@ public final class SanctionBook {
         return byKey.values().stream().filter(s -> s.type() == type && s.holdsAt(now)).toList();
     }
 
-    /** The keys of sanctions past their end: what the store may forget. */
-    public List<String> expired() {
-        long now = clock.millis();
-        return byKey.values().stream().filter(s -> !s.holdsAt(now)).map(Sanction::key).toList();
-    }
 }

@@ -130,6 +130,17 @@ public final class ChatService {
                 clients.apply(arrival.address()));
         members.incrementAndGet(); // before the welcome can leave: whoever holds it must see the member counted
         Room room = rooms.join(member);
+        if (moderation.banned(member).isPresent()) {
+            // Imposed between the handshake's check and now (the enforcer did not know the member yet), or one
+            // that holds the name the engine gave it: the member goes before its welcome.
+            member.announced().complete(false);
+            if (rooms.leave(member)) {
+                members.decrementAndGet();
+                engine.leave(roomName, member.resumeKey());
+            }
+            member.connection().close(CloseCode.BANNED, "banned from the room");
+            return member;
+        }
         if (place.claimed()) {
             telemetry.resumed();
             LOG.log(Level.INFO, "resume room={0} name={1}: {2} took over its place", roomName, member.user().name(),

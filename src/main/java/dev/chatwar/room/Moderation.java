@@ -121,6 +121,11 @@ public final class Moderation {
                 verifiedName == null ? null : Names.key(verifiedName.strip()), clients.apply(address)));
     }
 
+    /** The ban that holds the member in its room, if any: one imposed since its handshake was checked. */
+    Optional<Sanction> banned(Member member) {
+        return sanctions.find(Sanction.Type.BAN, member.room(), member.targets());
+    }
+
     /** The mute that holds the member in its room, if any. */
     Optional<Sanction> muted(Member member) {
         return sanctions.find(Sanction.Type.MUTE, member.room(), member.targets());
@@ -298,7 +303,7 @@ public final class Moderation {
     private final class Enforcer implements Sanctions.Listener {
         @Override
         public void imposed(Sanction sanction) {
-            if (sanction.type() == Sanction.Type.BAN) {
+            if (sanction.type() == Sanction.Type.BAN && sanction.holdsAt(clock.millis())) {
                 close(sanction.room(), sanction.target(), CloseCode.BANNED,
                         Sanction.EVERY_ROOM.equals(sanction.room()) ? "banned from the chat" : "banned from the room");
             }

@@ -57,12 +57,20 @@ class SanctionBookTest {
     }
 
     @Test
-    void anEndedSanctionHoldsNoMoreAndIsListedForTheStoreToForget() {
+    void anEndedSanctionHoldsNoMoreAndASnapshotDoesNotReportIt() {
         SanctionBook book = new SanctionBook(CLOCK);
         Sanction ended = new Sanction(Sanction.Type.BAN, "r", TROLL, CLOCK.millis(), "mo", null, 0);
         book.apply(1, ended.key(), ended);
         assertFalse(banned(book));
-        assertEquals(List.of(ended.key()), book.expired());
         assertTrue(book.list(Sanction.Type.BAN).isEmpty());
+        assertEquals(List.of(), book.replaceAll(2, List.of(ended)), "nothing to enforce");
+    }
+
+    @Test
+    void aSnapshotDoesNotReportASanctionThatANewerChangeLifted() {
+        SanctionBook book = new SanctionBook(CLOCK);
+        book.apply(12, BAN.key(), null); // lifted after the snapshot was read
+        assertEquals(List.of(), book.replaceAll(10, List.of(BAN)), "an unbanned user is not closed again");
+        assertFalse(banned(book));
     }
 }

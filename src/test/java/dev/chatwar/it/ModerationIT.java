@@ -249,6 +249,10 @@ class ModerationIT {
                     Map.of("Authorization", "Bearer " + KEY), "application/x-www-form-urlencoded").status());
             assertEquals(405, Api.get(base, "rooms", KEY));
             assertEquals("unknown_call", api("drop-everything", "{}").error());
+            Api.Answer cursor = api("rooms", "{\"cursor\":\"not-a-cursor\"}");
+            assertEquals(List.of(400, "cursor"), List.of(cursor.status(), cursor.body().path("field").asText()));
+            Api.Answer since = api("history", "{\"room\":\"hostile\",\"since\":\"9999999999999999999\"}");
+            assertEquals(List.of(400, "since"), List.of(since.status(), since.body().path("field").asText()));
             assertEquals(400, api("ban", "{\"address\":\"192.0.2.1\",\"seconds\":-5}").status());
             assertEquals(400, api("ban", "{\"address\":\"192.0.2.1\",\"sub\":\"both\"}").status());
             ann.sendMessage("still here");

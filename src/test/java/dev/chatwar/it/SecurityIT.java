@@ -256,6 +256,13 @@ class SecurityIT {
                 "Origin", "https://evil.example"), "application/json").status(), "from a browser page");
         assertEquals(403, Api.call(base, "rooms", "{}", Map.of("Authorization", backend,
                 "Sec-Fetch-Site", "cross-site"), "application/json").status(), "from a browser page");
+        assertEquals(403, Api.call(base, "rooms", "{}", Map.of("Authorization", backend,
+                "Cookie", "JSESSIONID=0123456789ABCDEF"), "application/json").status(),
+                "a session could vouch for the login without its password: never with one");
+        int wrongPassword = Api.call(base, "rooms", "{}", Map.of("Authorization", "Basic " + Base64.getEncoder()
+                .encodeToString("backend:wrong".getBytes(StandardCharsets.UTF_8))), "application/json").status();
+        assertTrue(wrongPassword == 401 || wrongPassword == 403,
+                "a wrong password: Tomcat's preemptive authentication answers 401 itself, the API 403: " + wrongPassword);
         assertEquals(401, Api.call(base, "rooms", "{}", Map.of(), "application/json").status(), "no credentials");
         assertEquals(403, Api.call(base, "rooms", "{}", Map.of("Authorization", "Bearer guess-0123456789-0123456789-0123"),
                 "application/json").status(), "no key is configured here, so no key is right");

@@ -68,4 +68,17 @@ class ModerationTest {
                 trail.get(1).by(), trail.get(1).room(), trail.get(1).target(), trail.get(1).reason()));
         assertTrue(trail.get(1).until() != null, "a mute for a time says until when");
     }
+
+    @Test
+    void aMemberABanHoldsGoesBeforeItsWelcomeEvenWhenItsHandshakeWasLetThrough() throws Exception {
+        chat.moderation().impose(Sanction.Type.BAN, "r", chat.moderation().verifiedName("Mallory"), null, api, null)
+                .toCompletableFuture().join();
+        // The ban came after the handshake's check (or holds the name the engine gave, which the handshake could not
+        // know): the chat service checks again once the member is in.
+        ChatClient late = ChatClient.join(chat, new JoinRequest("r", null, "10.0.0.8", "Mallory", null, null,
+                "t:u-9", false));
+        assertEquals(CloseCode.BANNED, late.connection.awaitClosed(WAIT));
+        assertTrue(late.connection.sent().isEmpty(), "no welcome: " + late.connection.sent());
+        assertEquals(0, chat.memberCount());
+    }
 }

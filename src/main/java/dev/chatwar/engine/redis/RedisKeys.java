@@ -23,7 +23,7 @@ package dev.chatwar.engine.redis;
  *   <li>{@code <prefix>:population}: members over every room and node;
  *   <li>{@code <prefix>:probe:<uuid>}: a node's own probe channel;
  *   <li>{@code <prefix>:{sanctions}}: the chat's bans and mutes, key ({@code ban|<room or *>|<kind>:<value>}) to
- *       {@code <version> <JSON>} with its end; {@code :version}: the version of the last change;
+ *       {@code <version> <JSON>} with its end; {@code :version}: the version of the last change; {@code :ends}: when each one with an end ends;
  *       {@code <prefix>:{sanctions}:audit}: the audit trail, a capped stream (all in one hash slot);
  *   <li>{@code <prefix>:control}: the channel every node hears moderation notices on (sanctions, kicks).
  * </ul>
@@ -107,6 +107,10 @@ final class RedisKeys {
 
     String sanctionsVersion() {
         return sanctions() + ":version";
+    }
+
+    String sanctionEnds() {
+        return sanctions() + ":ends";
     }
 
     String audit() {

@@ -11,6 +11,7 @@ import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -57,15 +58,16 @@ final class RedisSanctions implements Sanctions {
 
     @Override
     public CompletionStage<Void> impose(Sanction sanction) {
-        return change(ControlNotice.imposed(sanction), sanction.key(), codec.encodeSanction(sanction), "")
-                .thenAccept(reply -> book.apply(version(reply), sanction.key(), sanction)); // here at once
+        return change(ControlNotice.imposed(sanction), sanction.key(), codec.encodeSanction(sanction),
+                sanction.until() == null ? "" : Long.toString(sanction.until()), "")
+                .thenAccept(reply -> applied(version(reply), sanction)); // here at once, without the line
     }
 
     /** @return whether a sanction that had not ended was lifted (Redis says, so no node's copy can be behind) */
     @Override
     public CompletionStage<Boolean> lift(Sanction.Type type, String room, Sanction.Target target) {
         String key = Sanction.key(type, room, target);
-        return change(ControlNotice.lifted(key), "", "", key).thenApply(reply -> {
+        return change(ControlNotice.lifted(key), "", "", "", key).thenApply(reply -> {
             book.apply(version(reply), key, null);
             return ((Long) reply.get(0)) == 1L;
         });
@@ -73,24 +75,33 @@ final class RedisSanctions implements Sanctions {
 
     @Override
     public CompletionStage<Void> kick(String room, Sanction.Target target) {
-        return change(ControlNotice.kick(room, target), "", "", "").thenApply(reply -> null);
+        return change(ControlNotice.kick(room, target), "", "", "", "").thenApply(reply -> null);
+    }
+
+    /**
+     * An imposition reaches a node by two paths, its reply (on the node that made it) and the line (on every node),
+     * in either order: whichever applies it first to the copy tells the listeners, once.
+     */
+    private void applied(long version, Sanction sanction) {
+        if (book.apply(version, sanction.key(), sanction) == SanctionBook.Applied.NEWER) {
+            listeners.forEach(listener -> listener.imposed(sanction));
+        }
     }
 
     private static long version(List<Object> reply) {
         return Long.parseLong((String) reply.get(1));
     }
 
-    private CompletionStage<List<Object>> change(ControlNotice notice, String setKey, String setJson,
+    private CompletionStage<List<Object>> change(ControlNotice notice, String setKey, String setJson, String setEnds,
                                                  String deleteKey) {
         StatefulRedisConnection<String, String> connection = connections.commands();
         if (connection == null) {
             return RedisEngine.notConnected();
         }
-        List<String> args = new ArrayList<>(List.of(keys.control(), NodeEnvelope.controlHead(node.get()),
-                codec.json(notice), setKey, setJson, deleteKey));
-        args.addAll(book.expired());
+        String[] args = {keys.control(), NodeEnvelope.controlHead(node.get()), codec.json(notice), setKey, setJson,
+                setEnds, deleteKey};
         return connections.dispatched(() -> Script.<List<Object>>run(SANCTION, connection.async(),
-                        new String[] {keys.sanctions(), keys.sanctionsVersion()}, args.toArray(String[]::new),
+                        new String[] {keys.sanctions(), keys.sanctionsVersion(), keys.sanctionEnds()}, args,
                         ScriptOutputType.MULTI))
                 .exceptionallyCompose(RedisEngine::unavailable);
     }
@@ -132,13 +143,16 @@ final class RedisSanctions implements Sanctions {
      */
     void reload() {
         StatefulRedisConnection<String, String> connection = connections.commands();
-        if (connection == null) {
+        StatefulRedisPubSubConnection<String, String> subscription = connections.pubsub();
+        if (connection == null || subscription == null) {
             connections.schedule(this::reload, RELOAD_RETRY_MILLIS);
             return;
         }
-        connections.dispatched(() -> Script.<List<Object>>run(READ, connection.async(),
-                        new String[] {keys.sanctions(), keys.sanctionsVersion()}, new String[0],
-                        ScriptOutputType.MULTI))
+        // Subscribed first (again: it is harmless), so that no change falls between the read and the channel.
+        connections.dispatched(() -> subscription.async().subscribe(keys.control()).toCompletableFuture()
+                        .thenCompose(subscribed -> Script.<List<Object>>run(READ, connection.async(),
+                                new String[] {keys.sanctions(), keys.sanctionsVersion()}, new String[0],
+                                ScriptOutputType.MULTI)))
                 .whenComplete((reply, failure) -> {
                     if (failure != null) {
                         // The pub/sub connection may be back before the commands connection is: try again.
@@ -181,13 +195,7 @@ final class RedisSanctions implements Sanctions {
             return;
         }
         switch (notice.op()) {
-            case ControlNotice.IMPOSE -> {
-                // SAME: this node made it, and its reply was read first; its listeners still hear of it once, here.
-                if (book.apply(control.version(), notice.sanction().key(), notice.sanction())
-                        != SanctionBook.Applied.OLDER) {
-                    listeners.forEach(listener -> listener.imposed(notice.sanction()));
-                }
-            }
+            case ControlNotice.IMPOSE -> applied(control.version(), notice.sanction());
             case ControlNotice.LIFT -> book.apply(control.version(), notice.key(), null);
             case ControlNotice.KICK -> listeners.forEach(listener -> listener.kicked(notice.room(), notice.target()));
             default -> LOG.log(Level.DEBUG, "skipped a control notice of kind {0}", notice.op());
