@@ -101,7 +101,7 @@ final class ApiCalls {
             case "history" -> history(p.only("room", "since", "limit"));
             case "audit" -> p.only("limit").then(() -> moderation.auditTrail(p.integer("limit", 1, MAX_PAGE, 100))
                     .thenApply(entries -> Map.of("entries", entries)));
-            default -> throw new ApiError(404, "unknown_call", "no call '" + clip(name) + "'", null);
+            default -> throw new ApiError(404, "unknown_call", "no call '" + FrameCodec.clip(name) + "'", null);
         };
     }
 
@@ -244,9 +244,6 @@ final class ApiCalls {
         };
     }
 
-    private static String clip(String text) {
-        return text.length() <= 64 ? text : text.substring(0, 64) + "…";
-    }
 
     /** A call's parameters, read and checked one field at a time. */
     private static final class Params {
@@ -262,7 +259,7 @@ final class ApiCalls {
             for (var names = node.fieldNames(); names.hasNext(); ) {
                 String field = names.next();
                 if (!known.contains(field) && !field.equals("call")) {
-                    throw ApiError.badRequest(clip(field), "unknown field '" + clip(field) + "'");
+                    throw ApiError.badRequest(FrameCodec.clip(field), "unknown field '" + FrameCodec.clip(field) + "'");
                 }
             }
             return this;

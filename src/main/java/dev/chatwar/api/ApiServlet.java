@@ -3,7 +3,6 @@ package dev.chatwar.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatwar.protocol.User;
 import dev.chatwar.room.Moderation;
 import jakarta.servlet.ServletException;
@@ -20,7 +19,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -186,7 +184,7 @@ public final class ApiServlet extends HttpServlet {
         if (!rateLimit.allow(caller, 1, System.nanoTime())) {
             throw new ApiError(429, "rate_limited", "more calls a second than CHAT_API_RATE_PER_SECOND allows", null);
         }
-        return await(run(name, params, by));
+        return await(calls.call(name, params, by));
     }
 
     /** Up to {@link #MAX_BATCH} calls, run one after another; each answers on its own, and one failing stops none. */
@@ -217,7 +215,7 @@ public final class ApiServlet extends HttpServlet {
                 if (name.equals("batch")) {
                     throw ApiError.badRequest("call", "a batch may not hold a batch");
                 }
-                results.add(Map.of("result", await(run(name, call, by))));
+                results.add(Map.of("result", await(calls.call(name, call, by)))); // its "call" field is skipped
             } catch (ApiError e) {
                 Map<String, Object> failed = error(e);
                 failed.put("status", e.status());
@@ -225,15 +223,6 @@ public final class ApiServlet extends HttpServlet {
             }
         }
         return results;
-    }
-
-    private CompletionStage<Object> run(String name, JsonNode params, User by) {
-        if (params instanceof ObjectNode object && object.has("call") && !name.isEmpty()) {
-            object = object.deepCopy();
-            object.remove("call");
-            params = object;
-        }
-        return calls.call(name, params, by);
     }
 
     private static Object await(CompletionStage<Object> stage) {

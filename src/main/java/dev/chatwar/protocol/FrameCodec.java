@@ -262,7 +262,7 @@ public final class FrameCodec {
     }
 
     /** Client input echoed in a reason is cut short so an error never costs more than the frame that caused it. */
-    private static String clip(String text) {
+    public static String clip(String text) {
         return text.codePointCount(0, text.length()) <= 64 ? text : text.substring(0, text.offsetByCodePoints(0, 64)) + "…";
     }
 }

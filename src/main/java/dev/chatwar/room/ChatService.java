@@ -210,12 +210,7 @@ public final class ChatService {
                     && rooms.isWelcomed(member)) {
                 engine.signal(new Typing(member.room(), now(), member.user()));
             } else if (request instanceof ClientFrame.Remove || request instanceof ClientFrame.Moderate) {
-                moderation.act(member, request, answer -> {
-                    if (answer instanceof ServerEvent.Error error) {
-                        telemetry.errorSent(error.code());
-                    }
-                    member.connection().send(codec.encode(answer));
-                });
+                moderation.act(member, request, answer -> answer(member, answer));
             }
         } catch (ProtocolException e) {
             refuse(member, e.code(), e.getMessage());
@@ -226,8 +221,15 @@ public final class ChatService {
 
     /** Answers one of the member's frames with an {@code error} event to the member alone. */
     public void refuse(Member member, ErrorCode code, String reason) {
-        telemetry.errorSent(code);
-        member.connection().send(codec.encode(new ServerEvent.Error(member.room(), now(), code, reason)));
+        answer(member, new ServerEvent.Error(member.room(), now(), code, reason));
+    }
+
+    /** An event to the member alone, outside the room's order ({@code error}, {@code moderated}); errors counted. */
+    private void answer(Member member, ServerEvent event) {
+        if (event instanceof ServerEvent.Error error) {
+            telemetry.errorSent(error.code());
+        }
+        member.connection().send(codec.encode(event));
     }
 
     /**
@@ -346,10 +348,9 @@ public final class ChatService {
         Optional<Sanction> muted = moderation.muted(member);
         if (muted.isPresent()) {
             Long left = moderation.secondsLeft(muted.get());
-            telemetry.errorSent(ErrorCode.MUTED);
-            member.connection().send(codec.encode(new ServerEvent.Error(member.room(), now(), ErrorCode.MUTED,
+            answer(member, new ServerEvent.Error(member.room(), now(), ErrorCode.MUTED,
                     left == null ? "you are muted in this room until a moderator unmutes you"
-                            : "you are muted in this room for " + left + " more seconds", left)));
+                            : "you are muted in this room for " + left + " more seconds", left));
             return;
         }
         Message message = new Message(member.room(), now(), null, member.user(), text, cid);

@@ -38,11 +38,6 @@ public final class Member {
         this.targets = Moderation.targets(userId, user.hasVerifiedName() ? nameKey : null, client);
     }
 
-    /** A guest, known by its address. */
-    Member(String room, User user, Connection connection, String resumeToken) {
-        this(room, user, connection, resumeToken, null, user.address());
-    }
-
     /** What a sanction that holds this member names: its user, its verified name, or its client address. */
     java.util.List<dev.chatwar.protocol.Sanction.Target> targets() {
         return targets;

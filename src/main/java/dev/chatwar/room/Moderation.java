@@ -212,7 +212,7 @@ public final class Moderation {
                     return user;
                 }
             }
-            throw new Refused(ErrorCode.NOT_FOUND, "nobody called '" + clip(name) + "' is in the room");
+            throw new Refused(ErrorCode.NOT_FOUND, "nobody called '" + FrameCodec.clip(name) + "' is in the room");
         });
     }
 
@@ -220,7 +220,7 @@ public final class Moderation {
     public CompletionStage<RoomEvent> remove(String room, String messageId, User by, String reason) {
         if (!messageId.matches("[0-9]{1,19}")) {
             return CompletableFuture.failedFuture(new Refused(ErrorCode.NOT_FOUND,
-                    "no message '" + clip(messageId) + "' in the room's history"));
+                    "no message '" + FrameCodec.clip(messageId) + "' in the room's history"));
         }
         return engine.publish(new Remove(room, now(), null, by, messageId), "").thenApply(outcome -> {
             if (!outcome.published()) {
@@ -330,7 +330,4 @@ public final class Moderation {
         return Timestamps.format(clock.instant());
     }
 
-    private static String clip(String text) {
-        return text.length() <= 64 ? text : text.substring(0, 64) + "…";
-    }
 }

@@ -214,8 +214,11 @@ class ModerationIT {
             assertEquals("unknown_call", results.get(2).path("error").asText());
             assertEquals("one", results.get(3).path("result").path("events").get(0).path("text").asText());
             assertEquals("one", next(ann, "message").path("text").asText());
+            assertEquals(200, api("mute", "{\"room\":\"listed\",\"address\":\"192.0.2.9\",\"seconds\":1,"
+                    + "\"reason\":\"audit check\"}").status());
             JsonNode audit = api("audit", "{\"limit\":5}").result().path("entries");
-            assertTrue(audit.isArray(), audit.toString());
+            assertTrue(audit.toString().contains("\"action\":\"mute\",\"by\":\"api\",\"room\":\"listed\","
+                    + "\"target\":\"address:192.0.2.9\""), "the newest entries hold the mute: " + audit);
         }
     }
 
