@@ -369,6 +369,24 @@ public abstract class EngineContract {
         assertEquals("Ann (2)", await(east.claim("r", "k-2", "k-7", second)).user().name());
     }
 
+    /** Verified names are chat-wide and a room's are its own: a guest skips both, however many of them there are. */
+    @Test
+    void aGuestSkipsEveryNameAUserOwnsAndEveryNameInUseHoweverMany() throws Exception {
+        Engine east = node();
+        Engine west = node();
+        for (int i = 1; i <= 12; i++) {
+            String name = i == 1 ? "Zed" : "Zed (" + i + ")";
+            await(east.enter("elsewhere", "k-v" + i, new Engine.Arrival(name, name.toLowerCase(Locale.ROOT), true,
+                    "10.0.0.1", "t:z-" + i)));
+        }
+        for (int i = 13; i <= 20; i++) {
+            assertEquals("zed (" + i + ")", await(west.enter("r", "k-g" + i, guest("zed"))).user().name());
+        }
+        await(west.leave("r", "k-g15"));
+        assertEquals("Zed (15)", await(east.enter("r", "k-again", guest("Zed"))).user().name(),
+                "the first name neither owned nor in use");
+    }
+
     @Test
     void aClaimMovesThePlaceOnceKeepsItsNameAndTellsTheOldNode() throws Exception {
         Engine east = node();

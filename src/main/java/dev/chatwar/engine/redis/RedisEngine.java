@@ -39,7 +39,7 @@ import java.util.concurrent.CompletionStage;
  */
 public final class RedisEngine implements Engine {
     private static final List<Script> SCRIPTS = List.of(RoomOrder.PUBLISH, RoomOrder.SNAPSHOT, RoomChannels.REPAIR,
-            RedisPresence.ENTER, RedisPresence.LEAVE, RedisPresence.CLAIM, RedisPresence.EVICT, RedisPresence.PRUNE,
+            RedisPresence.ENTER, RedisPresence.LEAVE, RedisPresence.CLAIM, RedisPresence.EVICT, RedisPresence.OWN,
             ConnectionCounts.CONNECT, ConnectionCounts.DISCONNECT, ConnectionCounts.FORGET, RedisSanctions.SANCTION,
             RedisSanctions.READ);
 
@@ -71,7 +71,7 @@ public final class RedisEngine implements Engine {
         this.keys = keys;
         this.connections = new RedisConnections(uri, keys, SCRIPTS, telemetry, new ConnectionsListener());
         this.lease = new NodeLease(connections::leaseCommands, keys, nodeTimeout, new LeaseOwner());
-        this.channels = new RoomChannels(connections, keys, codec, historySize, telemetry);
+        this.channels = new RoomChannels(connections, keys, codec, historySize, telemetry, this::claimedElsewhere);
         this.order = new RoomOrder(connections, keys, channels, codec, lease::node, historySize, historyTtlSeconds,
                 resendWindow);
         this.presence = new RedisPresence(connections, keys, order, codec, lease::node);
@@ -79,6 +79,11 @@ public final class RedisEngine implements Engine {
         this.sanctions = new RedisSanctions(connections, keys, codec, lease::node, Clock.systemUTC());
         connections.start();
         connections.every(lease.every(), lease::tick);
+    }
+
+    /** A reconnect claimed a member's place: if this node held it, it no longer does. */
+    private void claimedElsewhere(String room, String memberKey) {
+        presence.replaced(room, memberKey);
     }
 
     /** What the engine does when its connections change. */
@@ -137,12 +142,12 @@ public final class RedisEngine implements Engine {
 
         @Override
         public void prune(RedisCommands<String, String> redis, String node) {
-            presence.prune(redis, node, channels::has);
+            presence.prune(redis, node);
         }
 
         @Override
         public void renewed(RedisCommands<String, String> redis) {
-            presence.renewed(redis);
+            presence.renewed(redis, lease.node());
             telemetry.leaseRenewed();
             counts.renewed();
         }

@@ -11,24 +11,29 @@ package dev.chatwar.engine.redis;
  *   <li>{@code :seq}: the room's last id (a string holding a decimal number);
  *   <li>{@code :history}: its kept messages, a stream whose entry ids are {@code <id>-0};
  *   <li>{@code :resends} and {@code :resent}: the resend index, resend key to message id, and the time of each key;
- *   <li>{@code :members}, {@code :names}, {@code :nodes}: its presence: members, names in use, members per node.
+ *   <li>{@code :members}, {@code :names}, {@code :nodes}: its presence: members, names in use, members per node;
+ *   <li>{@code :identities}: for each verified member, the identity that owns its name (what a resume must show).
  * </ul>
  * For the whole chat, outside any room's slot:
  * <ul>
  *   <li>{@code <prefix>:nodes}: every node's lease, and when it runs out;
- *   <li>{@code <prefix>:node:<node>:rooms} and {@code <prefix>:node:<node>:clients}: what a dead node leaves to reap;
- *   <li>{@code <prefix>:clients}: open connections per client over every node;
+ *   <li>{@code <prefix>:node:<node>:rooms}: the rooms where a node has (or had) members, which a reaper visits when
+ *       it dies;
+ *   <li>{@code <prefix>:{clients}}: open connections per client over every node, and {@code :node:<node>} beside it
+ *       each node's own (one hash tag, so one script changes both);
  *   <li>{@code <prefix>:owners}: the names verified users hold, each with the user that owns it, which nobody else
  *       may take (it replaced the set {@code <prefix>:verified}, which held names without their owners);
- *   <li>{@code <prefix>:population}: members over every room and node;
+ *   <li>{@code <prefix>:population:nodes}: each node's members over every room, as it last reported them;
  *   <li>{@code <prefix>:probe:<uuid>}: a node's own probe channel;
  *   <li>{@code <prefix>:{sanctions}}: the chat's bans and mutes, key ({@code ban|<room or *>|<kind>:<value>}) to
  *       {@code <version> <JSON>} with its end; {@code :version}: the version of the last change; {@code :ends}: when each one with an end ends;
  *       {@code <prefix>:{sanctions}:audit}: the audit trail, a capped stream (all in one hash slot);
  *   <li>{@code <prefix>:control}: the channel every node hears moderation notices on (sanctions, kicks).
  * </ul>
- * The presence scripts touch the chat-wide keys too, which is why the chat needs one Redis primary (with replicas or
- * Sentinel), not a Redis Cluster.
+ * <b>One slot per script.</b> Every script touches the keys of one hash slot only: one room's, or one chat-wide key
+ * (or keys under one tag), so the same scripts run on a Redis Cluster. What must change a room and the chat together
+ * is two steps, ordered so that a crash in between leaves nothing a reaper cannot find: a node adds a room to its
+ * rooms before it enters a member there, and a verified name is owned before its member enters.
  */
 final class RedisKeys {
     private final String prefix;
@@ -77,6 +82,10 @@ final class RedisKeys {
         return roomKey(room, "nodes");
     }
 
+    String identities(String room) {
+        return roomKey(room, "identities");
+    }
+
     String leases() {
         return prefix + ":nodes";
     }
@@ -86,11 +95,11 @@ final class RedisKeys {
     }
 
     String nodeClients(String node) {
-        return prefix + ":node:" + node + ":clients";
+        return clients() + ":node:" + node;
     }
 
     String clients() {
-        return prefix + ":clients";
+        return prefix + ":{clients}";
     }
 
     String owners() {
@@ -98,7 +107,7 @@ final class RedisKeys {
     }
 
     String population() {
-        return prefix + ":population";
+        return prefix + ":population:nodes";
     }
 
     String sanctions() {

@@ -7,17 +7,18 @@ import dev.chatwar.protocol.NodeEnvelope;
 import dev.chatwar.protocol.ServerEvent.Leave;
 import dev.chatwar.protocol.Timestamps;
 import dev.chatwar.protocol.User;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -36,7 +37,7 @@ final class RedisPresence {
     static final Script LEAVE = Script.named("leave.lua");
     static final Script CLAIM = Script.named("claim.lua");
     static final Script EVICT = Script.named("evict.lua");
-    static final Script PRUNE = Script.named("prune.lua");
+    static final Script OWN = Script.named("own.lua");
 
     private final RedisConnections connections;
     private final RedisKeys keys;
@@ -45,6 +46,12 @@ final class RedisPresence {
     private final Supplier<String> node;
     /** Leaves that failed while Redis was unreachable; finished after the next renewal of the lease. */
     private final Set<Place> unfinishedLeaves = ConcurrentHashMap.newKeySet();
+    /** The places this node holds now, under its current identity: what it reports as its members. */
+    private final Set<Place> held = ConcurrentHashMap.newKeySet();
+    /** Per room, the places this node holds there and the enters on their way: rooms it must not forget. */
+    private final ConcurrentHashMap<String, Integer> roomUse = new ConcurrentHashMap<>();
+    /** The rooms this node has added to its rooms in Redis, under its current identity. */
+    private final Set<String> recordedRooms = ConcurrentHashMap.newKeySet();
     /** The chat's member count over all rooms and nodes, as last read. */
     private volatile long population;
 
@@ -73,14 +80,108 @@ final class RedisPresence {
             return RedisEngine.notConnected();
         }
         String here = node.get();
-        String[] scriptKeys = {keys.members(room), keys.names(room), keys.nodes(room), keys.owners(),
-                keys.nodeRooms(here), keys.population()};
-        String[] args = {memberKey, here, arrival.name(), arrival.nameKey(), arrival.verified() ? "1" : "0",
-                arrival.address(), room, arrival.verified() ? arrival.userId() : "", arrival.moderator() ? "1" : "0"};
-        return connections.dispatched(() -> Script.<List<Object>>run(ENTER, connection.async(), scriptKeys, args,
+        use(room);
+        CompletableFuture<Entered> entered = recordRoom(connection, here, room).thenCompose(recorded -> arrival.verified()
+                ? own(connection, arrival).thenCompose(name -> enterAs(connection, here, room, memberKey, arrival,
+                        name, List.of()))
+                : enterGuest(connection, here, room, memberKey, arrival, FIRST_LOOKUP));
+        return entered.whenComplete((done, failure) -> {
+            if (failure == null) {
+                held.add(new Place(room, memberKey));
+            } else {
+                unuse(room);
+            }
+        }).exceptionallyCompose(RedisEngine::unavailable);
+    }
+
+    /** A place here in the room, or one on its way: the room stays among this node's rooms. */
+    private void use(String room) {
+        roomUse.merge(room, 1, Integer::sum);
+    }
+
+    private void unuse(String room) {
+        roomUse.computeIfPresent(room, (name, uses) -> uses <= 1 ? null : uses - 1);
+    }
+
+    /** This node gave up the place (it left, or a reconnect elsewhere took it), if it held it. */
+    private void release(Place place) {
+        if (held.remove(place)) {
+            unuse(place.room());
+        }
+    }
+
+    /** How many of a guest's names ("name", "name (2)", …) are looked up among the verified ones at first. */
+    static final int FIRST_LOOKUP = 8;
+
+    /**
+     * Adds the room to this node's rooms, before any member of this node enters it: so a reaper that finds this node
+     * dead visits every room where it has members, whenever it dies. Once per room and identity of the node.
+     */
+    private CompletableFuture<Void> recordRoom(StatefulRedisConnection<String, String> connection, String here,
+                                               String room) {
+        if (recordedRooms.contains(room)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return connections.dispatched(() -> connection.async().sadd(keys.nodeRooms(here), room))
+                .thenAccept(added -> recordedRooms.add(room));
+    }
+
+    /** A verified user's name, chat-wide ({@code own.lua}): its own, or the first "name (n)" nobody else owns. */
+    private CompletableFuture<Names> own(StatefulRedisConnection<String, String> connection, Arrival arrival) {
+        return connections.dispatched(() -> Script.<List<Object>>run(OWN, connection.async(),
+                        new String[] {keys.owners()}, new String[] {arrival.name(), arrival.nameKey(), arrival.userId()},
                         ScriptOutputType.MULTI))
-                .thenApply(reply -> new Entered(arrival.user((String) reply.get(0)), ((Long) reply.get(1)).intValue()))
-                .exceptionallyCompose(RedisEngine::unavailable);
+                .thenApply(reply -> new Names((String) reply.get(0), (String) reply.get(1)));
+    }
+
+    /** A name and its key. */
+    private record Names(String name, String key) {
+    }
+
+    /**
+     * A guest enters with the first of its names that no member here uses and no verified user owns. The owned ones
+     * are looked up first (the verified names are chat-wide, in a hash slot of their own), {@code lookup} of them,
+     * and four times as many when a crowded room needs more.
+     */
+    private CompletableFuture<Entered> enterGuest(StatefulRedisConnection<String, String> connection, String here,
+                                                  String room, String memberKey, Arrival arrival, int lookup) {
+        String[] candidates = new String[lookup];
+        for (int i = 0; i < lookup; i++) {
+            candidates[i] = i == 0 ? arrival.nameKey() : arrival.nameKey() + " (" + (i + 1) + ")";
+        }
+        return connections.dispatched(() -> connection.async().hmget(keys.owners(), candidates))
+                .thenCompose(owners -> {
+                    List<String> owned = owners.stream().filter(owner -> owner.hasValue()).map(KeyValue::getKey)
+                            .toList();
+                    return enterAs(connection, here, room, memberKey, arrival,
+                            new Names(arrival.name(), arrival.nameKey()), owned, lookup);
+                })
+                .thenCompose(entered -> entered != null ? CompletableFuture.completedFuture(entered)
+                        : enterGuest(connection, here, room, memberKey, arrival, lookup * 4));
+    }
+
+    private CompletableFuture<Entered> enterAs(StatefulRedisConnection<String, String> connection, String here,
+                                               String room, String memberKey, Arrival arrival, Names names,
+                                               List<String> owned) {
+        return enterAs(connection, here, room, memberKey, arrival, names, owned, 0);
+    }
+
+    /** {@code enter.lua}; null when a guest needs more of its names looked up. */
+    private CompletableFuture<Entered> enterAs(StatefulRedisConnection<String, String> connection, String here,
+                                               String room, String memberKey, Arrival arrival, Names names,
+                                               List<String> owned, int lookedUp) {
+        String[] scriptKeys = {keys.members(room), keys.names(room), keys.nodes(room), keys.identities(room)};
+        List<String> args = new ArrayList<>(List.of(memberKey, here, names.name(), names.key(),
+                arrival.verified() ? "v:" + arrival.userId() : "", arrival.address(),
+                arrival.moderator() ? "1" : "0", Integer.toString(lookedUp)));
+        args.addAll(owned);
+        return connections.dispatched(() -> Script.<List<Object>>run(ENTER, connection.async(), scriptKeys,
+                        args.toArray(String[]::new), ScriptOutputType.MULTI))
+                .thenApply(reply -> {
+                    String given = (String) reply.get(0);
+                    return given.isEmpty() ? null
+                            : new Entered(arrival.user(given), ((Long) reply.get(1)).intValue());
+                });
     }
 
     /**
@@ -89,6 +190,7 @@ final class RedisPresence {
      * announces nothing.
      */
     CompletionStage<Integer> leave(String room, String memberKey) {
+        release(new Place(room, memberKey));
         return leaveNow(room, memberKey).thenApply(Departure::count).exceptionally(failure -> {
             unfinishedLeaves.add(new Place(room, memberKey));
             return -1;
@@ -100,7 +202,7 @@ final class RedisPresence {
         if (connection == null) {
             return RedisEngine.notConnected();
         }
-        String[] scriptKeys = {keys.members(room), keys.names(room), keys.nodes(room), keys.population()};
+        String[] scriptKeys = {keys.members(room), keys.names(room), keys.nodes(room), keys.identities(room)};
         return connections.dispatched(() -> Script.<List<Object>>run(LEAVE, connection.async(), scriptKeys,
                         new String[] {memberKey}, ScriptOutputType.MULTI))
                 .thenApply(reply -> reply.isEmpty() ? Departure.NONE
@@ -114,18 +216,32 @@ final class RedisPresence {
             return CompletableFuture.completedFuture(null);
         }
         String here = node.get();
-        String[] scriptKeys = {keys.members(room), keys.nodes(room), keys.nodeRooms(here), keys.owners()};
+        String[] scriptKeys = {keys.members(room), keys.nodes(room), keys.identities(room)};
         String[] args = {memberKey, newKey, keys.channel(room), claimant.verified() ? "v:" + claimant.userId() : "g:",
-                here, claimant.address(), room, NodeEnvelope.replacedHead(here), claimant.moderator() ? "1" : "0"};
-        return connections.dispatched(() -> Script.<List<Object>>run(CLAIM, connection.async(), scriptKeys, args,
-                        ScriptOutputType.MULTI))
+                here, claimant.address(), NodeEnvelope.replacedHead(here), claimant.moderator() ? "1" : "0"};
+        use(room);
+        return recordRoom(connection, here, room)
+                .thenCompose(recorded -> connections.dispatched(() -> Script.<List<Object>>run(CLAIM,
+                        connection.async(), scriptKeys, args, ScriptOutputType.MULTI)))
                 // No place to claim: the script's false arrives as nothing, or as a list holding a null.
                 .thenApply(reply -> reply == null || reply.isEmpty() || reply.get(0) == null ? null
                         : new Entered(codec.decodeUser((String) reply.get(0)), ((Long) reply.get(1)).intValue()))
                 .exceptionally(failure -> {
                     LOG.log(Level.INFO, "room {0}: a resume token could not be claimed: {1}", room, failure);
                     return null;
+                })
+                .whenComplete((claimed, failure) -> {
+                    if (claimed != null) {
+                        held.add(new Place(room, newKey));
+                    } else {
+                        unuse(room);
+                    }
                 });
+    }
+
+    /** A reconnect elsewhere claimed this member's place (if it was here): this node no longer holds it. */
+    void replaced(String room, String memberKey) {
+        release(new Place(room, memberKey));
     }
 
     /** Members of every room on every node, as of the last renewal of the lease. */
@@ -133,10 +249,13 @@ final class RedisPresence {
         return population;
     }
 
-    /** After a renewal of the lease: reads the chat's member count, and finishes the leaves that failed. */
-    void renewed(RedisCommands<String, String> redis) {
-        String count = redis.get(keys.population());
-        population = count == null ? 0 : Long.parseLong(count);
+    /**
+     * After a renewal of the lease: reports this node's members, reads the chat's member count (the sum of what the
+     * live nodes reported), and finishes the leaves that failed.
+     */
+    void renewed(RedisCommands<String, String> redis, String here) {
+        redis.hset(keys.population(), here, Integer.toString(held.size()));
+        population = redis.hvals(keys.population()).stream().mapToLong(Long::parseLong).sum();
         if (!unfinishedLeaves.isEmpty()) {
             connections.dispatch(this::finishLeaves);
         }
@@ -145,6 +264,9 @@ final class RedisPresence {
     /** This node lost its lease: the members of its leaves still to finish were taken out with its old identity. */
     void lostLease() {
         unfinishedLeaves.clear();
+        held.clear();
+        roomUse.clear();
+        recordedRooms.clear();
     }
 
     /** After a reconnect: the leaves that failed during the outage, each announced once it went through. */
@@ -169,27 +291,48 @@ final class RedisPresence {
     int reap(RedisCommands<String, String> redis, String dead) {
         int members = 0;
         for (String room : redis.smembers(keys.nodeRooms(dead))) {
-            String[] scriptKeys = {keys.members(room), keys.names(room), keys.nodes(room), keys.nodeRooms(dead),
-                    keys.population()};
-            List<Object> reply = Script.run(EVICT, redis, scriptKeys, new String[] {dead, room},
-                    ScriptOutputType.MULTI);
+            String[] scriptKeys = {keys.members(room), keys.names(room), keys.nodes(room), keys.identities(room)};
+            List<Object> reply = Script.run(EVICT, redis, scriptKeys, new String[] {dead}, ScriptOutputType.MULTI);
             int count = ((Long) reply.get(0)).intValue();
             List<?> gone = (List<?>) reply.get(1);
             for (int i = 0; i < gone.size(); i++) { // each leave counts those still to go after it
                 announceLeave(room, codec.decodeUser((String) gone.get(i)), count + gone.size() - 1 - i);
             }
             members += gone.size();
+            redis.srem(keys.nodeRooms(dead), room); // after its members: a reaper that dies here leaves it to the next
         }
         redis.del(keys.nodeRooms(dead));
+        redis.hdel(keys.population(), dead);
         return members;
     }
 
-    /** Forgets, for this node, the rooms it no longer has members in (those {@code subscribed} says no to). */
-    void prune(RedisCommands<String, String> redis, String here, Predicate<String> subscribed) {
+    /**
+     * Forgets, for this node, the rooms it no longer has members in: where it holds no place and enters none now, and
+     * where the room's presence counts none of its members either (a leave still unfinished keeps its room).
+     *
+     * <p>Against an enter that starts meanwhile: the decision and the forgetting of {@link #recordedRooms} are one
+     * step, so an enter that starts later adds the room again itself; and one that started between that step and the
+     * removal from Redis is seen by the check after it, which adds the room back. Either way the room is in Redis
+     * before the member's enter.
+     */
+    void prune(RedisCommands<String, String> redis, String here) {
         for (String room : redis.smembers(keys.nodeRooms(here))) {
-            if (!subscribed.test(room)) {
-                Script.run(PRUNE, redis, new String[] {keys.nodes(room), keys.nodeRooms(here)},
-                        new String[] {here, room}, ScriptOutputType.INTEGER);
+            if (roomUse.containsKey(room) || redis.hexists(keys.nodes(room), here)) {
+                continue;
+            }
+            boolean[] unused = {false};
+            roomUse.compute(room, (name, uses) -> {
+                if (uses == null) {
+                    unused[0] = true;
+                    recordedRooms.remove(name);
+                }
+                return uses;
+            });
+            if (unused[0]) {
+                redis.srem(keys.nodeRooms(here), room);
+                if (roomUse.containsKey(room)) {
+                    redis.sadd(keys.nodeRooms(here), room);
+                }
             }
         }
     }

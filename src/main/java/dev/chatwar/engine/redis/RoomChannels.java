@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -40,9 +41,12 @@ final class RoomChannels {
     private final ConcurrentHashMap<String, RoomChannel> channels = new ConcurrentHashMap<>();
     private final RoomChannel.Link link = new ChannelLink();
     private final Set<String> loggedKinds = ConcurrentHashMap.newKeySet();
+    /** Told of every place a reconnect claimed, with the room and the old member key. */
+    private final BiConsumer<String, String> claimed;
 
     RoomChannels(RedisConnections connections, RedisKeys keys, FrameCodec codec, int historySize,
-                 EngineTelemetry telemetry) {
+                 EngineTelemetry telemetry, BiConsumer<String, String> claimed) {
+        this.claimed = claimed;
         this.connections = connections;
         this.keys = keys;
         this.codec = codec;
@@ -174,6 +178,7 @@ final class RoomChannels {
             }
             channel.deliver(decoded);
         } else if (read instanceof NodeEnvelope.Replaced replaced) {
+            claimed.accept(channel.room, replaced.resumeKey());
             channel.subscribers.forEach(subscriber -> subscriber.replaced(replaced.resumeKey()));
         } else if (read instanceof NodeEnvelope.Signal signal) {
             Typing notice;

@@ -9,6 +9,7 @@ import dev.chatwar.protocol.ServerEvent.Leave;
 import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.support.Chats;
+import dev.chatwar.support.Poll;
 import dev.chatwar.support.RedisServer;
 import dev.chatwar.support.TcpProxy;
 import java.time.Duration;
@@ -270,6 +271,26 @@ class RedisEngineTest extends EngineContract {
         RoomEvent leave = atSurvivor.events.poll(2 * RedisServer.NODE_TIMEOUT.toSeconds() + 2, TimeUnit.SECONDS);
         assertNotNull(leave, "the member left behind is never taken out");
         assertEquals("ann", leave.user().name());
+    }
+
+    /**
+     * Each node reports its own members at each renewal of its lease (no script of a room touches a chat-wide key),
+     * and a dead node's report goes with it.
+     */
+    @Test
+    void theChatsMemberCountSumsWhatEveryLiveNodeReports() throws Exception {
+        Engine east = node();
+        Engine west = newNode();
+        await(east.enter("r", "k-1", guest("ann")));
+        await(east.enter("s", "k-2", guest("bob")));
+        await(west.enter("r", "k-3", guest("cid")));
+        await(west.leave("r", "k-3"));
+        await(west.enter("r", "k-4", guest("dee")));
+        Poll.until(RedisServer.NODE_TIMEOUT.multipliedBy(2), "both nodes count three members",
+                () -> east.clusterMembers() + " and " + west.clusterMembers(), "3 and 3");
+        west.close(); // dee stays behind, to be reaped
+        Poll.until(RedisServer.NODE_TIMEOUT.multipliedBy(3), "the dead node's members no longer count",
+                east::clusterMembers, 2L);
     }
 
     /** A Redis that came back older still holds the room's last id, but an old one: the ids go on above the new. */
