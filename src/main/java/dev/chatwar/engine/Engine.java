@@ -134,9 +134,12 @@ public interface Engine extends AutoCloseable {
         }
     }
 
-    /** Whether this engine can order events now; {@link #OFF} for one that needs no outside store. */
+    /**
+     * Whether this engine can order events now: {@link #PARTIAL} when it can for some rooms only (a shard of a Redis
+     * Cluster is out of reach: see {@link #unreachable}); {@link #OFF} for one that needs no outside store.
+     */
     enum Status {
-        UP, DOWN, OFF
+        UP, PARTIAL, DOWN, OFF
     }
 
     /**
@@ -226,6 +229,11 @@ public interface Engine extends AutoCloseable {
 
     /** Members of every room on every node, as of a moment ago (for metrics). */
     long clusterMembers();
+
+    /** The parts of its store this engine cannot reach now (a Redis Cluster's shards, as {@code host:port}). */
+    default List<String> unreachable() {
+        return List.of();
+    }
 
     /** {@link Status#UP} while connected to the store with this node's lease in the chat held. */
     Status status();

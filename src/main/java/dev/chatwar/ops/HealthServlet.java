@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Properties;
 
 /**
@@ -26,7 +27,7 @@ public final class HealthServlet extends HttpServlet {
 
     /** The body of {@code /health}. */
     public record Health(String status, String version, String node, long uptimeSeconds, int connections,
-                         int rooms, String redis) {
+                         int rooms, String redis, List<String> unreachable) {
         public boolean up() {
             return status.equals("UP");
         }
@@ -53,9 +54,10 @@ public final class HealthServlet extends HttpServlet {
     public Health health(Instant now) {
         long uptime = Duration.between(startedAt, now).toSeconds();
         Engine.Status redis = engine.status();
-        String status = stopping ? "STOPPING" : redis == Engine.Status.DOWN ? "DEGRADED" : "UP";
+        String status = stopping ? "STOPPING"
+                : redis == Engine.Status.DOWN || redis == Engine.Status.PARTIAL ? "DEGRADED" : "UP";
         return new Health(status, VERSION, engine.node(), uptime, chat.memberCount(), chat.rooms().roomCount(),
-                redis.name());
+                redis.name(), engine.unreachable());
     }
 
     @Override

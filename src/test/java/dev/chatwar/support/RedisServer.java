@@ -8,7 +8,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -27,15 +29,22 @@ public final class RedisServer implements AutoCloseable {
     public static final java.time.Duration NODE_TIMEOUT = java.time.Duration.ofSeconds(3);
     private final Path dir;
     private final int port;
+    private final List<String> extra;
     private Process process;
 
-    private RedisServer(Path dir, int port) {
+    private RedisServer(Path dir, int port, List<String> extra) {
         this.dir = dir;
         this.port = port;
+        this.extra = extra;
     }
 
     public static RedisServer start() throws IOException, InterruptedException {
-        RedisServer server = new RedisServer(Files.createTempDirectory("chat-redis-"), freePort());
+        return start(List.of());
+    }
+
+    /** With settings of its own after the usual ones ({@code --name value} pairs). */
+    public static RedisServer start(List<String> settings) throws IOException, InterruptedException {
+        RedisServer server = new RedisServer(Files.createTempDirectory("chat-redis-"), freePort(), settings);
         server.launch();
         return server;
     }
@@ -56,8 +65,10 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private void launch() throws IOException, InterruptedException {
-        process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString())
+        List<String> line = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind",
+                "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString()));
+        line.addAll(extra);
+        process = new ProcessBuilder(line)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();

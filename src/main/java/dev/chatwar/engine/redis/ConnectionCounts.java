@@ -1,8 +1,9 @@
 package dev.chatwar.engine.redis;
 
+import dev.chatwar.engine.redis.RedisConnections.Commands;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -38,7 +39,7 @@ final class ConnectionCounts {
 
     /** See {@code Engine#connect}: the receipt is the node that counted it. */
     CompletionStage<String> connect(String client, int limit) {
-        StatefulRedisConnection<String, String> connection = connections.commands();
+        Commands connection = connections.commands();
         if (connection == null) {
             return RedisEngine.notConnected();
         }
@@ -51,7 +52,7 @@ final class ConnectionCounts {
 
     /** The receipt is the node that counted the connection: after a lost lease, a later identity's are not its. */
     void disconnect(String client, String receipt) {
-        StatefulRedisConnection<String, String> connection = connections.commands();
+        Commands connection = connections.commands();
         if (connection == null) {
             unfinished.add(new Counted(client, receipt));
             return;
@@ -74,7 +75,7 @@ final class ConnectionCounts {
     }
 
     /** A dead node's connections stop counting. */
-    void forget(RedisCommands<String, String> redis, String dead) {
+    void forget(RedisClusterCommands<String, String> redis, String dead) {
         Script.run(FORGET, redis, new String[] {keys.clients(), keys.nodeClients(dead)}, new String[0],
                 ScriptOutputType.INTEGER);
     }

@@ -1,8 +1,9 @@
 package dev.chatwar.engine.redis;
 
+import dev.chatwar.engine.redis.RedisConnections.Commands;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
@@ -39,16 +40,16 @@ final class NodeLease {
         void lost(String oldNode, String node);
 
         /** {@code node} is dead: take its members out of every room and announce their leaves. */
-        void reap(RedisCommands<String, String> redis, String node);
+        void reap(RedisClusterCommands<String, String> redis, String node);
 
         /** Rooms this node no longer has members in may be forgotten for it. */
-        void prune(RedisCommands<String, String> redis, String node);
+        void prune(RedisClusterCommands<String, String> redis, String node);
 
         /** A renewal went through. */
-        void renewed(RedisCommands<String, String> redis);
+        void renewed(RedisClusterCommands<String, String> redis);
     }
 
-    private final Supplier<StatefulRedisConnection<String, String>> commands;
+    private final Supplier<Commands> commands;
     private final String nodesKey;
     private final Duration timeout;
     private final Owner owner;
@@ -58,7 +59,7 @@ final class NodeLease {
     /** Since when ({@link System#nanoTime}) the connection has been up without a break seen, or 0. */
     private volatile long upSince;
 
-    NodeLease(Supplier<StatefulRedisConnection<String, String>> commands, RedisKeys keys, Duration timeout,
+    NodeLease(Supplier<Commands> commands, RedisKeys keys, Duration timeout,
               Owner owner) {
         this.commands = commands;
         this.nodesKey = keys.leases();
@@ -96,7 +97,7 @@ final class NodeLease {
 
     /** Takes or renews the lease, then reaps the nodes whose leases ran out. */
     void tick() {
-        StatefulRedisConnection<String, String> connection = commands.get();
+        Commands connection = commands.get();
         if (connection == null || !connection.isOpen()) {
             upSince = 0;
             held = false;
@@ -106,7 +107,7 @@ final class NodeLease {
             upSince = System.nanoTime();
         }
         try {
-            RedisCommands<String, String> redis = connection.sync();
+            RedisClusterCommands<String, String> redis = connection.sync();
             if (!taken) {
                 lease(redis, "take");
                 taken = true;
@@ -142,7 +143,7 @@ final class NodeLease {
 
     /** A graceful stop: the lease runs out now, so any member left behind is reaped at once. */
     void drop() {
-        StatefulRedisConnection<String, String> connection = commands.get();
+        Commands connection = commands.get();
         if (connection != null && connection.isOpen() && taken) {
             try {
                 lease(connection.sync(), "drop");
@@ -152,7 +153,7 @@ final class NodeLease {
         }
     }
 
-    private long lease(RedisCommands<String, String> redis, String what) {
+    private long lease(RedisClusterCommands<String, String> redis, String what) {
         Long reply = Script.run(LEASE, redis, new String[] {nodesKey},
                 new String[] {node, what, Long.toString(timeout.toMillis())}, ScriptOutputType.INTEGER);
         return reply;

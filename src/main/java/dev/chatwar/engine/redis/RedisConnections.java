@@ -9,7 +9,15 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
@@ -27,18 +35,25 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * This node's connections to Redis: the Lettuce client, its three connections, the two threads every call starts on,
- * and the probe that finds a connection that looks open but carries nothing.
+ * This node's connections to Redis: the Lettuce client, its connections, the two threads every call starts on, and
+ * the probe that finds a connection that looks open but carries nothing.
  *
- * <p>Connections: one for commands, one for pub/sub, and one for the lease (a renewal must never wait behind the events
- * and joins queued on the commands connection: under a join storm, that queue held renewals past the node timeout,
- * and the other nodes declared a live node dead). All reconnect by themselves. A command issued while disconnected
- * fails at once (Lettuce's default would queue it without bound and replay it later, out of order), and one that gets
- * no answer within {@link #COMMAND_TIMEOUT} fails too. A Redis that is unreachable at startup does not stop the node:
- * it starts down, and connects when Redis comes.
+ * <p><b>One Redis or a cluster.</b> The first time Redis answers, the node asks it whether it is a Redis Cluster
+ * ({@code INFO cluster}); the operator sets nothing else. On one Redis (with or without Sentinel) there is one pub/sub
+ * connection and the chat's channels are plain ({@code SUBSCRIBE}, {@code PUBLISH}). On a cluster the commands go
+ * through Lettuce's cluster client, which routes each by its key's slot, and the channels are sharded
+ * ({@code SSUBSCRIBE}, {@code SPUBLISH}), one pub/sub connection per primary ({@link ShardSubscriptions}).
+ *
+ * <p>Connections: one for commands, one for pub/sub (or one per shard), and one for the lease (a renewal must never
+ * wait behind the events and joins queued on the commands connection: under a join storm, that queue held renewals
+ * past the node timeout, and the other nodes declared a live node dead). All reconnect by themselves. A command issued
+ * while disconnected fails at once (Lettuce's default would queue it without bound and replay it later, out of
+ * order), and one that gets no answer within {@link #COMMAND_TIMEOUT} fails too. A Redis that is unreachable at
+ * startup does not stop the node: it starts down, and connects when Redis comes.
  *
  * <p>Threads: every call into Lettuce starts on the dispatcher thread ({@link #dispatched}), or on the connector
  * thread, or on Netty's; never on the container's. Netty keeps per-thread caches on any thread that writes to a
@@ -50,6 +65,8 @@ final class RedisConnections {
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
     static final Duration PROBE_EVERY = Duration.ofSeconds(2);
     static final Duration PROBE_DEADLINE = Duration.ofSeconds(5);
+    /** How often a cluster's topology is read again: how soon a replica that took over is used. */
+    static final Duration TOPOLOGY_EVERY = Duration.ofSeconds(1);
     private static final Duration RETRY_CONNECT = Duration.ofSeconds(1);
     /** What each connection is called in Redis's {@code CLIENT LIST}, so an operator can tell them apart. */
     static final String COMMANDS_NAME = "chat-commands";
@@ -58,11 +75,14 @@ final class RedisConnections {
 
     /** What the engine does when the connections change; called on the connector thread unless said otherwise. */
     interface Listener {
-        /** The pub/sub connection was lost: called on a Lettuce thread, before Lettuce resubscribes by itself. */
-        void subscriptionLost();
+        /**
+         * The channels {@code channels} accepts may miss lines from now on (the pub/sub connection, or a shard's, was
+         * lost); called on a Lettuce thread, before Lettuce resubscribes by itself, or on the connector thread.
+         */
+        void subscriptionLost(Predicate<String> channels);
 
-        /** The pub/sub connection is up (first, or again): subscribe every room and repair what it missed. */
-        void subscriptionBack();
+        /** Those channels are heard again (the connection is up, first or again): subscribe and repair them. */
+        void subscriptionBack(Predicate<String> channels);
 
         /** The lease's connection was lost; called on a Lettuce thread. */
         void leaseConnectionLost();
@@ -77,6 +97,26 @@ final class RedisConnections {
         void received(String channel, String line);
     }
 
+    /**
+     * A connection for commands, on one Redis or a cluster: its asynchronous and blocking APIs (on a cluster, each
+     * command goes to the primary that owns its key's slot).
+     */
+    record Commands(StatefulConnection<String, String> connection, RedisClusterAsyncCommands<String, String> async,
+                    RedisClusterCommands<String, String> sync) {
+        static Commands of(StatefulRedisConnection<String, String> connection) {
+            return new Commands(connection, connection.async(), connection.sync());
+        }
+
+        static Commands of(StatefulRedisClusterConnection<String, String> connection) {
+            return new Commands(connection, connection.async(), connection.sync());
+        }
+
+        boolean isOpen() {
+            return connection.isOpen();
+        }
+    }
+
+    private final List<RedisURI> targets;
     private final List<Script> scripts;
     private final EngineTelemetry telemetry;
     private final Listener listener;
@@ -84,14 +124,23 @@ final class RedisConnections {
     private final ScheduledExecutorService connector = Executors.newSingleThreadScheduledExecutor(owned);
     private final ExecutorService dispatcher = Executors.newSingleThreadExecutor(owned);
     private final ClientResources resources;
+    /** For one Redis; on a cluster, for each shard's pub/sub connection. */
     private final RedisClient client;
-    private volatile StatefulRedisConnection<String, String> commands;
-    private volatile StatefulRedisConnection<String, String> leaseCommands;
+    /** On a cluster only, once known. */
+    private volatile RedisClusterClient clusterClient;
+    /** Whether Redis said it is a cluster; null until it answered. */
+    private volatile Boolean clustered;
+    private volatile Commands commands;
+    private volatile Commands leaseCommands;
+    /** On one Redis: the pub/sub connection. */
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
+    /** On a cluster: the sharded subscriptions. */
+    private volatile ShardSubscriptions shards;
     private volatile boolean closed;
-    /** This node's probe channel; see {@link #probe}. */
+    private final String probePrefix;
+    /** This node's probe channel on one Redis; see {@link #probe}. */
     private final String probeChannel;
-    /** The chat's control channel, heard for as long as the node runs (Lettuce resubscribes it after a loss). */
+    /** The chat's control channel on one Redis, heard for as long as the node runs. */
     private final String controlChannel;
     /** When the probe now outstanding was sent ({@link System#nanoTime}), or 0. */
     private volatile long probeSentAt;
@@ -100,19 +149,21 @@ final class RedisConnections {
 
     /** Checks a {@code CHAT_REDIS_URL} value as Lettuce reads it. @throws IllegalArgumentException saying what */
     static void checkUri(String uri) {
-        RedisURI.create(uri);
+        RedisTargets.parse(uri);
     }
 
     /** @param scripts loaded on every (re)connect of the commands connection */
     RedisConnections(String uri, RedisKeys keys, List<Script> scripts, EngineTelemetry telemetry, Listener listener) {
+        this.targets = RedisTargets.parse(uri);
         this.scripts = scripts;
         this.telemetry = telemetry;
         this.listener = listener;
-        this.probeChannel = keys.probe(UUID.randomUUID().toString());
+        this.probePrefix = keys.probe(UUID.randomUUID().toString());
+        this.probeChannel = probePrefix;
         this.controlChannel = keys.control();
         // Built on the connector thread: Netty's start-up leaves per-thread caches on the thread that runs it.
         try {
-            Lettuce built = connector.submit(() -> createClient(uri)).get(30, TimeUnit.SECONDS);
+            Lettuce built = connector.submit(this::createClient).get(30, TimeUnit.SECONDS);
             this.resources = built.resources();
             this.client = built.client();
         } catch (Exception e) {
@@ -130,14 +181,12 @@ final class RedisConnections {
     private record Lettuce(ClientResources resources, RedisClient client) {
     }
 
-    private Lettuce createClient(String uri) {
+    private Lettuce createClient() {
         ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2,
                         TimeUnit.MILLISECONDS))
                 .build();
-        RedisURI redisUri = RedisURI.create(uri);
-        redisUri.setTimeout(COMMAND_TIMEOUT);
-        RedisClient client = RedisClient.create(resources, redisUri);
+        RedisClient client = RedisClient.create(resources, targets.get(0));
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -148,8 +197,8 @@ final class RedisConnections {
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
                 if (connection == pubsub) { // before Lettuce resubscribes: see RoomChannel
-                    listener.subscriptionLost();
-                } else if (connection == leaseCommands) {
+                    listener.subscriptionLost(channel -> true);
+                } else if (leaseCommands != null && connection == leaseCommands.connection()) {
                     listener.leaseConnectionLost();
                 }
             }
@@ -158,7 +207,7 @@ final class RedisConnections {
             public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
                 if (connection == pubsub) {
                     connector.execute(RedisConnections.this::subscriptionBack);
-                } else if (connection == leaseCommands) {
+                } else if (leaseCommands != null && connection == leaseCommands.connection()) {
                     listener.leaseConnectionBack();
                 }
             }
@@ -166,26 +215,112 @@ final class RedisConnections {
         return new Lettuce(resources, client);
     }
 
+    /** The cluster's client: the same reconnects and timeouts, and a topology read again often and on every sign. */
+    private RedisClusterClient createClusterClient() {
+        RedisClusterClient cluster = RedisClusterClient.create(resources, targets);
+        cluster.setOptions(ClusterClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(100_000)
+                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(TOPOLOGY_EVERY)
+                        .enableAllAdaptiveRefreshTriggers()
+                        .adaptiveRefreshTriggersTimeout(TOPOLOGY_EVERY)
+                        .refreshTriggersReconnectAttempts(2)
+                        .build())
+                .build());
+        cluster.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                if (leaseCommands != null && connection == leaseCommands.connection()) {
+                    listener.leaseConnectionLost();
+                }
+            }
+
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+                if (leaseCommands != null && connection == leaseCommands.connection()) {
+                    listener.leaseConnectionBack();
+                }
+            }
+        });
+        return cluster;
+    }
+
     /** The commands connection, or null while there is none. */
-    StatefulRedisConnection<String, String> commands() {
+    Commands commands() {
         return commands;
     }
 
     /** The lease's connection, or null while there is none. */
-    StatefulRedisConnection<String, String> leaseCommands() {
+    Commands leaseCommands() {
         return leaseCommands;
     }
 
-    /** The pub/sub connection, or null while there is none. */
-    StatefulRedisPubSubConnection<String, String> pubsub() {
-        return pubsub;
+    /** Whether the chat runs on a Redis Cluster (false until Redis first answered). */
+    boolean sharded() {
+        return Boolean.TRUE.equals(clustered);
     }
 
-    /** Whether the commands and pub/sub connections are both open. */
+    /** {@code SPUBLISH} on a cluster, {@code PUBLISH} on one Redis: what a script publishes a room's line with. */
+    String publishCommand() {
+        return sharded() ? "SPUBLISH" : "PUBLISH";
+    }
+
+    /** Starts hearing a channel; call on the dispatcher thread. */
+    CompletionStage<Void> subscribe(String channel) {
+        ShardSubscriptions sharded = shards;
+        if (sharded != null) {
+            return sharded.subscribe(channel);
+        }
+        StatefulRedisPubSubConnection<String, String> connection = pubsub;
+        if (connection == null || !connection.isOpen()) {
+            return notConnected();
+        }
+        return connection.async().subscribe(channel).thenApply(subscribed -> (Void) null);
+    }
+
+    /** Stops hearing a channel. */
+    void unsubscribe(String channel) {
+        dispatch(() -> {
+            ShardSubscriptions sharded = shards;
+            StatefulRedisPubSubConnection<String, String> connection = pubsub;
+            if (sharded != null) {
+                sharded.unsubscribe(channel);
+            } else if (connection != null && connection.isOpen()) {
+                connection.async().unsubscribe(channel);
+            }
+        });
+    }
+
+    /** Publishes a line that is not kept (a typing notice) on a channel; call on the dispatcher thread. */
+    CompletionStage<Long> publish(String channel, String line) {
+        Commands connection = commands;
+        if (connection == null) {
+            return notConnected();
+        }
+        return sharded() ? connection.async().spublish(channel, line) : connection.async().publish(channel, line);
+    }
+
+    /** Whether the commands connection and every subscription are open. */
     boolean open() {
-        StatefulRedisConnection<String, String> connection = commands;
+        Commands connection = commands;
+        if (connection == null || !connection.isOpen()) {
+            return false;
+        }
+        ShardSubscriptions sharded = shards;
+        if (sharded != null) {
+            return sharded.unreachable().isEmpty();
+        }
         StatefulRedisPubSubConnection<String, String> subscription = pubsub;
-        return connection != null && connection.isOpen() && subscription != null && subscription.isOpen();
+        return subscription != null && subscription.isOpen();
+    }
+
+    /** On a cluster, the shards this node hears nothing from now, as {@code host:port}; else empty. */
+    List<String> unreachableShards() {
+        ShardSubscriptions sharded = shards;
+        return sharded == null ? List.of() : sharded.unreachable();
     }
 
     /** Starts a call into Lettuce on the dispatcher thread; see the class comment for why. */
@@ -229,38 +364,17 @@ final class RedisConnections {
         }
         try {
             probeSentAt = 0;
-            if (commands == null) {
-                StatefulRedisConnection<String, String> connection = client.connect();
-                connection.sync().clientSetname(COMMANDS_NAME);
-                for (Script script : scripts) {
-                    script.load(connection.sync());
+            if (clustered == null) {
+                clustered = isCluster();
+                if (clustered) {
+                    clusterClient = createClusterClient();
+                    LOG.log(Level.INFO, "Redis is a cluster: rooms are spread over its shards");
                 }
-                commands = connection;
             }
-            if (leaseCommands == null) {
-                StatefulRedisConnection<String, String> connection = client.connect();
-                connection.sync().clientSetname(LEASE_NAME);
-                leaseCommands = connection;
-            }
-            if (pubsub == null) {
-                StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub();
-                connection.sync().clientSetname(PUBSUB_NAME);
-                connection.addListener(new RedisPubSubAdapter<>() {
-                    @Override
-                    public void message(String channel, String message) {
-                        if (connection != pubsub) {
-                            return; // a connection given up on may still bring a stale line
-                        }
-                        if (channel.equals(probeChannel)) {
-                            probeSentAt = 0;
-                        } else {
-                            listener.received(channel, message);
-                        }
-                    }
-                });
-                pubsub = connection;
-                connection.async().subscribe(probeChannel, controlChannel);
-                subscriptionBack();
+            if (clustered) {
+                establishCluster();
+            } else {
+                establishSingle();
             }
             LOG.log(Level.INFO, "connected to Redis");
             unreachableSince = 0;
@@ -277,21 +391,139 @@ final class RedisConnections {
         }
     }
 
+    /** Asks the first Redis that answers whether it is a cluster node; Sentinel serves one Redis. */
+    private boolean isCluster() {
+        RuntimeException last = null;
+        for (RedisURI target : targets) {
+            if (!target.getSentinels().isEmpty()) {
+                return false;
+            }
+            try (StatefulRedisConnection<String, String> connection = client.connect(target)) {
+                return connection.sync().info("cluster").contains("cluster_enabled:1");
+            } catch (RuntimeException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    private void establishSingle() {
+        if (commands == null) {
+            StatefulRedisConnection<String, String> connection = client.connect();
+            connection.sync().clientSetname(COMMANDS_NAME);
+            loadScripts(Commands.of(connection));
+            commands = Commands.of(connection);
+        }
+        if (leaseCommands == null) {
+            StatefulRedisConnection<String, String> connection = client.connect();
+            connection.sync().clientSetname(LEASE_NAME);
+            leaseCommands = Commands.of(connection);
+        }
+        if (pubsub == null) {
+            StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub();
+            connection.sync().clientSetname(PUBSUB_NAME);
+            connection.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    if (connection != pubsub) {
+                        return; // a connection given up on may still bring a stale line
+                    }
+                    if (channel.equals(probeChannel)) {
+                        probeSentAt = 0;
+                    } else {
+                        listener.received(channel, message);
+                    }
+                }
+            });
+            pubsub = connection;
+            connection.async().subscribe(probeChannel, controlChannel);
+            subscriptionBack();
+        }
+    }
+
+    private void establishCluster() {
+        if (commands == null) {
+            StatefulRedisClusterConnection<String, String> connection = clusterClient.connect();
+            warm(connection).join();
+            loadScripts(Commands.of(connection)); // on every primary
+            commands = Commands.of(connection);
+        }
+        if (leaseCommands == null) {
+            StatefulRedisClusterConnection<String, String> connection = clusterClient.connect();
+            warm(connection).join();
+            leaseCommands = Commands.of(connection);
+        }
+        if (shards == null) {
+            StatefulRedisClusterConnection<String, String> cluster = cluster(commands);
+            shards = new ShardSubscriptions(client, cluster, probePrefix, telemetry, new ShardSubscriptions.Holder() {
+                @Override
+                public void lost(Predicate<String> channels) {
+                    listener.subscriptionLost(channels);
+                }
+
+                @Override
+                public void back(Predicate<String> channels) {
+                    listener.subscriptionBack(channels);
+                }
+            }, listener::received);
+            every(TOPOLOGY_EVERY, () -> {
+                ShardSubscriptions sharded = shards;
+                if (sharded != null && !closed) {
+                    warm(cluster);
+                    warm(cluster(leaseCommands));
+                    sharded.follow();
+                }
+            });
+            listener.subscriptionBack(channel -> true);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static StatefulRedisClusterConnection<String, String> cluster(Commands commands) {
+        return (StatefulRedisClusterConnection<String, String>) commands.connection();
+    }
+
+    /**
+     * Opens the connection to every primary ahead of its first command: a command for a primary whose connection is
+     * still being made is refused, since commands are never queued (see the class comment). At the start, and as
+     * the topology changes (a replica that took over), so that only the commands of that moment fail.
+     *
+     * @return completes when every one is open or could not be opened
+     */
+    private static CompletableFuture<Void> warm(StatefulRedisClusterConnection<String, String> connection) {
+        List<CompletableFuture<?>> opening = new java.util.ArrayList<>();
+        for (RedisClusterNode node : connection.getPartitions()) {
+            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.getSlots().isEmpty()) {
+                opening.add(connection.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort())
+                        .exceptionally(failure -> null));
+            }
+        }
+        return CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new))
+                .orTimeout(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).exceptionally(failure -> null);
+    }
+
+    private void loadScripts(Commands connection) {
+        for (Script script : scripts) {
+            script.load(connection.sync());
+        }
+    }
+
     private void subscriptionBack() {
         probeSentAt = 0; // a probe sent before the reconnect may have been lost with the old connection
         if (pubsub != null) {
-            listener.subscriptionBack();
+            listener.subscriptionBack(channel -> true);
         }
     }
 
     /**
-     * Every {@link #PROBE_EVERY} the node publishes to a channel of its own and expects it back within
+     * On one Redis, every {@link #PROBE_EVERY} the node publishes to a channel of its own and expects it back within
      * {@link #PROBE_DEADLINE}. A connection can look open and carry nothing (a Redis that failed over to a replica
      * that knows nothing of this subscription, a network path that silently drops): then both connections are
-     * dropped and made anew, and the rooms' gaps are repaired from history as after any reconnect.
+     * dropped and made anew, and the rooms' gaps are repaired from history as after any reconnect. On a cluster,
+     * each shard is probed the same way ({@link ShardSubscriptions}).
      */
     private void probe() {
-        StatefulRedisConnection<String, String> connection = commands;
+        Commands connection = commands;
         StatefulRedisPubSubConnection<String, String> subscription = pubsub;
         if (closed || connection == null || subscription == null) {
             return;
@@ -308,9 +540,9 @@ final class RedisConnections {
             LOG.log(Level.WARNING, "Redis looks connected but its probe did not come back within {0} s;"
                     + " reconnecting", PROBE_DEADLINE.toSeconds());
             telemetry.probeFailed();
-            listener.subscriptionLost();
+            listener.subscriptionLost(channel -> true);
             subscription.closeAsync();
-            connection.closeAsync();
+            connection.connection().closeAsync();
             pubsub = null;
             commands = null;
             establish();
@@ -343,17 +575,40 @@ final class RedisConnections {
     }
 
     private void closeNow(Runnable last) {
+        RedisClusterClient refreshing = clusterClient;
+        if (refreshing != null) {
+            refreshing.suspendTopologyRefresh(); // a refresh that runs while the threads end fails noisily
+        }
         last.run();
-        for (AutoCloseable connection : new AutoCloseable[] {pubsub, commands, leaseCommands}) {
-            if (connection != null) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (refreshing != null && refreshing.isTopologyRefreshInProgress() && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // at most a second: the refresh under way ends on Lettuce's threads
+        }
+        ShardSubscriptions sharded = shards;
+        if (sharded != null) {
+            sharded.close();
+        }
+        Commands connection = commands;
+        Commands lease = leaseCommands;
+        for (AutoCloseable open : new AutoCloseable[] {pubsub, connection == null ? null : connection.connection(),
+                lease == null ? null : lease.connection()}) {
+            if (open != null) {
                 try {
-                    connection.close();
+                    open.close();
                 } catch (Exception e) {
                     LOG.log(Level.DEBUG, "closing a Redis connection", e);
                 }
             }
         }
+        RedisClusterClient cluster = clusterClient;
+        if (cluster != null) {
+            cluster.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+    }
+
+    private static <T> CompletableFuture<T> notConnected() {
+        return CompletableFuture.failedFuture(new EngineUnavailableException("Redis is not connected", null));
     }
 }

@@ -1,10 +1,13 @@
 package dev.chatwar.engine.redis;
 
+import dev.chatwar.engine.redis.RedisConnections.Commands;
 import dev.chatwar.engine.Sanctions;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Clock;
 import java.util.ArrayList;
 
@@ -14,9 +17,11 @@ import dev.chatwar.engine.EngineUnavailableException;
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.ServerEvent.Typing;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -89,14 +94,16 @@ public final class RedisEngine implements Engine {
     /** What the engine does when its connections change. */
     private final class ConnectionsListener implements RedisConnections.Listener {
         @Override
-        public void subscriptionLost() {
-            channels.holdAll();
+        public void subscriptionLost(Predicate<String> carried) {
+            channels.hold(carried);
         }
 
         @Override
-        public void subscriptionBack() {
-            channels.repairAll();
-            sanctions.reload(); // what was imposed or lifted while the control channel was not heard
+        public void subscriptionBack(Predicate<String> carried) {
+            channels.repair(carried);
+            if (carried.test(sanctions.controlChannel())) {
+                sanctions.reload(); // what was imposed or lifted while the control channel was not heard
+            }
         }
 
         @Override
@@ -117,7 +124,7 @@ public final class RedisEngine implements Engine {
 
         @Override
         public void received(String channel, String line) {
-            if (channel.equals(keys.control())) {
+            if (channel.equals(keys.control()) || channel.equals(keys.shardedControl())) {
                 sanctions.received(line);
             } else {
                 channels.received(channel, line);
@@ -134,19 +141,19 @@ public final class RedisEngine implements Engine {
         }
 
         @Override
-        public void reap(RedisCommands<String, String> redis, String dead) {
+        public void reap(RedisClusterCommands<String, String> redis, String dead) {
             // Its connections first: whoever hears a leave below finds the dead node's counts gone already.
             counts.forget(redis, dead);
             telemetry.nodeExpired(presence.reap(redis, dead));
         }
 
         @Override
-        public void prune(RedisCommands<String, String> redis, String node) {
+        public void prune(RedisClusterCommands<String, String> redis, String node) {
             presence.prune(redis, node);
         }
 
         @Override
-        public void renewed(RedisCommands<String, String> redis) {
+        public void renewed(RedisClusterCommands<String, String> redis) {
             presence.renewed(redis, lease.node());
             telemetry.leaseRenewed();
             counts.renewed();
@@ -203,35 +210,64 @@ public final class RedisEngine implements Engine {
         counts.disconnect(client, receipt);
     }
 
-    /** Walks the rooms' member hashes with {@code SCAN}, whose cursor is the page's. */
+    /**
+     * Walks the rooms' member hashes with {@code SCAN}, whose cursor is the page's. On a cluster the primaries are
+     * walked one after the other, in the order of their slots, and the cursor is {@code <primary>:<its cursor>}.
+     */
     @Override
     public CompletionStage<RoomPage> rooms(String cursor, int limit) {
-        if (cursor != null && !cursor.matches("[0-9]{1,20}")) {
+        boolean sharded = connections.sharded();
+        if (cursor != null && !cursor.matches(sharded ? "[0-9]{1,4}:[0-9]{1,20}" : "[0-9]{1,20}")) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("not a cursor of this chat"));
         }
-        StatefulRedisConnection<String, String> connection = connections.commands();
+        Commands connection = connections.commands();
         if (connection == null) {
             return notConnected();
         }
-        RedisAsyncCommands<String, String> redis = connection.async();
-        return connections.dispatched(() -> redis.scan(cursor == null ? ScanCursor.INITIAL : ScanCursor.of(cursor),
-                        ScanArgs.Builder.matches(keys.allMembers()).limit(limit)))
-                .thenCompose(scanned -> {
-                    List<String> found = scanned.getKeys().stream().distinct().limit(limit).toList();
-                    List<CompletableFuture<Long>> counts = found.stream()
-                            .map(key -> redis.hlen(key).toCompletableFuture()).toList();
-                    return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new)).thenApply(done -> {
-                        List<RoomCount> rooms = new ArrayList<>();
-                        for (int i = 0; i < found.size(); i++) {
-                            int members = counts.get(i).join().intValue();
-                            if (members > 0) {
-                                rooms.add(new RoomCount(keys.roomOf(found.get(i)), members));
-                            }
-                        }
-                        return new RoomPage(rooms, scanned.isFinished() ? null : scanned.getCursor());
-                    });
-                })
+        RedisClusterAsyncCommands<String, String> redis = connection.async();
+        ScanArgs match = ScanArgs.Builder.matches(keys.allMembers()).limit(limit);
+        if (!sharded) {
+            return connections.dispatched(() -> redis.scan(cursor == null ? ScanCursor.INITIAL : ScanCursor.of(cursor),
+                            match))
+                    .thenCompose(scanned -> counted(redis, scanned.getKeys(), limit,
+                            scanned.isFinished() ? null : scanned.getCursor()))
+                    .exceptionallyCompose(RedisEngine::unavailable);
+        }
+        @SuppressWarnings("unchecked")
+        StatefulRedisClusterConnection<String, String> cluster =
+                (StatefulRedisClusterConnection<String, String>) connection.connection();
+        List<RedisClusterNode> primaries = cluster.getPartitions().stream()
+                .filter(node -> node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.getSlots().isEmpty())
+                .sorted(Comparator.comparing(node -> node.getSlots().get(0))).toList();
+        int primary = cursor == null ? 0 : Integer.parseInt(cursor.substring(0, cursor.indexOf(':')));
+        String at = cursor == null ? "0" : cursor.substring(cursor.indexOf(':') + 1);
+        if (primary >= primaries.size()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("not a cursor of this chat"));
+        }
+        return connections.dispatched(() -> cluster.getConnectionAsync(primaries.get(primary).getNodeId())
+                        .thenCompose(node -> node.async().scan(ScanCursor.of(at), match)))
+                .thenCompose(scanned -> counted(redis, scanned.getKeys(), limit, !scanned.isFinished()
+                        ? primary + ":" + scanned.getCursor()
+                        : primary + 1 < primaries.size() ? (primary + 1) + ":0" : null))
                 .exceptionallyCompose(RedisEngine::unavailable);
+    }
+
+    /** The rooms of the member hashes found, with their counts; those emptied meanwhile left out. */
+    private CompletionStage<RoomPage> counted(RedisClusterAsyncCommands<String, String> redis, List<String> keysFound,
+                                              int limit, String next) {
+        List<String> found = keysFound.stream().distinct().limit(limit).toList();
+        List<CompletableFuture<Long>> counts = found.stream().map(key -> redis.hlen(key).toCompletableFuture())
+                .toList();
+        return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<RoomCount> rooms = new ArrayList<>();
+            for (int i = 0; i < found.size(); i++) {
+                int members = counts.get(i).join().intValue();
+                if (members > 0) {
+                    rooms.add(new RoomCount(keys.roomOf(found.get(i)), members));
+                }
+            }
+            return new RoomPage(rooms, next);
+        });
     }
 
     @Override
@@ -250,9 +286,23 @@ public final class RedisEngine implements Engine {
         return presence.population();
     }
 
+    /**
+     * {@link Status#PARTIAL} on a cluster where some shard is out of reach and the others are not: the rooms on
+     * those go on (the lease may be on the shard out of reach, and is renewed once it is back).
+     */
     @Override
     public Status status() {
-        return connections.open() && lease.held() ? Status.UP : Status.DOWN;
+        if (connections.open() && lease.held()) {
+            return Status.UP;
+        }
+        Commands commands = connections.commands();
+        return connections.sharded() && commands != null && commands.isOpen()
+                && !connections.unreachableShards().isEmpty() ? Status.PARTIAL : Status.DOWN;
+    }
+
+    @Override
+    public List<String> unreachable() {
+        return connections.unreachableShards();
     }
 
     @Override

@@ -28,7 +28,8 @@ package dev.chatwar.engine.redis;
  *   <li>{@code <prefix>:{sanctions}}: the chat's bans and mutes, key ({@code ban|<room or *>|<kind>:<value>}) to
  *       {@code <version> <JSON>} with its end; {@code :version}: the version of the last change; {@code :ends}: when each one with an end ends;
  *       {@code <prefix>:{sanctions}:audit}: the audit trail, a capped stream (all in one hash slot);
- *   <li>{@code <prefix>:control}: the channel every node hears moderation notices on (sanctions, kicks).
+ *   <li>{@code <prefix>:control}: the channel every node hears moderation notices on (sanctions, kicks); on a Redis
+ *       Cluster, {@code <prefix>:{sanctions}:control}, a sharded channel in the sanctions' slot.
  * </ul>
  * <b>One slot per script.</b> Every script touches the keys of one hash slot only: one room's, or one chat-wide key
  * (or keys under one tag), so the same scripts run on a Redis Cluster. What must change a room and the chat together
@@ -128,6 +129,11 @@ final class RedisKeys {
 
     String control() {
         return prefix + ":control";
+    }
+
+    /** The control channel on a Redis Cluster: a sharded channel in the sanctions' slot, published by sanction.lua. */
+    String shardedControl() {
+        return sanctions() + ":control";
     }
 
     /** The pattern of every room's members key, for walking the rooms. */

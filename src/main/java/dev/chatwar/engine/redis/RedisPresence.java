@@ -1,5 +1,6 @@
 package dev.chatwar.engine.redis;
 
+import dev.chatwar.engine.redis.RedisConnections.Commands;
 import dev.chatwar.engine.Engine.Arrival;
 import dev.chatwar.engine.Engine.Entered;
 import dev.chatwar.protocol.FrameCodec;
@@ -9,8 +10,8 @@ import dev.chatwar.protocol.Timestamps;
 import dev.chatwar.protocol.User;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -75,7 +76,7 @@ final class RedisPresence {
 
     /** See {@code Engine#enter}. */
     CompletionStage<Entered> enter(String room, String memberKey, Arrival arrival) {
-        StatefulRedisConnection<String, String> connection = connections.commands();
+        Commands connection = connections.commands();
         if (connection == null) {
             return RedisEngine.notConnected();
         }
@@ -117,7 +118,7 @@ final class RedisPresence {
      * Adds the room to this node's rooms, before any member of this node enters it: so a reaper that finds this node
      * dead visits every room where it has members, whenever it dies. Once per room and identity of the node.
      */
-    private CompletableFuture<Void> recordRoom(StatefulRedisConnection<String, String> connection, String here,
+    private CompletableFuture<Void> recordRoom(Commands connection, String here,
                                                String room) {
         if (recordedRooms.contains(room)) {
             return CompletableFuture.completedFuture(null);
@@ -127,7 +128,7 @@ final class RedisPresence {
     }
 
     /** A verified user's name, chat-wide ({@code own.lua}): its own, or the first "name (n)" nobody else owns. */
-    private CompletableFuture<Names> own(StatefulRedisConnection<String, String> connection, Arrival arrival) {
+    private CompletableFuture<Names> own(Commands connection, Arrival arrival) {
         return connections.dispatched(() -> Script.<List<Object>>run(OWN, connection.async(),
                         new String[] {keys.owners()}, new String[] {arrival.name(), arrival.nameKey(), arrival.userId()},
                         ScriptOutputType.MULTI))
@@ -143,7 +144,7 @@ final class RedisPresence {
      * are looked up first (the verified names are chat-wide, in a hash slot of their own), {@code lookup} of them,
      * and four times as many when a crowded room needs more.
      */
-    private CompletableFuture<Entered> enterGuest(StatefulRedisConnection<String, String> connection, String here,
+    private CompletableFuture<Entered> enterGuest(Commands connection, String here,
                                                   String room, String memberKey, Arrival arrival, int lookup) {
         String[] candidates = new String[lookup];
         for (int i = 0; i < lookup; i++) {
@@ -160,14 +161,14 @@ final class RedisPresence {
                         : enterGuest(connection, here, room, memberKey, arrival, lookup * 4));
     }
 
-    private CompletableFuture<Entered> enterAs(StatefulRedisConnection<String, String> connection, String here,
+    private CompletableFuture<Entered> enterAs(Commands connection, String here,
                                                String room, String memberKey, Arrival arrival, Names names,
                                                List<String> owned) {
         return enterAs(connection, here, room, memberKey, arrival, names, owned, 0);
     }
 
     /** {@code enter.lua}; null when a guest needs more of its names looked up. */
-    private CompletableFuture<Entered> enterAs(StatefulRedisConnection<String, String> connection, String here,
+    private CompletableFuture<Entered> enterAs(Commands connection, String here,
                                                String room, String memberKey, Arrival arrival, Names names,
                                                List<String> owned, int lookedUp) {
         String[] scriptKeys = {keys.members(room), keys.names(room), keys.nodes(room), keys.identities(room)};
@@ -198,7 +199,7 @@ final class RedisPresence {
     }
 
     private CompletableFuture<Departure> leaveNow(String room, String memberKey) {
-        StatefulRedisConnection<String, String> connection = connections.commands();
+        Commands connection = connections.commands();
         if (connection == null) {
             return RedisEngine.notConnected();
         }
@@ -211,14 +212,15 @@ final class RedisPresence {
 
     /** See {@code Engine#claim}. */
     CompletionStage<Entered> claim(String room, String memberKey, String newKey, Arrival claimant) {
-        StatefulRedisConnection<String, String> connection = connections.commands();
+        Commands connection = connections.commands();
         if (connection == null) {
             return CompletableFuture.completedFuture(null);
         }
         String here = node.get();
         String[] scriptKeys = {keys.members(room), keys.nodes(room), keys.identities(room)};
         String[] args = {memberKey, newKey, keys.channel(room), claimant.verified() ? "v:" + claimant.userId() : "g:",
-                here, claimant.address(), NodeEnvelope.replacedHead(here), claimant.moderator() ? "1" : "0"};
+                here, claimant.address(), NodeEnvelope.replacedHead(here), claimant.moderator() ? "1" : "0",
+                connections.publishCommand()};
         use(room);
         return recordRoom(connection, here, room)
                 .thenCompose(recorded -> connections.dispatched(() -> Script.<List<Object>>run(CLAIM,
@@ -253,7 +255,7 @@ final class RedisPresence {
      * After a renewal of the lease: reports this node's members, reads the chat's member count (the sum of what the
      * live nodes reported), and finishes the leaves that failed.
      */
-    void renewed(RedisCommands<String, String> redis, String here) {
+    void renewed(RedisClusterCommands<String, String> redis, String here) {
         redis.hset(keys.population(), here, Integer.toString(held.size()));
         population = redis.hvals(keys.population()).stream().mapToLong(Long::parseLong).sum();
         if (!unfinishedLeaves.isEmpty()) {
@@ -288,7 +290,7 @@ final class RedisPresence {
      *
      * @return how many were taken out
      */
-    int reap(RedisCommands<String, String> redis, String dead) {
+    int reap(RedisClusterCommands<String, String> redis, String dead) {
         int members = 0;
         for (String room : redis.smembers(keys.nodeRooms(dead))) {
             String[] scriptKeys = {keys.members(room), keys.names(room), keys.nodes(room), keys.identities(room)};
@@ -315,7 +317,7 @@ final class RedisPresence {
      * removal from Redis is seen by the check after it, which adds the room back. Either way the room is in Redis
      * before the member's enter.
      */
-    void prune(RedisCommands<String, String> redis, String here) {
+    void prune(RedisClusterCommands<String, String> redis, String here) {
         for (String room : redis.smembers(keys.nodeRooms(here))) {
             if (roomUse.containsKey(room) || redis.hexists(keys.nodes(room), here)) {
                 continue;

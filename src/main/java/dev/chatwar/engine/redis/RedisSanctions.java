@@ -1,5 +1,6 @@
 package dev.chatwar.engine.redis;
 
+import dev.chatwar.engine.redis.RedisConnections.Commands;
 import dev.chatwar.engine.SanctionBook;
 import dev.chatwar.engine.Sanctions;
 import dev.chatwar.protocol.AuditEntry;
@@ -10,8 +11,7 @@ import dev.chatwar.protocol.Sanction;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.XAddArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -94,16 +94,21 @@ final class RedisSanctions implements Sanctions {
 
     private CompletionStage<List<Object>> change(ControlNotice notice, String setKey, String setJson, String setEnds,
                                                  String deleteKey) {
-        StatefulRedisConnection<String, String> connection = connections.commands();
+        Commands connection = connections.commands();
         if (connection == null) {
             return RedisEngine.notConnected();
         }
-        String[] args = {keys.control(), NodeEnvelope.controlHead(node.get()), codec.json(notice), setKey, setJson,
-                setEnds, deleteKey};
+        String[] args = {controlChannel(), NodeEnvelope.controlHead(node.get()), codec.json(notice), setKey, setJson,
+                setEnds, deleteKey, connections.publishCommand()};
         return connections.dispatched(() -> Script.<List<Object>>run(SANCTION, connection.async(),
                         new String[] {keys.sanctions(), keys.sanctionsVersion(), keys.sanctionEnds()}, args,
                         ScriptOutputType.MULTI))
                 .exceptionallyCompose(RedisEngine::unavailable);
+    }
+
+    /** The control channel: plain on one Redis, sharded on a cluster, where it lives in the sanctions' slot. */
+    String controlChannel() {
+        return connections.sharded() ? keys.shardedControl() : keys.control();
     }
 
     @Override
@@ -113,7 +118,7 @@ final class RedisSanctions implements Sanctions {
 
     @Override
     public CompletionStage<Void> audit(AuditEntry entry) {
-        StatefulRedisConnection<String, String> connection = connections.commands();
+        Commands connection = connections.commands();
         if (connection == null) {
             return RedisEngine.notConnected();
         }
@@ -125,7 +130,7 @@ final class RedisSanctions implements Sanctions {
 
     @Override
     public CompletionStage<List<AuditEntry>> audit(int limit) {
-        StatefulRedisConnection<String, String> connection = connections.commands();
+        Commands connection = connections.commands();
         if (connection == null) {
             return RedisEngine.notConnected();
         }
@@ -142,14 +147,13 @@ final class RedisSanctions implements Sanctions {
      * that fails (the commands connection is not back yet) is tried again until one succeeds.
      */
     void reload() {
-        StatefulRedisConnection<String, String> connection = connections.commands();
-        StatefulRedisPubSubConnection<String, String> subscription = connections.pubsub();
-        if (connection == null || subscription == null) {
+        Commands connection = connections.commands();
+        if (connection == null) {
             connections.schedule(this::reload, RELOAD_RETRY_MILLIS);
             return;
         }
         // Subscribed first (again: it is harmless), so that no change falls between the read and the channel.
-        connections.dispatched(() -> subscription.async().subscribe(keys.control()).toCompletableFuture()
+        connections.dispatched(() -> connections.subscribe(controlChannel()).toCompletableFuture()
                         .thenCompose(subscribed -> Script.<List<Object>>run(READ, connection.async(),
                                 new String[] {keys.sanctions(), keys.sanctionsVersion()}, new String[0],
                                 ScriptOutputType.MULTI)))

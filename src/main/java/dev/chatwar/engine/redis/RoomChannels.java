@@ -1,5 +1,6 @@
 package dev.chatwar.engine.redis;
 
+import dev.chatwar.engine.redis.RedisConnections.Commands;
 import dev.chatwar.engine.Engine.Subscriber;
 import dev.chatwar.engine.EngineTelemetry;
 import dev.chatwar.engine.EngineUnavailableException;
@@ -8,8 +9,7 @@ import dev.chatwar.protocol.NodeEnvelope;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.ServerEvent.Typing;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Set;
@@ -18,6 +18,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * This node's subscriptions to room channels, one {@link RoomChannel} per room with subscribers here, and the reader
@@ -58,16 +59,12 @@ final class RoomChannels {
     private final class ChannelLink implements RoomChannel.Link {
         @Override
         public CompletionStage<Void> subscribe(String channel) {
-            StatefulRedisPubSubConnection<String, String> connection = connections.pubsub();
-            if (connection == null || !connection.isOpen()) {
-                return notConnected();
-            }
-            return connections.dispatched(() -> connection.async().subscribe(channel).thenApply(subscribed -> null));
+            return connections.dispatched(() -> connections.subscribe(channel));
         }
 
         @Override
         public CompletionStage<List<Object>> readRepair(String room, long after, long lastMessage, int limit) {
-            StatefulRedisConnection<String, String> connection = connections.commands();
+            Commands connection = connections.commands();
             if (connection == null) {
                 return notConnected();
             }
@@ -102,12 +99,11 @@ final class RoomChannels {
     }
 
     private CompletionStage<Void> subscribeNow(String room, RoomChannel channel) {
-        StatefulRedisPubSubConnection<String, String> connection = connections.pubsub();
-        StatefulRedisConnection<String, String> commands = connections.commands();
-        if (connection == null || !connection.isOpen() || commands == null) {
+        Commands commands = connections.commands();
+        if (commands == null) {
             return notConnected();
         }
-        return connection.async().subscribe(channel.name).toCompletableFuture()
+        return connections.subscribe(channel.name).toCompletableFuture()
                 .thenCompose(subscribed -> commands.async().get(keys.seq(room)))
                 .thenAccept(top -> {
                     if (top != null) {
@@ -124,10 +120,7 @@ final class RoomChannels {
             if (!channel.subscribers.isEmpty()) {
                 return channel;
             }
-            StatefulRedisPubSubConnection<String, String> connection = connections.pubsub();
-            if (connection != null && connection.isOpen()) {
-                connections.dispatched(() -> connection.async().unsubscribe(channel.name));
-            }
+            connections.unsubscribe(channel.name);
             return null;
         });
     }
@@ -143,17 +136,25 @@ final class RoomChannels {
         return channel == null ? 0 : channel.highWater();
     }
 
-    /** The pub/sub connection was lost: every room holds its live events until its repair. */
-    void holdAll() {
-        channels.values().forEach(RoomChannel::hold);
+    /** A subscription was lost: every room whose channel it carried holds its live events until its repair. */
+    void hold(Predicate<String> carried) {
+        channels.values().forEach(channel -> {
+            if (carried.test(channel.name)) {
+                channel.hold();
+            }
+        });
     }
 
     /**
      * Subscribes every room that has subscribers here, and repairs each one's gap: on the first connection, and after
      * every reconnect (Lettuce resubscribes what it had, but not what failed while it was away).
      */
-    void repairAll() {
-        channels.values().forEach(RoomChannel::repair);
+    void repair(Predicate<String> carried) {
+        channels.values().forEach(channel -> {
+            if (carried.test(channel.name)) {
+                channel.repair();
+            }
+        });
     }
 
     /** Tells every subscriber of every room here. */

@@ -1,5 +1,6 @@
 package dev.chatwar.engine.redis;
 
+import dev.chatwar.engine.redis.RedisConnections.Commands;
 import dev.chatwar.engine.Engine.Outcome;
 import dev.chatwar.engine.Engine.Snapshot;
 import dev.chatwar.protocol.FrameCodec;
@@ -10,7 +11,7 @@ import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.ServerEvent.Typing;
 import dev.chatwar.protocol.User;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -54,7 +55,7 @@ final class RoomOrder {
 
     /** See {@code Engine#publish}. */
     CompletionStage<Outcome> publish(RoomEvent event, String senderKey) {
-        StatefulRedisConnection<String, String> connection = connections.commands();
+        Commands connection = connections.commands();
         if (connection == null) {
             return RedisEngine.notConnected();
         }
@@ -66,7 +67,8 @@ final class RoomOrder {
         String[] args = {keys.channel(room), codec.encodeForStore(event), keep ? "1" : "0", resendKey,
                 Integer.toString(historySize), Long.toString(historyTtlSeconds),
                 Long.toString(channels.highWater(room)), Long.toString(resendWindow.toMillis()),
-                NodeEnvelope.eventHead(node.get()), event instanceof Remove remove ? remove.message() : ""};
+                NodeEnvelope.eventHead(node.get()), event instanceof Remove remove ? remove.message() : "",
+                connections.publishCommand()};
         return connections.dispatched(() -> Script.<List<Object>>run(PUBLISH, connection.async(), scriptKeys, args,
                 ScriptOutputType.MULTI)).thenApply(reply -> {
             if (((Long) reply.get(0)) == 2L) {
@@ -85,16 +87,13 @@ final class RoomOrder {
 
     /** See {@code Engine#signal}: published on the room's channel, never kept. */
     void signal(Typing notice) {
-        StatefulRedisConnection<String, String> connection = connections.commands();
-        if (connection != null) {
-            connections.dispatched(() -> connection.async().publish(keys.channel(notice.room()),
-                    NodeEnvelope.signal(node.get(), codec.encode(notice).text())));
-        }
+        connections.dispatched(() -> connections.publish(keys.channel(notice.room()),
+                NodeEnvelope.signal(node.get(), codec.encode(notice).text())));
     }
 
     /** See {@code Engine#snapshot}; at most {@link #SNAPSHOTS_AT_ONCE} are read at once. */
     CompletionStage<Snapshot> snapshot(String room, int memberLimit) {
-        StatefulRedisConnection<String, String> connection = connections.commands();
+        Commands connection = connections.commands();
         if (connection == null) {
             return RedisEngine.notConnected();
         }

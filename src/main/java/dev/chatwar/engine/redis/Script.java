@@ -2,8 +2,8 @@ package dev.chatwar.engine.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -36,11 +36,11 @@ final class Script {
     }
 
     /** Loads the script ahead of its first use. */
-    void load(RedisCommands<String, String> redis) {
+    void load(RedisClusterCommands<String, String> redis) {
         sha = redis.scriptLoad(text);
     }
 
-    static <T> CompletableFuture<T> run(Script script, RedisAsyncCommands<String, String> redis, String[] keys,
+    static <T> CompletableFuture<T> run(Script script, RedisClusterAsyncCommands<String, String> redis, String[] keys,
                                         String[] args, ScriptOutputType type) {
         String sha = script.sha;
         CompletableFuture<T> byDigest = sha == null
@@ -59,7 +59,7 @@ final class Script {
         });
     }
 
-    static <T> T run(Script script, RedisCommands<String, String> redis, String[] keys, String[] args,
+    static <T> T run(Script script, RedisClusterCommands<String, String> redis, String[] keys, String[] args,
                      ScriptOutputType type) {
         String sha = script.sha;
         if (sha != null) {

@@ -9,6 +9,7 @@
 -- ARGV[5]  the claiming node    ARGV[6]  the claimant's address
 -- ARGV[7]  the head of the line that tells the nodes (NodeEnvelope.replacedHead), to which the old key is appended
 -- ARGV[8]  "1" when the claimant moderates the room, else "0" (its rights now, not the old connection's)
+-- ARGV[9]  how the line is published: "PUBLISH" on one Redis, "SPUBLISH" (sharded) on a Redis Cluster
 --
 -- Returns {user JSON, the room's member count}, or false when there is no such place or the claimant may not take it
 -- (nothing changes then).
@@ -48,5 +49,5 @@ if redis.call('HINCRBY', nodes, oldNode, -1) <= 0 then
   redis.call('HDEL', nodes, oldNode)
 end
 redis.call('HINCRBY', nodes, node, 1)
-redis.call('PUBLISH', channel, head .. oldKey)
+redis.call(ARGV[9], channel, head .. oldKey)
 return {moved, redis.call('HLEN', members)}

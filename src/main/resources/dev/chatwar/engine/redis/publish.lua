@@ -16,6 +16,7 @@
 -- ARGV[9]  the head of the line published (NodeEnvelope.eventHead: version, kind, node), to which "<id> <json>" is
 --          appended
 -- ARGV[10] for a removal, the id of the message it removes; "" otherwise
+-- ARGV[11] how the line is published: "PUBLISH" on one Redis, "SPUBLISH" (sharded) on a Redis Cluster
 --
 -- Returns {1, id} for a new event; for a resend of a message sent within the window {0, id, json}, where json is
 -- the original as kept, or "" when the history no longer holds it; {2} for a removal of a message the history does
@@ -36,7 +37,7 @@
 local counter, history, resends, sentAt = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local channel, json, keep, resendKey = ARGV[1], ARGV[2], ARGV[3] == '1', ARGV[4]
 local size, ttl, floor, window = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local head, removing = ARGV[9], ARGV[10]
+local head, removing, publish = ARGV[9], ARGV[10], ARGV[11]
 local now = redis.call('TIME')
 local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 
@@ -123,5 +124,5 @@ if keep and resendKey ~= '' then
   redis.call('EXPIRE', resends, ttl)
   redis.call('EXPIRE', sentAt, ttl)
 end
-redis.call('PUBLISH', channel, head .. id .. ' ' .. json)
+redis.call(publish, channel, head .. id .. ' ' .. json)
 return {1, id}

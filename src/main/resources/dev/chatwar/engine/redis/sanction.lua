@@ -9,7 +9,7 @@
 -- ARGV[1]  the chat's control channel   ARGV[2]  the head of the line (NodeEnvelope.controlHead), to which
 --          "<version> <notice JSON>" is appended   ARGV[3]  the notice's JSON
 -- ARGV[4]  the key to set, or "" (a lift, or a kick)   ARGV[5]  its JSON   ARGV[6]  when it ends (ms), or ""
--- ARGV[7]  the key to delete, or ""
+-- ARGV[7]  the key to delete, or ""   ARGV[8]  "PUBLISH" on one Redis, "SPUBLISH" (sharded) on a Redis Cluster
 --
 -- Returns {1 when the key to delete held a sanction that had not ended, else 0; the version}.
 --
@@ -49,5 +49,5 @@ if #ended > 0 then
   redis.call('HDEL', KEYS[1], unpack(ended))
   redis.call('ZREM', KEYS[3], unpack(ended))
 end
-redis.call('PUBLISH', ARGV[1], ARGV[2] .. version .. ' ' .. ARGV[3])
+redis.call(ARGV[8], ARGV[1], ARGV[2] .. version .. ' ' .. ARGV[3])
 return {held, version}
