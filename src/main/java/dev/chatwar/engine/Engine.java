@@ -98,11 +98,31 @@ public interface Engine extends AutoCloseable {
      * What a newcomer's welcome is built from, read in one step: the room's members on every node ({@code count}, and
      * each one unless there are more than asked for), its kept messages, and {@code lastId}, the last id these
      * reflect: an event with a larger id happened after (a value below every id when the engine cannot tell).
+     * {@code announcedOnly}: the members are those whose joins were ordered up to {@code lastId} (a replica of the
+     * room's order), not every member that entered.
      */
-    record Snapshot(List<User> members, int count, List<RoomEvent> history, long lastId) {
+    record Snapshot(List<User> members, int count, List<RoomEvent> history, long lastId, boolean announcedOnly) {
         public Snapshot {
             members = List.copyOf(members);
             history = List.copyOf(history);
+        }
+
+        /** As of the store: every member that entered, announced or not. */
+        public Snapshot(List<User> members, int count, List<RoomEvent> history, long lastId) {
+            this(members, count, history, lastId, false);
+        }
+
+        /**
+         * With a newcomer whose join is not ordered yet, when the snapshot holds only announced members ({@link
+         * Engine#welcomeSnapshot} may): a welcome lists the newcomer itself.
+         */
+        public Snapshot withNewcomer(User newcomer) {
+            if (!announcedOnly) {
+                return this;
+            }
+            List<User> with = new java.util.ArrayList<>(members);
+            with.add(newcomer);
+            return new Snapshot(with, count + 1, history, lastId, false);
         }
 
         /** Whether the room is unknown: nobody in it, and nothing ever ordered that the engine still remembers. */
@@ -198,6 +218,17 @@ public interface Engine extends AutoCloseable {
      * @param memberLimit list the members only when there are at most this many (else only count them)
      */
     CompletionStage<Snapshot> snapshot(String room, int memberLimit);
+
+    /**
+     * A snapshot for a newcomer's welcome in a room this node hears: the same, except that an engine may build it
+     * from what this node has delivered of the room (its members as of the last event delivered here, which may be
+     * a moment behind the store: a member whose join is ordered but not yet delivered here comes in the newcomer's
+     * "meanwhile" instead). Cheaper, since a join storm then reads each member once per node, not once per join.
+     * Moderation and the server API ask {@link #snapshot}, which is as of the store.
+     */
+    default CompletionStage<Snapshot> welcomeSnapshot(String room, int memberLimit) {
+        return snapshot(room, memberLimit);
+    }
 
     /**
      * Counts one more open connection of {@code client} (an address, or an IPv6 prefix) over every node, unless the

@@ -147,7 +147,9 @@ public final class ChatService {
                     member.user().address());
         }
         room.subscribed()
-                .thenCompose(subscribed -> engine.snapshot(roomName, rooms.presenceLimit()))
+                .thenCompose(subscribed -> engine.welcomeSnapshot(roomName, rooms.presenceLimit()))
+                // Only announced members, maybe: the newcomer's own join is ordered after its welcome, which lists it.
+                .thenApply(snapshot -> place.claimed() ? snapshot : snapshot.withNewcomer(member.user()))
                 .whenComplete((snapshot, failure) -> {
                     if (failure != null) {
                         turnAway(member, failure);

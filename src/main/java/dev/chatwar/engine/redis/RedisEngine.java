@@ -137,6 +137,7 @@ public final class RedisEngine implements Engine {
         @Override
         public void lost(String oldNode, String node) {
             presence.lostLease();
+            channels.presenceLost();
             channels.forEachSubscriber(Subscriber::lost);
         }
 
@@ -182,7 +183,13 @@ public final class RedisEngine implements Engine {
 
     @Override
     public CompletionStage<Snapshot> snapshot(String room, int memberLimit) {
-        return order.snapshot(room, memberLimit);
+        return order.snapshot(room, memberLimit, false);
+    }
+
+    /** From the room's presence replica where this node has one: see {@link RoomOrder#snapshot}. */
+    @Override
+    public CompletionStage<Snapshot> welcomeSnapshot(String room, int memberLimit) {
+        return order.snapshot(room, memberLimit, true);
     }
 
     @Override

@@ -257,7 +257,7 @@ final class RedisPresence {
      */
     void renewed(RedisClusterCommands<String, String> redis, String here) {
         redis.hset(keys.population(), here, Integer.toString(held.size()));
-        population = redis.hvals(keys.population()).stream().mapToLong(Long::parseLong).sum();
+        population = redis.hgetall(keys.population()).values().stream().mapToLong(Long::parseLong).sum();
         if (!unfinishedLeaves.isEmpty()) {
             connections.dispatch(this::finishLeaves);
         }

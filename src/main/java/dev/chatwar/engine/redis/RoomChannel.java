@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArraySet;
 
@@ -89,6 +90,18 @@ final class RoomChannel {
     /** When the current streak of failed repair reads began ({@link System#nanoTime}), or 0. Guarded by this. */
     private long failingSince;
     private int failures;
+    /** The room's presence as delivered here, once a welcome read it whole; null before, and after any loss. */
+    private PresenceReplica presence;
+    /** While a read of the whole presence is under way: every event delivered since it began. Guarded by this. */
+    private List<RoomEvent> sincePresenceRead;
+    /** Counts the losses that made the replica unusable, so a read that began before one is not installed. */
+    private int presenceEpoch;
+    /** The read of the whole presence under way, which later welcomes wait for instead of reading it too. */
+    private CompletableFuture<Void> presenceReading;
+
+    /** A welcome's members from the replica: as of {@code at}, the room's events up to it and none after. */
+    record PresenceView(List<dev.chatwar.protocol.User> members, int count, long at) {
+    }
 
     RoomChannel(String room, String name, int historySize, Link link, EngineTelemetry telemetry) {
         this(room, name, historySize, link, telemetry, PATIENCE);
@@ -166,6 +179,15 @@ final class RoomChannel {
         if (event.kept()) {
             lastMessage = id;
         }
+        if (presence != null) {
+            presence.apply(event);
+        } else if (sincePresenceRead != null) {
+            if (sincePresenceRead.size() < MAX_HELD) {
+                sincePresenceRead.add(event);
+            } else {
+                forgetPresence(); // a read that took this long is not worth keeping: the next welcome reads again
+            }
+        }
         for (Subscriber subscriber : subscribers) {
             subscriber.deliver(event);
         }
@@ -173,6 +195,7 @@ final class RoomChannel {
 
     /** The subscription is lost: live events wait from now on until a repair has read what was missed. */
     synchronized void hold() {
+        forgetPresence(); // joins and leaves missed now are not in the history the repair reads
         losses++;
         lastLive = Long.MIN_VALUE; // a new connection's stream starts afresh
         if (held == null) {
@@ -231,12 +254,14 @@ final class RoomChannel {
             LOG.log(Level.WARNING, "room {0}: the history no longer reaches back to {1}; members resync", room,
                     Long.toString(after));
             telemetry.repairGivenUp();
+            forgetPresence();
             subscribers.forEach(Subscriber::lost);
             lastDelivered = Math.max(lastDelivered, Long.parseLong(missed.get(missed.size() - 1).id()));
         } else if (historySize == 0 && last > after) {
             LOG.log(Level.WARNING, "room {0}: events were published while the subscription was lost and no"
                     + " history is kept; members resync", room);
             telemetry.repairGivenUp();
+            forgetPresence();
             subscribers.forEach(Subscriber::lost);
             lastDelivered = last;
         } else {
@@ -277,6 +302,7 @@ final class RoomChannel {
     private void giveUp(String why) {
         LOG.log(Level.WARNING, "room {0}: {1}; members resync", room, why);
         telemetry.repairGivenUp();
+        forgetPresence();
         subscribers.forEach(Subscriber::lost);
         release();
     }
@@ -296,6 +322,67 @@ final class RoomChannel {
         LOG.log(Level.WARNING, "room {0}: Redis lost events this node delivered (it came back with older data, or"
                 + " failed over to a replica that lagged): {1}; members resync", room, evidence);
         telemetry.rollbackDetected();
+        forgetPresence();
         subscribers.forEach(Subscriber::lost);
+    }
+
+    /** Must hold the lock. The replica, and any read of it under way, can no longer be trusted. */
+    private void forgetPresence() {
+        presence = null;
+        sincePresenceRead = null;
+        presenceEpoch++;
+    }
+
+    /** This node's members were taken out of the room's presence (its lease ran out): read the presence again. */
+    synchronized void presenceLost() {
+        forgetPresence();
+    }
+
+    /** The members for a welcome from the replica, or null when there is none yet (or any more). */
+    synchronized PresenceView presence(int limit) {
+        return presence == null ? null : new PresenceView(presence.members(limit), presence.count(), presence.at());
+    }
+
+    /** A read of the whole presence to make, or one under way to wait for. */
+    record PresenceRead(int epoch, CompletableFuture<Void> underWay) {
+    }
+
+    /**
+     * A read of the whole presence begins ({@code snapshot.lua}) unless one is under way: from now on every
+     * delivered event is kept for it. A storm of joins waits for the one read, then builds on the replica.
+     *
+     * @return the read to make (hand its epoch back to {@link #presenceRead}), or the one under way to wait for
+     */
+    synchronized PresenceRead beginPresenceRead() {
+        if (presenceReading != null && !presenceReading.isDone()) {
+            return new PresenceRead(presenceEpoch, presenceReading);
+        }
+        if (presence == null && sincePresenceRead == null) {
+            sincePresenceRead = new ArrayList<>();
+        }
+        presenceReading = new CompletableFuture<>();
+        return new PresenceRead(presenceEpoch, null);
+    }
+
+    /** The read begun with {@code epoch} failed, or is done: whoever waited for it goes on. */
+    void presenceReadEnded() {
+        CompletableFuture<Void> reading;
+        synchronized (this) {
+            reading = presenceReading;
+        }
+        if (reading != null) {
+            reading.complete(null);
+        }
+    }
+
+    /**
+     * The whole presence as Redis gave it at {@code lastId}: the replica starts from it and what was delivered since
+     * the read began, unless a loss came in between (or another read installed one first).
+     */
+    synchronized void presenceRead(int epoch, long lastId, List<dev.chatwar.protocol.User> members) {
+        if (epoch == presenceEpoch && presence == null && sincePresenceRead != null) {
+            presence = new PresenceReplica(lastId, members, sincePresenceRead);
+            sincePresenceRead = null;
+        }
     }
 }

@@ -125,6 +125,16 @@ final class RoomChannels {
         });
     }
 
+    /** The room's channel here, or null when this node has no subscribers in it. */
+    RoomChannel channel(String room) {
+        return channels.get(room);
+    }
+
+    /** This node's members were taken out of every room's presence: each replica is read again. */
+    void presenceLost() {
+        channels.values().forEach(RoomChannel::presenceLost);
+    }
+
     /** Whether this node has subscribers in the room. */
     boolean has(String room) {
         return channels.containsKey(room);

@@ -10,6 +10,7 @@ import dev.chatwar.protocol.ServerEvent.Remove;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.protocol.ServerEvent.Typing;
 import dev.chatwar.protocol.User;
+import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 
 import java.time.Duration;
@@ -91,23 +92,62 @@ final class RoomOrder {
                 NodeEnvelope.signal(node.get(), codec.encode(notice).text())));
     }
 
-    /** See {@code Engine#snapshot}; at most {@link #SNAPSHOTS_AT_ONCE} are read at once. */
-    CompletionStage<Snapshot> snapshot(String room, int memberLimit) {
+    /**
+     * See {@code Engine#snapshot}; at most {@link #SNAPSHOTS_AT_ONCE} are read at once. In a room this node hears, the
+     * members come from the room's presence replica ({@link PresenceReplica}) and only the history is read: the
+     * first welcome reads the whole presence ({@code snapshot.lua}) and starts the replica, the next ones read the
+     * history up to the replica's id. Elsewhere, and for moderation and the server API, which must see a member as
+     * soon as it entered, the whole snapshot is read each time.
+     *
+     * @param fromReplica whether a welcome asks, which may be built from the replica
+     */
+    CompletionStage<Snapshot> snapshot(String room, int memberLimit, boolean fromReplica) {
         Commands connection = connections.commands();
         if (connection == null) {
             return RedisEngine.notConnected();
         }
+        RoomChannel channel = fromReplica ? channels.channel(room) : null;
+        RoomChannel.PresenceView view = channel == null ? null : channel.presence(memberLimit);
+        if (view != null) {
+            if (view.at() == Long.MIN_VALUE) {
+                return CompletableFuture.completedFuture(new Snapshot(view.members(), view.count(), List.of(),
+                        view.at(), true));
+            }
+            return snapshots.run(() -> connections.dispatched(() -> connection.async().xrange(keys.history(room),
+                            Range.create("-", view.at() + "-0"))))
+                    .thenApply(entries -> new Snapshot(view.members(), view.count(), entries.stream()
+                            .map(entry -> decodeEntry(codec, entry.getId(), entry.getBody().get("e"))).toList(),
+                            view.at(), true))
+                    .exceptionallyCompose(RedisEngine::unavailable);
+        }
+        RoomChannel.PresenceRead reading = channel == null ? null : channel.beginPresenceRead();
+        if (reading != null && reading.underWay() != null) {
+            // Another welcome reads the whole presence now: build on the replica it starts (or read, if it failed).
+            return reading.underWay().thenCompose(read -> channel.presence(memberLimit) != null
+                    ? snapshot(room, memberLimit, true) : snapshot(room, memberLimit, false));
+        }
+        int epoch = reading == null ? 0 : reading.epoch();
+        int read = channel == null ? memberLimit : Integer.MAX_VALUE; // the replica starts from every member
         String[] scriptKeys = {keys.seq(room), keys.members(room), keys.history(room)};
         return snapshots.run(() -> connections.dispatched(() -> Script.<List<Object>>run(SNAPSHOT,
-                        connection.async(), scriptKeys, new String[] {Integer.toString(memberLimit)},
+                        connection.async(), scriptKeys, new String[] {Integer.toString(read)},
                         ScriptOutputType.MULTI)))
                 .thenApply(reply -> {
                     long lastId = reply.get(0) == null ? Long.MIN_VALUE : Long.parseLong((String) reply.get(0));
                     List<User> members = ((List<?>) reply.get(2)).stream()
                             .map(json -> codec.decodeUser((String) json)).toList();
+                    int count = ((Long) reply.get(1)).intValue();
+                    if (channel != null) {
+                        channel.presenceRead(epoch, lastId, members);
+                    }
                     List<RoomEvent> history = ((List<?>) reply.get(3)).stream()
                             .map(entry -> decodeEntry(codec, (List<?>) entry)).toList();
-                    return new Snapshot(members, ((Long) reply.get(1)).intValue(), history, lastId);
+                    return new Snapshot(count <= memberLimit ? members : List.of(), count, history, lastId);
+                })
+                .whenComplete((snapshot, failure) -> {
+                    if (channel != null) {
+                        channel.presenceReadEnded();
+                    }
                 })
                 .exceptionallyCompose(RedisEngine::unavailable);
     }
@@ -118,9 +158,17 @@ final class RoomOrder {
         List<?> fields = (List<?>) entry.get(1);
         for (int i = 0; i + 1 < fields.size(); i += 2) {
             if ("e".equals(fields.get(i))) {
-                return codec.decodeFromStore((String) fields.get(i + 1), id.substring(0, id.indexOf('-')));
+                return decodeEntry(codec, id, (String) fields.get(i + 1));
             }
         }
         throw new IllegalArgumentException("a history entry without its event: " + id);
+    }
+
+    /** A history entry: its stream id ({@code <id>-0}) and its event's JSON. */
+    static RoomEvent decodeEntry(FrameCodec codec, String streamId, String json) {
+        if (json == null) {
+            throw new IllegalArgumentException("a history entry without its event: " + streamId);
+        }
+        return codec.decodeFromStore(json, streamId.substring(0, streamId.indexOf('-')));
     }
 }
