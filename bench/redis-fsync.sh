@@ -24,8 +24,8 @@ for policy in everysec always; do
   # By its digest, as the chat runs it. The resend key varies with the request (__rand_int__), so every call is a
   # new message, as in a busy room.
   result=$(taskset -c 0 redis-benchmark -p "$port" -n "$requests" -c "$clients" -r 1000000000 --csv \
-    EVALSHA "$sha" 4 'chat:{lobby}:seq' 'chat:{lobby}:history' 'chat:{lobby}:resends' 'chat:{lobby}:resent' \
-    'chat:{lobby}' "$event" 1 'alice\0__rand_int__' 100 604800 0 600000 | tail -1)
+    EVALSHA "$sha" 3 'chat:{lobby}:seq' 'chat:{lobby}:history' 'chat:{lobby}:resend:alice__rand_int__' \
+    'chat:{lobby}' "$event" 1 1 100 604800 0 600000 'chat/1 event n ' '' PUBLISH | tail -1)
   usec=$(redis-cli -p "$port" info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
   # The last seven fields are rps, avg, min, p50, p95, p99, max (the test's name before them holds commas).
   echo "appendfsync $policy: $(echo "$result" | tr -d '"' | awk -F, '{printf "%s scripts/s, p50 %s ms, p99 %s ms", $(NF-6), $(NF-3), $(NF-1)}'), Redis time ${usec} us per script"

@@ -23,6 +23,10 @@
 #                                # latency, 100 receivers at 100,000 deliveries/s, and the N=1,000 max-rate search
 #   bench/run.sh cluster [rounds]  # on one Redis: the N=1,000 max-rate search on one node, then with the room split
 #                                  # over two nodes (both on the server's CPU: this machine has two cores)
+#   bench/run.sh shards [rounds]   # two nodes on one Redis, then on a Redis Cluster of 3 primaries and 3 replicas:
+#                                  # one room of 1,000 at 100 messages/s, then 1,000 rooms of 10 at 2,000 messages/s
+#                                  # (every room on both nodes); with Redis's time and CPU per script and per event
+#                                  # (SHARDS_BACKENDS=cluster runs the cluster only)
 #
 # The chat's abuse limits are lifted for the run (every client comes from 127.0.0.x and sends far above 10/s).
 # Peers: the seed needs Debian's python3-tornado; Node ws and Bun come from npm (bench/peers/package-lock.json).
@@ -108,6 +112,66 @@ start_redis() {
     > "$scratch/redis.log" 2>&1 &
   redis_pid=$!
   trap 'stop_server; [ -z "$other_pid" ] || kill "$other_pid" 2>/dev/null || true; kill $redis_pid 2>/dev/null || true; keep_logs; rm -rf "$scratch"' EXIT
+}
+
+# start_redis_cluster: three primaries and three replicas on free loopback ports, pinned with the load client to CPU
+# 0, joined by redis-cli; sets $cluster_ports (the primaries first, as redis-cli --cluster create assigns them).
+start_redis_cluster() {
+  cluster_ports=() cluster_pids=()
+  for i in 1 2 3 4 5 6; do
+    local p dir
+    # At most 55535, with the cluster bus port (10,000 above) free too: Redis refuses a higher port.
+    p=$(python3 -c '
+import random, socket
+while True:
+    p = random.randint(20000, 55000)
+    try:
+        a = socket.socket(); a.bind(("127.0.0.1", p)); b = socket.socket(); b.bind(("127.0.0.1", p + 10000))
+        a.close(); b.close(); print(p); break
+    except OSError:
+        pass')
+    dir="$scratch/redis-$p" && mkdir -p "$dir"
+    taskset -c 0 redis-server --port "$p" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
+      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 1000 \
+      --cluster-require-full-coverage no > "$dir/redis.log" 2>&1 &
+    cluster_ports+=("$p") cluster_pids+=("$!")
+  done
+  trap 'stop_server; [ -z "$other_pid" ] || kill "$other_pid" 2>/dev/null || true; kill ${cluster_pids[*]} 2>/dev/null || true; keep_logs; rm -rf "$scratch"' EXIT
+  for p in "${cluster_ports[@]}"; do
+    for _ in $(seq 200); do redis-cli -p "$p" ping > /dev/null 2>&1 && break; sleep 0.05; done
+    redis-cli -p "$p" ping > /dev/null 2>&1 || { echo "redis-server on $p did not start:"; cat "$scratch/redis-$p/redis.log"; exit 1; }
+  done
+  redis-cli --cluster create $(printf '127.0.0.1:%s ' "${cluster_ports[@]}") --cluster-replicas 1 --cluster-yes \
+    > "$scratch/cluster-create.log"
+  for _ in $(seq 200); do
+    redis-cli -p "${cluster_ports[0]}" cluster info | grep -q 'cluster_state:ok' && break; sleep 0.1
+  done
+}
+
+# redis_cost LABEL PORT...: what the Redis processes on these ports spent since their last CONFIG RESETSTAT: the
+# scripts run, Redis's own time per script (INFO commandstats, all scripts together), and its CPU per script.
+redis_cost() {
+  local label=$1; shift
+  local calls=0 usec=0 cpu=0
+  for p in "$@"; do
+    local stats
+    stats=$(redis-cli -p "$p" info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),usec=\([0-9]*\),.*/\1 \2/p')
+    local c u
+    read -r c u <<< "${stats:-0 0}"
+    calls=$((calls + c)) usec=$((usec + u))
+    cpu=$(python3 -c "print($cpu + $(redis-cli -p "$p" info cpu | tr -d '\r' | sed -n 's/^used_cpu_sys:\(.*\)/\1/p') + $(redis-cli -p "$p" info cpu | tr -d '\r' | sed -n 's/^used_cpu_user:\(.*\)/\1/p'))")
+  done
+  python3 -c "c=$calls; print('REDIS label=$label scripts=%d usec_per_script=%.1f redis_cpu_s=%.2f cpu_us_per_script=%.1f' % (c, $usec / max(c, 1), $cpu - ${REDIS_CPU_BEFORE:-0}, ($cpu - ${REDIS_CPU_BEFORE:-0}) * 1e6 / max(c, 1)))"
+}
+
+# redis_reset PORT...: zeroes the command statistics, and notes the CPU used so far (it cannot be reset).
+redis_reset() {
+  REDIS_CPU_BEFORE=0
+  for p in "$@"; do
+    redis-cli -p "$p" config resetstat > /dev/null
+    REDIS_CPU_BEFORE=$(python3 -c "print($REDIS_CPU_BEFORE + $(redis-cli -p "$p" info cpu | tr -d '\r' | sed -n 's/^used_cpu_sys:\(.*\)/\1/p') + $(redis-cli -p "$p" info cpu | tr -d '\r' | sed -n 's/^used_cpu_user:\(.*\)/\1/p'))")
+  done
+  export REDIS_CPU_BEFORE
 }
 
 # bench NAME ARGS...: one load-client run against the running server.
@@ -268,5 +332,37 @@ case "$size" in
     done
     unset CHAT_REDIS_URL
     ;;
-  *) echo "usage: bench/run.sh small|full|profile|churn|gc|deflate [ROUNDS]|frames [ROUNDS]|redis [ROUNDS]|cluster [ROUNDS]|only NAME [ROUNDS]|rates NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
+  shards)
+    for round in $(seq 1 "${2:-1}"); do
+      for backend in ${SHARDS_BACKENDS:-single cluster}; do
+        echo "# round $round: $backend"
+        if [ "$backend" = single ]; then
+          start_redis
+          ports=("$redis_port")
+          export CHAT_REDIS_URL="redis://127.0.0.1:$redis_port"
+        else
+          start_redis_cluster
+          ports=("${cluster_ports[@]}")
+          export CHAT_REDIS_URL="redis://$(IFS=,; echo "${cluster_ports[*]/#/127.0.0.1:}")"
+        fi
+        CHAT_NODE=1 start_server chat
+        first_url=$url other_pid=$server_pid server_pid=""
+        CHAT_NODE=2 start_server chat
+        redis_reset "${ports[@]}"
+        bench "chat-$backend-1x1000" --url2 "$first_url" --mode fanout --receivers 1000 --senders 10 --rate 100 \
+          --seconds 10 --warmup 3 || true
+        redis_cost "chat-$backend-1x1000" "${ports[@]}"
+        redis_reset "${ports[@]}"
+        bench "chat-$backend-1000x10" --url2 "$first_url" --mode fanout --receivers 10000 --rooms 1000 \
+          --senders 1000 --rate 2000 --seconds 10 --warmup 3 --source-addresses 4 || true
+        redis_cost "chat-$backend-1000x10" "${ports[@]}"
+        stop_server
+        kill "$other_pid" 2>/dev/null || true; wait "$other_pid" 2>/dev/null || true; other_pid=""
+        if [ "$backend" = single ]; then kill "$redis_pid"; else kill "${cluster_pids[@]}"; fi
+        wait 2>/dev/null || true
+      done
+    done
+    unset CHAT_REDIS_URL
+    ;;
+  *) echo "usage: bench/run.sh small|full|profile|churn|gc|deflate [ROUNDS]|frames [ROUNDS]|redis [ROUNDS]|cluster [ROUNDS]|shards [ROUNDS]|only NAME [ROUNDS]|rates NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
 esac

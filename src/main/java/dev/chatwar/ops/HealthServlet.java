@@ -32,6 +32,15 @@ public final class HealthServlet extends HttpServlet {
             return status.equals("UP");
         }
 
+        /**
+         * Whether a balancer should send newcomers here: up, or degraded only because some shards of a Redis Cluster
+         * are out of reach (every node is, alike; the rooms on the other shards go on, and taking the nodes out of
+         * the balancer would stop them too).
+         */
+        public boolean serving() {
+            return up() || status.equals("DEGRADED") && redis.equals(Engine.Status.PARTIAL.name());
+        }
+
     }
 
     private final ChatService chat;
@@ -63,7 +72,7 @@ public final class HealthServlet extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         Health health = health(Instant.now());
-        response.setStatus(health.up() ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        response.setStatus(health.serving() ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
         response.setHeader("Cache-Control", "no-store");

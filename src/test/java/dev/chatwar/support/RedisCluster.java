@@ -34,7 +34,7 @@ public final class RedisCluster implements AutoCloseable {
         List<RedisServer> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < 6; i++) {
-                nodes.add(RedisServer.start(SETTINGS));
+                nodes.add(RedisServer.startClusterNode(SETTINGS));
             }
             List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
             nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));

@@ -39,14 +39,33 @@ public final class RedisServer implements AutoCloseable {
     }
 
     public static RedisServer start() throws IOException, InterruptedException {
-        return start(List.of());
-    }
-
-    /** With settings of its own after the usual ones ({@code --name value} pairs). */
-    public static RedisServer start(List<String> settings) throws IOException, InterruptedException {
-        RedisServer server = new RedisServer(Files.createTempDirectory("chat-redis-"), freePort(), settings);
+        RedisServer server = new RedisServer(Files.createTempDirectory("chat-redis-"), freePort(), List.of());
         server.launch();
         return server;
+    }
+
+    /**
+     * A node of a Redis Cluster, with its settings: on a free port of at most 55535 whose cluster bus port (10,000
+     * above) is free too, since Redis refuses a higher one.
+     */
+    public static RedisServer startClusterNode(List<String> settings) throws IOException, InterruptedException {
+        RedisServer server = new RedisServer(Files.createTempDirectory("chat-redis-"), freePortWithBus(), settings);
+        server.launch();
+        return server;
+    }
+
+    private static int freePortWithBus() throws IOException {
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = 20_000 + random.nextInt(35_000);
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
+                 ServerSocket bus = new ServerSocket(port + 10_000, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port pair for a Redis Cluster node");
     }
 
     public static int freePort() throws IOException {

@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
 
 /**
- * The fan-out benchmark's load client. One room, N receivers; S of them send at an aggregate rate R. Every message
+ * The fan-out benchmark's load client. One room (or {@code --rooms K} equal rooms), N receivers; S of them send at an
+ * aggregate rate R. Every message
  * carries its sequence number and send time ({@code ~B~seq~nanos~}); each receipt is timed against it (one JVM, one
  * clock), so latency is send → receipt over all receivers. One event-loop thread does all the network work and all
  * the counting, so the counters need no locks; the main thread only schedules and waits.
@@ -80,7 +81,7 @@ public final class FanoutBench implements WsConnection.Listener {
 
     record Options(URI url, String mode, String label, int receivers, int senders, int rate, int seconds, int warmup,
                    long serverPid, String format, int stalled, int sourceAddresses, double p99LimitMs, int maxRate,
-                   boolean spoken, URI url2, boolean deflate) {
+                   boolean spoken, URI url2, boolean deflate, int rooms) {
         static Options parse(String[] args) {
             Map<String, String> values = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) {
@@ -101,7 +102,8 @@ public final class FanoutBench implements WsConnection.Listener {
                     Integer.parseInt(values.getOrDefault("max-rate", "100000")),
                     Boolean.parseBoolean(values.getOrDefault("spoken", "false")),
                     values.containsKey("url2") ? URI.create(values.get("url2")) : null,
-                    Boolean.parseBoolean(values.getOrDefault("deflate", "false")));
+                    Boolean.parseBoolean(values.getOrDefault("deflate", "false")),
+                    Integer.parseInt(values.getOrDefault("rooms", "1")));
         }
     }
 
@@ -310,7 +312,8 @@ public final class FanoutBench implements WsConnection.Listener {
             Thread.sleep(10);
         }
         ticker.cancel(false);
-        long expected = onLoop(() -> (measureTo - measureFrom) * members.size());
+        // Every message reaches its own room: members.size() / rooms receivers (the rooms are equal; see connect).
+        long expected = onLoop(() -> (measureTo - measureFrom) * (members.size() / options.rooms()));
         long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < drainDeadline && onLoop(() -> delivered) < expected) {
             Thread.sleep(20); // the window is over; this only bounds how long stragglers may take
@@ -400,8 +403,14 @@ public final class FanoutBench implements WsConnection.Listener {
                 }
                 Thread.sleep(1);
             }
-            // With --url2 (a second node of the same chat), every other connection goes there.
-            URI url = options.url2() != null && i % 2 == 1 ? options.url2() : options.url();
+            // With --rooms K, connection i is in room i % K (so the first K, the senders, are one in each room), and
+            // with --url2 (a second node of the same chat) every other member of a room goes there: every room has
+            // members on both nodes, the spread that costs the engine most.
+            int rooms = options.rooms();
+            URI url = options.url2() != null && (i / rooms) % 2 == 1 ? options.url2() : options.url();
+            if (rooms > 1) {
+                url = URI.create(url.toString().replaceFirst("room=([^&]*)", "room=$1-" + (i % rooms)));
+            }
             int port = url.getPort() > 0 ? url.getPort() : 80;
             String name = (stalled ? "stalled" : "b") + i;
             URI uri = URI.create(url + (url.getQuery() == null ? "?" : "&") + "name=" + name);

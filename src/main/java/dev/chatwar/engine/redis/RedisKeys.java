@@ -10,7 +10,7 @@ package dev.chatwar.engine.redis;
  *   <li>{@code <prefix>:{<room>}}: the room's channel, which carries its events to every node;
  *   <li>{@code :seq}: the room's last id (a string holding a decimal number);
  *   <li>{@code :history}: its kept messages, a stream whose entry ids are {@code <id>-0};
- *   <li>{@code :resends} and {@code :resent}: the resend index, resend key to message id, and the time of each key;
+ *   <li>{@code :resend:<sender key> NUL <cid>}: a message's id, for its resend window (Redis forgets it by itself);
  *   <li>{@code :members}, {@code :names}, {@code :nodes}: its presence: members, names in use, members per node;
  *   <li>{@code :identities}: for each verified member, the identity that owns its name (what a resume must show).
  * </ul>
@@ -63,12 +63,9 @@ final class RedisKeys {
         return roomKey(room, "history");
     }
 
-    String resends(String room) {
-        return roomKey(room, "resends");
-    }
-
-    String resent(String room) {
-        return roomKey(room, "resent");
+    /** A message's resend key: {@code <sender key> NUL <cid>}, remembered for the resend window. */
+    String resend(String room, String resendKey) {
+        return roomKey(room, "resend:" + resendKey);
     }
 
     String members(String room) {

@@ -64,8 +64,10 @@ final class RoomOrder {
         boolean keep = event.kept();
         String resendKey = event instanceof Message message && message.cid() != null
                 ? senderKey + '\0' + message.cid() : "";
-        String[] scriptKeys = {keys.seq(room), keys.history(room), keys.resends(room), keys.resent(room)};
-        String[] args = {keys.channel(room), codec.encodeForStore(event), keep ? "1" : "0", resendKey,
+        String[] scriptKeys = resendKey.isEmpty() ? new String[] {keys.seq(room), keys.history(room)}
+                : new String[] {keys.seq(room), keys.history(room), keys.resend(room, resendKey)};
+        String[] args = {keys.channel(room), codec.encodeForStore(event), keep ? "1" : "0",
+                resendKey.isEmpty() ? "" : "1",
                 Integer.toString(historySize), Long.toString(historyTtlSeconds),
                 Long.toString(channels.highWater(room)), Long.toString(resendWindow.toMillis()),
                 NodeEnvelope.eventHead(node.get()), event instanceof Remove remove ? remove.message() : "",

@@ -3,12 +3,12 @@
 --
 -- KEYS[1]  the room's last id (a string holding a decimal number)
 -- KEYS[2]  the room's history: a stream whose entry ids are "<id>-0", field e (the event's JSON)
--- KEYS[3]  the room's resends: a hash from resend key (sender key NUL cid) to the id of the message
--- KEYS[4]  the same resend keys in a sorted set, scored by when they were sent (ms): how the window is kept
+-- KEYS[3]  for a message with a cid, its resend key: a string holding the message's id, which Redis deletes by
+--          itself when the resend window has passed (<room's stem>:resend:<sender key> NUL <cid>); absent otherwise
 -- ARGV[1]  the room's channel
 -- ARGV[2]  the event's JSON, without its id
 -- ARGV[3]  "1" when the event is kept in history (a message or a removal), "0" for a join or leave
--- ARGV[4]  the resend key, or "" when the message has no cid
+-- ARGV[4]  "1" when KEYS[3] is given (a message with a cid), "" otherwise
 -- ARGV[5]  messages kept in the history
 -- ARGV[6]  seconds the room's keys live after its last event
 -- ARGV[7]  the highest id of the room the publishing node has delivered ("0" when none): a floor for the next id
@@ -22,6 +22,11 @@
 -- the original as kept, or "" when the history no longer holds it; {2} for a removal of a message the history does
 -- not hold (or holds removed already). Nothing is published for a resend or such a removal.
 --
+-- Cost: this runs once per room event, so it does only what it must: one SET ... NX GET PX both recognises a resend
+-- and remembers the new message's cid for the window (Redis forgets it by itself: no index to prune), and the room's
+-- keys get their expiry from SET ... EX and one EXPIRE. (It kept a hash and a sorted set of cids before, pruned a few
+-- at every event: half of its time.)
+--
 -- A removal takes the message's text out of Redis, not just out of sight: its history entry becomes the placeholder
 -- (text emptied, cid dropped, "removed": true) in the same step as the removal takes its id. A stream entry cannot
 -- be changed in place, so the history (at most ARGV[5] entries) is written anew with the same ids.
@@ -34,31 +39,11 @@
 -- whose clock is behind). Ids are decimal numbers below 2^53, so Lua's numbers hold them exactly; they are formatted
 -- with %.0f, never with tostring (which would write 1.7e+15).
 
-local counter, history, resends, sentAt = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local channel, json, keep, resendKey = ARGV[1], ARGV[2], ARGV[3] == '1', ARGV[4]
-local size, ttl, floor, window = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local counter, history, resendKey = KEYS[1], KEYS[2], KEYS[3]
+local channel, json, keep = ARGV[1], ARGV[2], ARGV[3] == '1'
+local size, ttl, floor, window = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
 local head, removing, publish = ARGV[9], ARGV[10], ARGV[11]
 local now = redis.call('TIME')
-local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-
-if resendKey ~= '' then
-  local original = redis.call('HGET', resends, resendKey)
-  if original then
-    local sent = redis.call('ZSCORE', sentAt, resendKey)
-    if sent and tonumber(sent) > nowMs - window then
-      local kept = redis.call('XRANGE', history, original .. '-0', original .. '-0')
-      if #kept > 0 then
-        local fields = kept[1][2]
-        for i = 1, #fields, 2 do
-          if fields[i] == 'e' then
-            return {0, original, fields[i + 1]}
-          end
-        end
-      end
-      return {0, original, ''}
-    end
-  end
-end
 
 if removing ~= '' then
   local entries = redis.call('XRANGE', history, '-', '+')
@@ -91,17 +76,6 @@ if removing ~= '' then
   end
 end
 
--- Resend keys past the window go, oldest first, a bounded number per event (the keys' own expiry takes the rest);
--- a room remembers at most 100,000 (about 100 bytes each), the oldest forgotten first, as in memory.
-local expired = redis.call('ZRANGEBYSCORE', sentAt, '-inf', nowMs - window, 'LIMIT', 0, 64)
-if #expired == 0 and keep and resendKey ~= '' and redis.call('ZCARD', sentAt) >= 100000 then
-  expired = redis.call('ZRANGE', sentAt, 0, 0)
-end
-if #expired > 0 then
-  redis.call('HDEL', resends, unpack(expired))
-  redis.call('ZREM', sentAt, unpack(expired))
-end
-
 local last = tonumber(redis.call('GET', counter))
 if not last then
   last = 0
@@ -112,17 +86,28 @@ if not last then
 end
 local next = math.max(last + 1, tonumber(now[1]) * 1000000 + tonumber(now[2]), floor + 1)
 local id = string.format('%.0f', next)
-redis.call('SET', counter, id, 'EX', ttl)
 
+if resendKey then
+  -- Remembered for the window unless it is remembered already: then this is a resend of that message.
+  local original = redis.call('SET', resendKey, id, 'NX', 'GET', 'PX', window)
+  if original then
+    local kept = redis.call('XRANGE', history, original .. '-0', original .. '-0')
+    if #kept > 0 then
+      local fields = kept[1][2]
+      for i = 1, #fields, 2 do
+        if fields[i] == 'e' then
+          return {0, original, fields[i + 1]}
+        end
+      end
+    end
+    return {0, original, ''}
+  end
+end
+
+redis.call('SET', counter, id, 'EX', ttl)
 if keep and size > 0 then
   redis.call('XADD', history, 'MAXLEN', size, id .. '-0', 'e', json)
   redis.call('EXPIRE', history, ttl)
-end
-if keep and resendKey ~= '' then
-  redis.call('HSET', resends, resendKey, id)
-  redis.call('ZADD', sentAt, nowMs, resendKey)
-  redis.call('EXPIRE', resends, ttl)
-  redis.call('EXPIRE', sentAt, ttl)
 end
 redis.call(publish, channel, head .. id .. ' ' .. json)
 return {1, id}
