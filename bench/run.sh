@@ -121,15 +121,7 @@ start_redis_cluster() {
   for i in 1 2 3 4 5 6; do
     local p dir
     # At most 55535, with the cluster bus port (10,000 above) free too: Redis refuses a higher port.
-    p=$(python3 -c '
-import random, socket
-while True:
-    p = random.randint(20000, 55000)
-    try:
-        a = socket.socket(); a.bind(("127.0.0.1", p)); b = socket.socket(); b.bind(("127.0.0.1", p + 10000))
-        a.close(); b.close(); print(p); break
-    except OSError:
-        pass')
+    p=$(python3 bench/cluster-port.py)
     dir="$scratch/redis-$p" && mkdir -p "$dir"
     taskset -c 0 redis-server --port "$p" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
       --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 1000 \
@@ -164,14 +156,15 @@ redis_cost() {
   python3 -c "c=$calls; print('REDIS label=$label scripts=%d usec_per_script=%.1f redis_cpu_s=%.2f cpu_us_per_script=%.1f' % (c, $usec / max(c, 1), $cpu - ${REDIS_CPU_BEFORE:-0}, ($cpu - ${REDIS_CPU_BEFORE:-0}) * 1e6 / max(c, 1)))"
 }
 
-# redis_reset PORT...: zeroes the command statistics, and notes the CPU used so far (it cannot be reset).
+# redis_reset PORT...: zeroes the command statistics, and prints the CPU used so far (it cannot be reset) as a line
+# to source before redis_cost.
 redis_reset() {
-  REDIS_CPU_BEFORE=0
+  local before=0
   for p in "$@"; do
     redis-cli -p "$p" config resetstat > /dev/null
-    REDIS_CPU_BEFORE=$(python3 -c "print($REDIS_CPU_BEFORE + $(redis-cli -p "$p" info cpu | tr -d '\r' | sed -n 's/^used_cpu_sys:\(.*\)/\1/p') + $(redis-cli -p "$p" info cpu | tr -d '\r' | sed -n 's/^used_cpu_user:\(.*\)/\1/p'))")
+    before=$(python3 -c "print($before + $(redis-cli -p "$p" info cpu | tr -d '\r' | sed -n 's/^used_cpu_sys:\(.*\)/\1/p') + $(redis-cli -p "$p" info cpu | tr -d '\r' | sed -n 's/^used_cpu_user:\(.*\)/\1/p'))")
   done
-  export REDIS_CPU_BEFORE
+  echo "REDIS_CPU_BEFORE=$before"
 }
 
 # bench NAME ARGS...: one load-client run against the running server.
@@ -348,14 +341,18 @@ case "$size" in
         CHAT_NODE=1 start_server chat
         first_url=$url other_pid=$server_pid server_pid=""
         CHAT_NODE=2 start_server chat
-        redis_reset "${ports[@]}"
-        bench "chat-$backend-1x1000" --url2 "$first_url" --mode fanout --receivers 1000 --senders 10 --rate 100 \
-          --seconds 10 --warmup 3 || true
-        redis_cost "chat-$backend-1x1000" "${ports[@]}"
-        redis_reset "${ports[@]}"
-        bench "chat-$backend-1000x10" --url2 "$first_url" --mode fanout --receivers 10000 --rooms 1000 \
-          --senders 1000 --rate 2000 --seconds 10 --warmup 3 --source-addresses 4 || true
-        redis_cost "chat-$backend-1000x10" "${ports[@]}"
+        # Redis's statistics of the measured window only: the messages, without the joins before or leaves after.
+        hook="$scratch/window-hook.sh"
+        printf '#!/usr/bin/env bash\nset -e\nsource %q\n' "$scratch/redis-fns.sh" > "$hook"
+        printf 'if [ "$1" = start ]; then redis_reset %s > %q; else source %q; redis_cost "$BENCH_WINDOW_LABEL" %s; fi\n' \
+          "${ports[*]}" "$scratch/redis-before.sh" "$scratch/redis-before.sh" "${ports[*]}" >> "$hook"
+        chmod +x "$hook"
+        declare -f redis_reset redis_cost > "$scratch/redis-fns.sh"
+        BENCH_WINDOW_LABEL="chat-$backend-1x1000" bench "chat-$backend-1x1000" --url2 "$first_url" --mode fanout \
+          --receivers 1000 --senders 10 --rate 100 --seconds 10 --warmup 3 --window-hook "$hook" || true
+        BENCH_WINDOW_LABEL="chat-$backend-1000x10" bench "chat-$backend-1000x10" --url2 "$first_url" --mode fanout \
+          --receivers 10000 --rooms 1000 --senders 1000 --rate 2000 --seconds 10 --warmup 3 --source-addresses 4 \
+          --window-hook "$hook" || true
         stop_server
         kill "$other_pid" 2>/dev/null || true; wait "$other_pid" 2>/dev/null || true; other_pid=""
         if [ "$backend" = single ]; then kill "$redis_pid"; else kill "${cluster_pids[@]}"; fi

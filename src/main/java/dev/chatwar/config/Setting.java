@@ -56,7 +56,9 @@ public enum Setting {
             "Open connections on this node; the next handshake is refused with HTTP 503 (1 to 10000000)."),
     CHAT_REDIS_URL("",
             "Redis that every node of one chat shares, in Lettuce's URI syntax: `redis://[user:password@]host:port[/db]`,"
-                    + " `rediss://` for TLS, `redis-sentinel://…`. Unset: one node, everything in memory. A malformed"
+                    + " `rediss://` for TLS, `redis-sentinel://…`; for a Redis Cluster, any of its nodes, or several"
+                    + " comma-separated (found out by asking it: nothing else to set). Unset: one node, everything in"
+                    + " memory. A malformed"
                     + " URL stops the deployment; an unreachable Redis does not (the node starts degraded and"
                     + " connects when Redis comes)."),
     CHAT_REDIS_PREFIX("chat",
@@ -71,7 +73,8 @@ public enum Setting {
     CHAT_RESEND_WINDOW_SECONDS("600",
             "A message sent again with a `cid` its sender already used this recently is recognised as a resend and not"
                     + " delivered again, however many messages the room carried meanwhile (1 to 86400; default 10"
-                    + " minutes). Each room remembers at most its last 100000 such `cid`s."),
+                    + " minutes). With Redis each `cid` is kept this long (about 100 bytes); in memory each room"
+                    + " remembers at most its last 100000."),
     CHAT_PERMESSAGE_DEFLATE("false",
             "`true`: accept permessage-deflate (RFC 7692) when a client offers it, as every browser does. Each"
                     + " member's copy of a broadcast is then compressed on its own, which costs the server far more"

@@ -180,6 +180,15 @@ public interface Engine extends AutoCloseable {
     CompletionStage<Outcome> publish(RoomEvent event, String senderKey);
 
     /**
+     * Orders a member's own {@code join}, marking the member announced in the room's presence in the same step (the
+     * key it entered with): so a presence read with the room's last id tells the members whose joins are ordered up
+     * to it from those still on their way ({@link #welcomeSnapshot}).
+     */
+    default CompletionStage<Outcome> announce(RoomEvent join, String senderKey, String memberKey) {
+        return publish(join, senderKey);
+    }
+
+    /**
      * Carries a notice that takes no place in the room's order and is never kept ({@code typing}) to the room's
      * subscribers on every node, this one's included. Best effort: lost while the engine is unreachable.
      */

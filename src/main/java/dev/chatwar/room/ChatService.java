@@ -167,7 +167,10 @@ public final class ChatService {
     /** Hands an event to the engine for its room's order, and times the round trip. */
     private CompletionStage<Engine.Outcome> order(RoomEvent event, Member member) {
         long start = System.nanoTime();
-        return engine.publish(event, member.nameKey()).whenComplete((outcome, failure) -> {
+        CompletionStage<Engine.Outcome> ordered = event instanceof Join
+                ? engine.announce(event, member.nameKey(), member.resumeKey())
+                : engine.publish(event, member.nameKey());
+        return ordered.whenComplete((outcome, failure) -> {
             if (failure == null) {
                 telemetry.engineOrdered(System.nanoTime() - start);
             } else {

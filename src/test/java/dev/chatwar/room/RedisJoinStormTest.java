@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A storm of 1,000 joins into one room over two nodes on a real {@code redis-server}: every newcomer is welcomed, and
  * the storm's cost on Redis grows with the joins, not with their square. Each welcome's members come from the node's
- * replica of the room's presence, so the whole member list is read once per node ({@code HVALS}, which only
- * {@code snapshot.lua} sends), not once per join. What the storm costs in time is the benchmark's to say, not this test's.
+ * replica of the room's presence, so the whole member list is read once per node (its announced members, with
+ * {@code HGETALL}, which only {@code snapshot.lua} sends), not once per join (with {@code HVALS}, which only each
+ * lease renewal sends besides). What the storm costs in time is the benchmark's to say, not this test's.
  */
 class RedisJoinStormTest {
     private static final int JOINS = 1_000;
@@ -115,11 +116,13 @@ class RedisJoinStormTest {
         long commands = scripts + delta(after, before, "xrange") + delta(after, before, "hmget")
                 + delta(after, before, "sadd") + delta(after, before, "get") + delta(after, before, "subscribe");
         System.out.printf("join storm: %d joins over two nodes, last welcome %d ms after the last join (%d ms from"
-                        + " the first); %d commands sent (%d scripts), %d member lists read (HVALS)%n", JOINS,
+                        + " the first); %d commands sent (%d scripts), %d member lists read%n", JOINS,
                 TimeUnit.NANOSECONDS.toMillis(lastWelcome - lastJoin), TimeUnit.NANOSECONDS.toMillis(lastWelcome - start),
-                commands, scripts, delta(after, before, "hvals"));
-        assertTrue(delta(after, before, "hvals") <= 2, "the member list read once per node, not per join: "
-                + delta(after, before, "hvals") + " reads");
+                commands, scripts, delta(after, before, "hgetall") + delta(after, before, "hvals"));
+        assertTrue(delta(after, before, "hgetall") <= 2, "the member list read once per node: "
+                + delta(after, before, "hgetall") + " reads");
+        assertTrue(delta(after, before, "hvals") <= 20, "no member list read per join: "
+                + delta(after, before, "hvals") + " reads (the lease renewals' are a few)");
         assertTrue(commands <= 5L * JOINS, "a few commands per join: " + commands);
         for (Newcomer newcomer : newcomers) {
             assertTrue(newcomer.welcome.contains("\"you\":"), newcomer.welcome);

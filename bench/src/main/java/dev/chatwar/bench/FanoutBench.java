@@ -81,7 +81,7 @@ public final class FanoutBench implements WsConnection.Listener {
 
     record Options(URI url, String mode, String label, int receivers, int senders, int rate, int seconds, int warmup,
                    long serverPid, String format, int stalled, int sourceAddresses, double p99LimitMs, int maxRate,
-                   boolean spoken, URI url2, boolean deflate, int rooms) {
+                   boolean spoken, URI url2, boolean deflate, int rooms, String windowHook) {
         static Options parse(String[] args) {
             Map<String, String> values = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) {
@@ -103,7 +103,8 @@ public final class FanoutBench implements WsConnection.Listener {
                     Boolean.parseBoolean(values.getOrDefault("spoken", "false")),
                     values.containsKey("url2") ? URI.create(values.get("url2")) : null,
                     Boolean.parseBoolean(values.getOrDefault("deflate", "false")),
-                    Integer.parseInt(values.getOrDefault("rooms", "1")));
+                    Integer.parseInt(values.getOrDefault("rooms", "1")),
+                    values.getOrDefault("window-hook", ""));
         }
     }
 
@@ -289,16 +290,19 @@ public final class FanoutBench implements WsConnection.Listener {
         long warmupEnd = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
         long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
         Sample[] window = new Sample[2];
+        java.util.concurrent.CompletableFuture<?>[] hooks = new java.util.concurrent.CompletableFuture<?>[2];
         var ticker = loop.scheduleAtFixedRate(() -> {
             long now = System.nanoTime();
             if (measureFrom == Long.MAX_VALUE && now >= warmupEnd) {
                 measureFrom = sent;
                 window[0] = Sample.take(options.serverPid());
+                hooks[0] = hook("start");
             }
             if (now >= end) {
                 if (measureTo == Long.MAX_VALUE) {
                     measureTo = sent;
                     window[1] = Sample.take(options.serverPid());
+                    hooks[1] = hook("end");
                 }
                 return;
             }
@@ -322,6 +326,23 @@ public final class FanoutBench implements WsConnection.Listener {
                 expected, delivered, latencyMicros.copy(), window[0], window[1], closedCount() - closedBefore,
                 members.stream().mapToLong(WsConnection::fragmentedMessages).sum(), malformed,
                 members.stream().filter(WsConnection::deflates).count()));
+    }
+
+    /**
+     * Runs {@code --window-hook} with {@code start} or {@code end} as the measured window opens and closes (the shell
+     * reads Redis's statistics of just that window), off the event loop so the sending is not held up.
+     */
+    private java.util.concurrent.CompletableFuture<?> hook(String moment) {
+        if (options.windowHook().isEmpty()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        return java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                new ProcessBuilder(options.windowHook(), moment).inheritIO().start().waitFor();
+            } catch (Exception e) {
+                System.err.println("window hook " + moment + ": " + e);
+            }
+        });
     }
 
     /** On the event loop: one message from {@code sender}, not flushed. */

@@ -26,21 +26,25 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The engine of a chat served by many nodes, on one Redis: a facade over one class per concern, the only package that
- * talks to Redis.
+ * The engine of a chat served by many nodes, on one Redis or a Redis Cluster: a facade over one class per concern,
+ * the only package that talks to Redis.
  * <ul>
- *   <li>{@link RedisConnections}: the Lettuce client, its three connections, the engine's threads, the probe;
+ *   <li>{@link RedisConnections}: the Lettuce client (one Redis or a cluster, found out by asking), its connections,
+ *       the engine's threads, the probe; {@link ShardSubscriptions}: on a cluster, the sharded subscriptions, one
+ *       connection per primary, following the topology; {@link RedisTargets}: what {@code CHAT_REDIS_URL} names;
  *   <li>{@link RoomChannels} and {@link RoomChannel}: this node's room subscriptions, in-order delivery, the hold and
- *       repair after a loss, rollback detection, and the reading of what nodes send each other;
+ *       repair after a loss, rollback detection, the reading of what nodes send each other, and each room's
+ *       {@link PresenceReplica} for welcomes;
  *   <li>{@link RoomOrder}: publishing (ids, history, resends) and the snapshot a welcome is built from;
  *   <li>{@link RedisPresence}: who is in each room, names, takeovers, and the leaves of dead nodes;
  *   <li>{@link ConnectionCounts}: open connections per client over every node;
  *   <li>{@link NodeLease}: this node's lease, and the watch over the others';
  *   <li>{@link RedisKeys}: every key and channel name; {@link Script}: the Lua scripts beside these classes.
  * </ul>
- * Every change is one Lua script, atomic. Every node, the publishing one included, delivers what its subscription
- * receives, so all nodes see one order. Ids never repeat, whatever Redis lost ({@code publish.lua}); what Redis lost
- * of what a node delivered is detected and makes that room's members resync ({@link RoomChannel}).
+ * Every change is one Lua script, atomic, touching one hash slot (so the same scripts run on a cluster). Every node,
+ * the publishing one included, delivers what its subscription receives, so all nodes see one order. Ids never
+ * repeat, whatever Redis lost ({@code publish.lua}); what Redis lost of what a node delivered is detected and makes
+ * that room's members resync ({@link RoomChannel}).
  */
 public final class RedisEngine implements Engine {
     private static final List<Script> SCRIPTS = List.of(RoomOrder.PUBLISH, RoomOrder.SNAPSHOT, RoomChannels.REPAIR,
@@ -174,6 +178,11 @@ public final class RedisEngine implements Engine {
     @Override
     public CompletionStage<Outcome> publish(RoomEvent event, String senderKey) {
         return order.publish(event, senderKey);
+    }
+
+    @Override
+    public CompletionStage<Outcome> announce(RoomEvent join, String senderKey, String memberKey) {
+        return order.publish(join, senderKey, memberKey);
     }
 
     @Override

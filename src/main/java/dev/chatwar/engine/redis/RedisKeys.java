@@ -12,7 +12,9 @@ package dev.chatwar.engine.redis;
  *   <li>{@code :history}: its kept messages, a stream whose entry ids are {@code <id>-0};
  *   <li>{@code :resend:<sender key> NUL <cid>}: a message's id, for its resend window (Redis forgets it by itself);
  *   <li>{@code :members}, {@code :names}, {@code :nodes}: its presence: members, names in use, members per node;
- *   <li>{@code :identities}: for each verified member, the identity that owns its name (what a resume must show).
+ *   <li>{@code :identities}: for each verified member, the identity that owns its name (what a resume must show);
+ *   <li>{@code :announced}: the members whose joins are ordered, so a presence read tells them from those whose joins
+ *       are on their way (a node's presence replica starts from them).
  * </ul>
  * For the whole chat, outside any room's slot:
  * <ul>
@@ -82,6 +84,11 @@ final class RedisKeys {
 
     String identities(String room) {
         return roomKey(room, "identities");
+    }
+
+    /** The members whose joins are ordered: member key to "1" (publish.lua marks them with the join's id). */
+    String announced(String room) {
+        return roomKey(room, "announced");
     }
 
     String leases() {

@@ -203,7 +203,8 @@ final class RedisPresence {
         if (connection == null) {
             return RedisEngine.notConnected();
         }
-        String[] scriptKeys = {keys.members(room), keys.names(room), keys.nodes(room), keys.identities(room)};
+        String[] scriptKeys = {keys.members(room), keys.names(room), keys.nodes(room), keys.identities(room),
+                keys.announced(room)};
         return connections.dispatched(() -> Script.<List<Object>>run(LEAVE, connection.async(), scriptKeys,
                         new String[] {memberKey}, ScriptOutputType.MULTI))
                 .thenApply(reply -> reply.isEmpty() ? Departure.NONE
@@ -217,7 +218,7 @@ final class RedisPresence {
             return CompletableFuture.completedFuture(null);
         }
         String here = node.get();
-        String[] scriptKeys = {keys.members(room), keys.nodes(room), keys.identities(room)};
+        String[] scriptKeys = {keys.members(room), keys.nodes(room), keys.identities(room), keys.announced(room)};
         String[] args = {memberKey, newKey, keys.channel(room), claimant.verified() ? "v:" + claimant.userId() : "g:",
                 here, claimant.address(), NodeEnvelope.replacedHead(here), claimant.moderator() ? "1" : "0",
                 connections.publishCommand()};
@@ -257,7 +258,7 @@ final class RedisPresence {
      */
     void renewed(RedisClusterCommands<String, String> redis, String here) {
         redis.hset(keys.population(), here, Integer.toString(held.size()));
-        population = redis.hgetall(keys.population()).values().stream().mapToLong(Long::parseLong).sum();
+        population = redis.hvals(keys.population()).stream().mapToLong(Long::parseLong).sum();
         if (!unfinishedLeaves.isEmpty()) {
             connections.dispatch(this::finishLeaves);
         }
@@ -293,7 +294,8 @@ final class RedisPresence {
     int reap(RedisClusterCommands<String, String> redis, String dead) {
         int members = 0;
         for (String room : redis.smembers(keys.nodeRooms(dead))) {
-            String[] scriptKeys = {keys.members(room), keys.names(room), keys.nodes(room), keys.identities(room)};
+            String[] scriptKeys = {keys.members(room), keys.names(room), keys.nodes(room), keys.identities(room),
+                    keys.announced(room)};
             List<Object> reply = Script.run(EVICT, redis, scriptKeys, new String[] {dead}, ScriptOutputType.MULTI);
             int count = ((Long) reply.get(0)).intValue();
             List<?> gone = (List<?>) reply.get(1);

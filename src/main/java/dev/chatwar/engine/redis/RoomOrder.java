@@ -56,6 +56,11 @@ final class RoomOrder {
 
     /** See {@code Engine#publish}. */
     CompletionStage<Outcome> publish(RoomEvent event, String senderKey) {
+        return publish(event, senderKey, "");
+    }
+
+    /** See {@code Engine#announce}: a join that marks its member announced ({@code memberKey}), or any event (""). */
+    CompletionStage<Outcome> publish(RoomEvent event, String senderKey, String memberKey) {
         Commands connection = connections.commands();
         if (connection == null) {
             return RedisEngine.notConnected();
@@ -64,14 +69,16 @@ final class RoomOrder {
         boolean keep = event.kept();
         String resendKey = event instanceof Message message && message.cid() != null
                 ? senderKey + '\0' + message.cid() : "";
-        String[] scriptKeys = resendKey.isEmpty() ? new String[] {keys.seq(room), keys.history(room)}
-                : new String[] {keys.seq(room), keys.history(room), keys.resend(room, resendKey)};
+        String[] scriptKeys = !resendKey.isEmpty()
+                ? new String[] {keys.seq(room), keys.history(room), keys.resend(room, resendKey)}
+                : !memberKey.isEmpty() ? new String[] {keys.seq(room), keys.history(room), keys.announced(room)}
+                : new String[] {keys.seq(room), keys.history(room)};
         String[] args = {keys.channel(room), codec.encodeForStore(event), keep ? "1" : "0",
-                resendKey.isEmpty() ? "" : "1",
+                !resendKey.isEmpty() ? "r" : !memberKey.isEmpty() ? "j" : "",
                 Integer.toString(historySize), Long.toString(historyTtlSeconds),
                 Long.toString(channels.highWater(room)), Long.toString(resendWindow.toMillis()),
                 NodeEnvelope.eventHead(node.get()), event instanceof Remove remove ? remove.message() : "",
-                connections.publishCommand()};
+                connections.publishCommand(), memberKey};
         return connections.dispatched(() -> Script.<List<Object>>run(PUBLISH, connection.async(), scriptKeys, args,
                 ScriptOutputType.MULTI)).thenApply(reply -> {
             if (((Long) reply.get(0)) == 2L) {
@@ -129,10 +136,11 @@ final class RoomOrder {
                     ? snapshot(room, memberLimit, true) : snapshot(room, memberLimit, false));
         }
         int epoch = reading == null ? 0 : reading.epoch();
-        int read = channel == null ? memberLimit : Integer.MAX_VALUE; // the replica starts from every member
-        String[] scriptKeys = {keys.seq(room), keys.members(room), keys.history(room)};
+        // The replica starts from every announced member: those whose joins are ordered up to the last id read.
+        int read = channel == null ? memberLimit : Integer.MAX_VALUE;
+        String[] scriptKeys = {keys.seq(room), keys.members(room), keys.history(room), keys.announced(room)};
         return snapshots.run(() -> connections.dispatched(() -> Script.<List<Object>>run(SNAPSHOT,
-                        connection.async(), scriptKeys, new String[] {Integer.toString(read)},
+                        connection.async(), scriptKeys, new String[] {Integer.toString(read), channel == null ? "0" : "1"},
                         ScriptOutputType.MULTI)))
                 .thenApply(reply -> {
                     long lastId = reply.get(0) == null ? Long.MIN_VALUE : Long.parseLong((String) reply.get(0));
@@ -144,7 +152,8 @@ final class RoomOrder {
                     }
                     List<RoomEvent> history = ((List<?>) reply.get(3)).stream()
                             .map(entry -> decodeEntry(codec, (List<?>) entry)).toList();
-                    return new Snapshot(count <= memberLimit ? members : List.of(), count, history, lastId);
+                    return new Snapshot(count <= memberLimit ? members : List.of(), count, history, lastId,
+                            channel != null);
                 })
                 .whenComplete((snapshot, failure) -> {
                     if (channel != null) {

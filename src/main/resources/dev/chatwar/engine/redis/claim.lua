@@ -4,6 +4,7 @@
 -- Touches the room's keys only; the claiming node has added the room to its rooms before.
 --
 -- KEYS[1]  the room's members   KEYS[2]  the room's nodes   KEYS[3]  the room's identities (see enter.lua)
+-- KEYS[4]  the room's announced members (see publish.lua): the place keeps its mark
 -- ARGV[1]  the old member key   ARGV[2]  the new member key   ARGV[3]  the room's channel
 -- ARGV[4]  the claimant: "g:" for any guest, "v:<user>" for the verified user who owns the place's name only
 -- ARGV[5]  the claiming node    ARGV[6]  the claimant's address
@@ -41,6 +42,9 @@ end
 local moved = cjson.encode(user)
 redis.call('HDEL', members, oldKey)
 redis.call('HSET', members, newKey, node .. '\t' .. key .. '\t' .. moved)
+if redis.call('HDEL', KEYS[4], oldKey) == 1 then
+  redis.call('HSET', KEYS[4], newKey, '1')
+end
 if user.verified then
   redis.call('HDEL', identities, oldKey)
   redis.call('HSET', identities, newKey, claimant)

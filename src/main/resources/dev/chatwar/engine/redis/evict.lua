@@ -3,7 +3,7 @@
 -- forgets the room for the dead node afterwards.
 --
 -- KEYS[1]  the room's members   KEYS[2]  the room's names in use   KEYS[3]  the room's nodes
--- KEYS[4]  the room's identities (see enter.lua)
+-- KEYS[4]  the room's identities (see enter.lua)   KEYS[5]  the room's announced members (see publish.lua)
 -- ARGV[1]  the dead node
 --
 -- Returns {the room's member count after, {user JSON of each member taken out, ...}}.
@@ -18,6 +18,7 @@ if redis.call('HEXISTS', nodes, dead) == 1 then
     if node == dead then
       redis.call('HDEL', members, all[i])
       redis.call('HDEL', identities, all[i])
+      redis.call('HDEL', KEYS[5], all[i])
       if redis.call('HINCRBY', names, key, -1) <= 0 then
         redis.call('HDEL', names, key)
       end

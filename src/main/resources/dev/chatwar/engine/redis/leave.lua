@@ -1,7 +1,7 @@
 -- Takes a member out of a room's presence and frees its name.
 --
 -- KEYS[1]  the room's members   KEYS[2]  the room's names in use   KEYS[3]  the room's nodes
--- KEYS[4]  the room's identities (see enter.lua)
+-- KEYS[4]  the room's identities (see enter.lua)   KEYS[5]  the room's announced members (see publish.lua)
 -- ARGV[1]  the member key
 --
 -- Returns {the room's member count after, the member's user JSON}, or {} when the member was not there (it left, its
@@ -15,6 +15,7 @@ end
 local node, key, json = string.match(entry, '^([^\t]*)\t([^\t]*)\t(.*)$')
 redis.call('HDEL', members, ARGV[1])
 redis.call('HDEL', KEYS[4], ARGV[1])
+redis.call('HDEL', KEYS[5], ARGV[1])
 if redis.call('HINCRBY', names, key, -1) <= 0 then
   redis.call('HDEL', names, key)
 end

@@ -4,11 +4,12 @@
 -- KEYS[1]  the room's last id (a string holding a decimal number)
 -- KEYS[2]  the room's history: a stream whose entry ids are "<id>-0", field e (the event's JSON)
 -- KEYS[3]  for a message with a cid, its resend key: a string holding the message's id, which Redis deletes by
---          itself when the resend window has passed (<room's stem>:resend:<sender key> NUL <cid>); absent otherwise
+--          itself when the resend window has passed (<room's stem>:resend:<sender key> NUL <cid>); for a member's own
+--          join, the room's announced members (a hash from member key to "1"); absent otherwise
 -- ARGV[1]  the room's channel
 -- ARGV[2]  the event's JSON, without its id
 -- ARGV[3]  "1" when the event is kept in history (a message or a removal), "0" for a join or leave
--- ARGV[4]  "1" when KEYS[3] is given (a message with a cid), "" otherwise
+-- ARGV[4]  "r" when KEYS[3] is a resend key, "j" when it is the announced members, "" when there is no KEYS[3]
 -- ARGV[5]  messages kept in the history
 -- ARGV[6]  seconds the room's keys live after its last event
 -- ARGV[7]  the highest id of the room the publishing node has delivered ("0" when none): a floor for the next id
@@ -17,6 +18,7 @@
 --          appended
 -- ARGV[10] for a removal, the id of the message it removes; "" otherwise
 -- ARGV[11] how the line is published: "PUBLISH" on one Redis, "SPUBLISH" (sharded) on a Redis Cluster
+-- ARGV[12] for a member's own join, its member key: marked announced in the same step as its join takes its id
 --
 -- Returns {1, id} for a new event; for a resend of a message sent within the window {0, id, json}, where json is
 -- the original as kept, or "" when the history no longer holds it; {2} for a removal of a message the history does
@@ -39,7 +41,8 @@
 -- whose clock is behind). Ids are decimal numbers below 2^53, so Lua's numbers hold them exactly; they are formatted
 -- with %.0f, never with tostring (which would write 1.7e+15).
 
-local counter, history, resendKey = KEYS[1], KEYS[2], KEYS[3]
+local counter, history = KEYS[1], KEYS[2]
+local resendKey = ARGV[4] == 'r' and KEYS[3] or nil
 local channel, json, keep = ARGV[1], ARGV[2], ARGV[3] == '1'
 local size, ttl, floor, window = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
 local head, removing, publish = ARGV[9], ARGV[10], ARGV[11]
@@ -108,6 +111,9 @@ redis.call('SET', counter, id, 'EX', ttl)
 if keep and size > 0 then
   redis.call('XADD', history, 'MAXLEN', size, id .. '-0', 'e', json)
   redis.call('EXPIRE', history, ttl)
+end
+if ARGV[4] == 'j' then
+  redis.call('HSET', KEYS[3], ARGV[12], '1')
 end
 redis.call(publish, channel, head .. id .. ' ' .. json)
 return {1, id}
