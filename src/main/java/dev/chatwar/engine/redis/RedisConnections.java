@@ -35,7 +35,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -73,17 +72,12 @@ final class RedisConnections {
     static final String LEASE_NAME = "chat-lease";
     static final String PUBSUB_NAME = "chat-pubsub";
 
-    /** What the engine does when the connections change; called on the connector thread unless said otherwise. */
-    interface Listener {
-        /**
-         * The channels {@code channels} accepts may miss lines from now on (the pub/sub connection, or a shard's, was
-         * lost); called on a Lettuce thread, before Lettuce resubscribes by itself, or on the connector thread.
-         */
-        void subscriptionLost(Predicate<String> channels);
-
-        /** Those channels are heard again (the connection is up, first or again): subscribe and repair them. */
-        void subscriptionBack(Predicate<String> channels);
-
+    /**
+     * What the engine does when the connections change; called on the connector thread unless said otherwise. Its
+     * {@code subscriptionLost} comes when the pub/sub connection, or a shard's, was lost (on a Lettuce thread, before
+     * Lettuce resubscribes by itself), and {@code subscriptionBack} when it is up, first or again.
+     */
+    interface Listener extends ShardSubscriptions.Holder {
         /** The lease's connection was lost; called on a Lettuce thread. */
         void leaseConnectionLost();
 
@@ -455,17 +449,7 @@ final class RedisConnections {
         }
         if (shards == null) {
             StatefulRedisClusterConnection<String, String> cluster = cluster(commands);
-            shards = new ShardSubscriptions(client, cluster, probePrefix, telemetry, new ShardSubscriptions.Holder() {
-                @Override
-                public void lost(Predicate<String> channels) {
-                    listener.subscriptionLost(channels);
-                }
-
-                @Override
-                public void back(Predicate<String> channels) {
-                    listener.subscriptionBack(channels);
-                }
-            }, listener::received);
+            shards = new ShardSubscriptions(client, cluster, probePrefix, telemetry, listener, listener::received);
             every(TOPOLOGY_EVERY, () -> {
                 ShardSubscriptions sharded = shards;
                 if (sharded != null && !closed) {

@@ -33,8 +33,8 @@ import java.util.function.Predicate;
  * <ul>
  *   <li>There is a connection to every primary, even one that owns nothing this node hears: its probe tells whether
  *       the shard is reachable ({@link #unreachable}), which health reports.
- *   <li>A shard's connection lost holds that shard's channels only ({@link Holder#lost}); when it is back (Lettuce
- *       subscribes them again by itself), they are repaired ({@link Holder#back}). Rooms on other shards never pause.
+ *   <li>A shard's connection lost holds that shard's channels only ({@link Holder#subscriptionLost}); when it is back (Lettuce
+ *       subscribes them again by itself), they are repaired ({@link Holder#subscriptionBack}). Rooms on other shards never pause.
  *   <li>The cluster's topology is followed ({@link #follow}, every {@link RedisConnections#PROBE_EVERY}): a channel
  *       whose slot another primary owns now (a replica took over a dead primary, or a slot moved) is held, left on
  *       the old shard, and repaired, which subscribes it on the new one. A primary that owns nothing this node hears
@@ -50,13 +50,13 @@ import java.util.function.Predicate;
 final class ShardSubscriptions {
     private static final System.Logger LOG = System.getLogger(ShardSubscriptions.class.getName());
 
-    /** What the connections do when a shard's channels can or cannot be heard. */
+    /** What the engine does when some channels can or cannot be heard. */
     interface Holder {
-        /** The channels it accepts may have missed lines from now on; called on a Lettuce or the connector thread. */
-        void lost(Predicate<String> channels);
+        /** The channels it accepts may miss lines from now on; called on a Lettuce or the connector thread. */
+        void subscriptionLost(Predicate<String> channels);
 
-        /** The channels it accepts are heard again (or anew): repair them. */
-        void back(Predicate<String> channels);
+        /** The channels it accepts are heard again (or anew): subscribe and repair them. */
+        void subscriptionBack(Predicate<String> channels);
     }
 
     private final RedisClient client;
@@ -90,7 +90,7 @@ final class ShardSubscriptions {
                 Shard shard = shardOf(connection);
                 if (shard != null && !closed) {
                     shard.wasLost = true;
-                    holder.lost(shard::carries);
+                    holder.subscriptionLost(shard::carries);
                 }
             }
 
@@ -100,7 +100,7 @@ final class ShardSubscriptions {
                 if (shard != null && shard.wasLost && !closed) {
                     shard.wasLost = false;
                     shard.probeSentAt = 0;
-                    holder.back(shard::carries);
+                    holder.subscriptionBack(shard::carries);
                 }
             }
         });
@@ -218,14 +218,14 @@ final class ShardSubscriptions {
         if (!moved.isEmpty()) {
             LOG.log(Level.INFO, "{0} channels moved to another shard; subscribing them there", moved.size());
             Set<String> movedSet = Set.copyOf(moved);
-            holder.lost(movedSet::contains);
+            holder.subscriptionLost(movedSet::contains);
             for (String channel : moved) {
                 Shard old = placed.remove(channel);
                 if (old != null) {
                     old.channels.remove(channel);
                 }
             }
-            holder.back(movedSet::contains); // the repair subscribes each on the shard that owns it now
+            holder.subscriptionBack(movedSet::contains); // the repair subscribes each on the shard that owns it now
         }
         for (RedisClusterNode node : partitions) {
             if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.getSlots().isEmpty()) {
@@ -270,13 +270,13 @@ final class ShardSubscriptions {
     private void giveUp(Shard shard) {
         Set<String> carried = Set.copyOf(shard.channels);
         if (!carried.isEmpty()) {
-            holder.lost(carried::contains);
+            holder.subscriptionLost(carried::contains);
         }
         shards.remove(shard.nodeId, shard);
         carried.forEach(channel -> placed.remove(channel, shard));
         shard.close();
         if (!carried.isEmpty()) {
-            holder.back(carried::contains);
+            holder.subscriptionBack(carried::contains);
         }
     }
 
