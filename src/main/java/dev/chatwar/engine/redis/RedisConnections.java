@@ -453,9 +453,13 @@ final class RedisConnections {
             every(TOPOLOGY_EVERY, () -> {
                 ShardSubscriptions sharded = shards;
                 if (sharded != null && !closed) {
-                    warm(cluster);
-                    warm(cluster(leaseCommands));
-                    sharded.follow();
+                    try {
+                        warm(cluster);
+                        warm(cluster(leaseCommands));
+                        sharded.follow();
+                    } catch (RuntimeException e) { // one failure must not end the task, and with it every probe
+                        LOG.log(Level.WARNING, "following the cluster''s topology failed; trying again", e);
+                    }
                 }
             });
             listener.subscriptionBack(channel -> true);

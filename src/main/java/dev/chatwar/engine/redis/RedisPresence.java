@@ -51,7 +51,7 @@ final class RedisPresence {
     private final Set<Place> held = ConcurrentHashMap.newKeySet();
     /** Per room, the places this node holds there and the enters on their way: rooms it must not forget. */
     private final ConcurrentHashMap<String, Integer> roomUse = new ConcurrentHashMap<>();
-    /** The rooms this node has added to its rooms in Redis, under its current identity. */
+    /** The rooms this node has added to its rooms in Redis, each with the identity it added it under. */
     private final Set<String> recordedRooms = ConcurrentHashMap.newKeySet();
     /** The chat's member count over all rooms and nodes, as last read. */
     private volatile long population;
@@ -120,11 +120,20 @@ final class RedisPresence {
      */
     private CompletableFuture<Void> recordRoom(Commands connection, String here,
                                                String room) {
-        if (recordedRooms.contains(room)) {
+        String recorded = recorded(here, room);
+        if (recordedRooms.contains(recorded)) {
             return CompletableFuture.completedFuture(null);
         }
         return connections.dispatched(() -> connection.async().sadd(keys.nodeRooms(here), room))
-                .thenAccept(added -> recordedRooms.add(room));
+                .thenAccept(added -> recordedRooms.add(recorded));
+    }
+
+    /**
+     * A room as recorded for one identity of this node: a lease lost meanwhile gives the node a new identity, whose
+     * rooms in Redis are new too, so what the old one recorded must not count for it.
+     */
+    private static String recorded(String identity, String room) {
+        return identity + '\n' + room;
     }
 
     /** A verified user's name, chat-wide ({@code own.lua}): its own, or the first "name (n)" nobody else owns. */
@@ -328,13 +337,13 @@ final class RedisPresence {
             roomUse.compute(room, (name, uses) -> {
                 if (uses == null) {
                     unused[0] = true;
-                    recordedRooms.remove(name);
+                    recordedRooms.remove(recorded(here, name));
                 }
                 return uses;
             });
             if (unused[0]) {
                 redis.srem(keys.nodeRooms(here), room);
-                if (roomUse.containsKey(room)) {
+                if (roomUse.containsKey(room) || recordedRooms.contains(recorded(here, room))) {
                     redis.sadd(keys.nodeRooms(here), room);
                 }
             }

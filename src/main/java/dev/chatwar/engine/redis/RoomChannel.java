@@ -215,9 +215,27 @@ final class RoomChannel {
             if (repairing) {
                 return;
             }
+            if (subscribers.isEmpty()) {
+                release(); // unsubscribed meanwhile: subscribing again would bring a room nobody here is in
+                return;
+            }
             after = Math.max(lastDelivered, subscribedAt);
             if (after == Long.MIN_VALUE) {
-                release();
+                // Nothing delivered, so nothing can have been missed; but the channel must be subscribed again
+                // (on a cluster a moved channel is subscribed nowhere until this), then what waited goes through.
+                repairing = true;
+                link.subscribe(name).whenComplete((done, failure) -> {
+                    synchronized (this) {
+                        repairing = false;
+                        if (failure != null) {
+                            retry(failure);
+                        } else {
+                            failingSince = 0;
+                            failures = 0;
+                            release();
+                        }
+                    }
+                });
                 return;
             }
             repairing = true;
@@ -309,6 +327,8 @@ final class RoomChannel {
 
     /** Must hold the lock. Events that waited are delivered in order, and live ones go straight through again. */
     private void release() {
+        // A presence replica read while events were held may lack joins and leaves the history does not keep.
+        forgetPresence();
         List<RoomEvent> waited = held;
         held = null;
         overflowed = false;
@@ -357,8 +377,8 @@ final class RoomChannel {
         if (presenceReading != null && !presenceReading.isDone()) {
             return new PresenceRead(presenceEpoch, presenceReading);
         }
-        if (presence == null && sincePresenceRead == null) {
-            sincePresenceRead = new ArrayList<>();
+        if (presence == null) {
+            sincePresenceRead = new ArrayList<>(); // afresh: one left by a read that failed may hold old joins
         }
         presenceReading = new CompletableFuture<>();
         return new PresenceRead(presenceEpoch, null);

@@ -135,7 +135,12 @@ final class ShardSubscriptions {
                             }
                         });
                         return opened.async().ssubscribe(probeChannel).toCompletableFuture()
-                                .thenApply(subscribed -> opened);
+                                .thenApply(subscribed -> opened)
+                                .whenComplete((subscribed, failure) -> {
+                                    if (failure != null) {
+                                        opened.closeAsync(); // else it would reconnect for good, owned by nobody
+                                    }
+                                });
                     });
         }
 
@@ -179,13 +184,27 @@ final class ShardSubscriptions {
             return CompletableFuture.failedFuture(new IllegalStateException("no primary owns the slot of " + channel));
         }
         // A shard whose connection could not be made (its primary was down) is tried anew.
-        Shard shard = shards.compute(primary.getNodeId(), (id, existing) ->
-                existing == null || existing.connection.isCompletedExceptionally() ? new Shard(primary) : existing);
+        Shard shard = shards.compute(primary.getNodeId(), (id, existing) -> {
+            if (existing == null || existing.connection.isCompletedExceptionally()) {
+                if (existing != null) {
+                    existing.close();
+                }
+                return new Shard(primary);
+            }
+            return existing;
+        });
         Shard before = placed.put(channel, shard);
         if (before != null && before != shard) {
             before.channels.remove(channel);
         }
         shard.channels.add(channel);
+        if (shards.get(shard.nodeId) != shard) {
+            // The connector thread gave this shard up meanwhile (and copied its channels before this one came):
+            // place the channel again, on a shard that is still followed.
+            shard.channels.remove(channel);
+            placed.remove(channel, shard);
+            return subscribe(channel);
+        }
         return shard.connection.thenCompose(opened -> opened.async().ssubscribe(channel)).thenApply(done -> null);
     }
 

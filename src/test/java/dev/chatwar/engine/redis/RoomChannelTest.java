@@ -30,9 +30,11 @@ class RoomChannelTest {
         final Deque<CompletableFuture<List<Object>>> reads = new ArrayDeque<>();
         final List<Runnable> scheduled = new ArrayList<>();
         int readsAsked;
+        int subscribes;
 
         @Override
         public CompletionStage<Void> subscribe(String channel) {
+            subscribes++;
             return CompletableFuture.completedFuture(null);
         }
 
@@ -147,6 +149,26 @@ class RoomChannelTest {
         channel.deliver(message(6));
         assertEquals(6L, inbox.ids.get(inbox.ids.size() - 1), "live again");
         assertEquals(0, inbox.lost);
+    }
+
+    /**
+     * A channel that has delivered nothing has nothing to repair, but its repair still subscribes it: on a Redis
+     * Cluster a channel moved off a dead shard is subscribed nowhere until then (the review of the cluster change
+     * found it left there), and what waited goes through once it is.
+     */
+    @Test
+    void aRepairOfAChannelThatDeliveredNothingStillSubscribesItAndReleasesWhatWaited() {
+        RoomChannel channel = channel(RoomChannel.PATIENCE);
+        channel.hold();
+        channel.deliver(message(7));
+        channel.repair();
+        assertEquals(1, link.subscribes, "subscribed again");
+        assertEquals(0, link.readsAsked, "nothing to read back");
+        assertEquals(List.of(7L), inbox.ids);
+        channel.subscribers.remove(inbox);
+        channel.hold();
+        channel.repair();
+        assertEquals(1, link.subscribes, "a channel nobody here listens to any more is not subscribed again");
     }
 
     /** The read comes on the command connection, the events on the pub/sub one: a live copy may come after the read. */
