@@ -71,10 +71,20 @@ class HostileInputIT {
         assertEquals(List.of(), stackFrames, "no stack trace or SEVERE line in the server log");
     }
 
+    /**
+     * An attacker in the room, once its own join has reached it, so that no send to it is in flight when it attacks.
+     * A close for a protocol error is sent only if the send in flight ends within Tomcat's 50 ms for an abnormal close
+     * (bug 68884's fix); past that, the connection ends without a close frame (a client sees 1006). Under CI's load the
+     * attacker's own join, sent right after its welcome, was once still in flight: Tomcat 11 logged the 1007 and the
+     * client read no close frame. The close code is what these tests are about, not that race.
+     */
     private RawWebSocket attacker() throws IOException, InterruptedException {
         RawWebSocket socket = RawWebSocket.open(base, "room=" + room + "&name=attacker", true);
         assertEquals(101, socket.status());
         assertEquals("welcome", JSON.readTree(socket.read().text()).path("type").asText());
+        JsonNode join = JSON.readTree(socket.read().text());
+        assertEquals(List.of("join", "attacker"), List.of(join.path("type").asText(),
+                join.path("user").path("name").asText()), "its own join, next after its welcome");
         return socket;
     }
 
@@ -123,7 +133,6 @@ class HostileInputIT {
     @Test
     void deeplyNestedJsonIsABadRequestAndTheConnectionStays() throws Exception {
         try (RawWebSocket attacker = attacker()) {
-            attacker.read(); // its own join
             attacker.sendText("{\"type\":\"message\",\"text\":\"x\",\"n\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}");
             JsonNode error = JSON.readTree(attacker.read().text());
             assertEquals("bad_request", error.path("code").asText(), error.toString());
