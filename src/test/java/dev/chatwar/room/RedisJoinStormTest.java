@@ -113,8 +113,10 @@ class RedisJoinStormTest {
         long lastWelcome = newcomers.stream().mapToLong(newcomer -> newcomer.welcomedAt).max().orElseThrow();
         Map<String, Long> after = commandCounts();
         long scripts = delta(after, before, "evalsha") + delta(after, before, "eval");
+        // What the nodes send. Not GET: commandstats counts the scripts' own commands too, and publish.lua's GET of
+        // the room's last id would count once per event (the nodes send one GET per room when they subscribe).
         long commands = scripts + delta(after, before, "xrange") + delta(after, before, "hmget")
-                + delta(after, before, "sadd") + delta(after, before, "get") + delta(after, before, "subscribe");
+                + delta(after, before, "sadd") + delta(after, before, "subscribe");
         System.out.printf("join storm: %d joins over two nodes, last welcome %d ms after the last join (%d ms from"
                         + " the first); %d commands sent (%d scripts), %d member lists read%n", JOINS,
                 TimeUnit.NANOSECONDS.toMillis(lastWelcome - lastJoin), TimeUnit.NANOSECONDS.toMillis(lastWelcome - start),
@@ -123,7 +125,11 @@ class RedisJoinStormTest {
                 + delta(after, before, "hgetall") + " reads");
         assertTrue(delta(after, before, "hvals") <= 20, "no member list read per join: "
                 + delta(after, before, "hvals") + " reads (the lease renewals' are a few)");
-        assertTrue(commands <= 5L * JOINS, "a few commands per join: " + commands);
+        // Per join: the owners' lookup (HMGET), enter.lua, the history for its welcome (XRANGE), its join
+        // (publish.lua); besides, once per node and room (SADD, SUBSCRIBE) and each lease renewal's scripts. The
+        // bound was five per join, with no reason behind it, and the sum counted publish.lua's own GETs: a run
+        // reached 4,742 of 5,000. A fifth command per join now fails this.
+        assertTrue(commands <= 4L * JOINS + 100, "four commands per join: " + commands);
         for (Newcomer newcomer : newcomers) {
             assertTrue(newcomer.welcome.contains("\"you\":"), newcomer.welcome);
         }

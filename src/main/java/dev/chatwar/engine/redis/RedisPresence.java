@@ -52,7 +52,7 @@ final class RedisPresence {
     /** Per room, the places this node holds there and the enters on their way: rooms it must not forget. */
     private final ConcurrentHashMap<String, Integer> roomUse = new ConcurrentHashMap<>();
     /** The rooms this node has added to its rooms in Redis, each with the identity it added it under. */
-    private final Set<String> recordedRooms = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> recordedRooms = new ConcurrentHashMap<>();
     /** The chat's member count over all rooms and nodes, as last read. */
     private volatile long population;
 
@@ -116,16 +116,25 @@ final class RedisPresence {
 
     /**
      * Adds the room to this node's rooms, before any member of this node enters it: so a reaper that finds this node
-     * dead visits every room where it has members, whenever it dies. Once per room and identity of the node.
+     * dead visits every room where it has members, whenever it dies. Once per room and identity of the node: the
+     * enters of a storm wait for the one {@code SADD} (each sent its own before, up to one per join).
      */
-    private CompletableFuture<Void> recordRoom(Commands connection, String here,
-                                               String room) {
+    private CompletableFuture<Void> recordRoom(Commands connection, String here, String room) {
         String recorded = recorded(here, room);
-        if (recordedRooms.contains(recorded)) {
-            return CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> recording = recordedRooms.computeIfAbsent(recorded, key -> mine);
+        if (recording == mine) {
+            connections.dispatched(() -> connection.async().sadd(keys.nodeRooms(here), room))
+                    .whenComplete((added, failure) -> {
+                        if (failure != null) {
+                            recordedRooms.remove(recorded, mine); // the next enter tries again
+                            mine.completeExceptionally(failure);
+                        } else {
+                            mine.complete(null);
+                        }
+                    });
         }
-        return connections.dispatched(() -> connection.async().sadd(keys.nodeRooms(here), room))
-                .thenAccept(added -> recordedRooms.add(recorded));
+        return recording;
     }
 
     /**
@@ -343,7 +352,7 @@ final class RedisPresence {
             });
             if (unused[0]) {
                 redis.srem(keys.nodeRooms(here), room);
-                if (roomUse.containsKey(room) || recordedRooms.contains(recorded(here, room))) {
+                if (roomUse.containsKey(room) || recordedRooms.containsKey(recorded(here, room))) {
                     redis.sadd(keys.nodeRooms(here), room);
                 }
             }
