@@ -19,6 +19,8 @@
 //   (event "remove", also in history) replaces the removed message's line where it stood, keeping its time and id,
 //   with a neutral "message removed" line: the removed text leaves the DOM; a history placeholder ("removed": true)
 //   is shown as that line directly;
+// - a "lost" event (the server's store came back with older data and some of the room's events are gone) is a notice
+//   line in the room's order, and counts for since like a message;
 // - a message whose sender is of kind "system" is a notice line; "bot" and "application" carry a badge after the name;
 // - moderator controls (remove on message lines; mute, kick, ban on the other members) exist only while the last
 //   welcome says this member moderates the room; the server decides, the page only offers;
@@ -60,6 +62,7 @@
       retrying: (seconds) => 'Connection lost; retrying in ' + seconds + ' s.',
       recovered: 'Reconnected; nothing was missed.',
       gap: 'Reconnected, but some messages may be missing: the server no longer has them.',
+      lost: 'Some messages sent here around this time were lost: the server\'s store came back with older data.',
       removed: 'message removed',
       notSent: 'not sent',
       bot: 'bot', application: 'app',
@@ -86,6 +89,7 @@
       retrying: (seconds) => '连接中断，' + seconds + ' 秒后重试。',
       recovered: '已重新连接，没有遗漏消息。',
       gap: '已重新连接，但可能缺少部分消息：服务器已不再保存它们。',
+      lost: '此前不久在这里发送的部分消息已丢失：服务器的存储回到了较旧的数据。',
       removed: '消息已被删除',
       notSent: '未发送',
       bot: '机器人', application: '应用',
@@ -330,6 +334,16 @@
     }
   }
 
+  // The store lost some of the room's events (it came back older): a notice in the room's order, counted for since.
+  function showLoss(event) {
+    if (!firstSight(event)) {
+      return;
+    }
+    const notice = line('notice gap', [translated(span('text', ''), 'lost')], event.ts);
+    notice.dataset.id = event.id;
+    appendLine(notice);
+  }
+
   // "muted" names no message: every one still pending is refused alike, marked not sent, and never sent again.
   function refuseOutbox() {
     outbox.forEach((entry) => {
@@ -461,7 +475,8 @@
       memberList = event.members.slice();
       renderMembers();
       syncRemoveButtons();
-      event.history.forEach((past) => (past.type === 'remove' ? removeMessage(past) : showMessage(past)));
+      event.history.forEach((past) => (past.type === 'remove' ? removeMessage(past)
+        : past.type === 'lost' ? showLoss(past) : showMessage(past)));
       if (reconnecting) {
         showNotice(event.gap ? 'notice gap' : 'notice', event.gap ? text.gap : text.recovered, event.ts);
         reconnecting = false;
@@ -483,6 +498,7 @@
     },
     message: showMessage,
     remove: removeMessage,
+    lost: showLoss,
     moderated(event) { // to this moderator alone: its mute, unmute, kick or ban took effect
       const until = event.until ? formatUntil(event.until) : '';
       showNotice('notice moderated', text.moderated(event.target, event.action, until), event.ts);

@@ -72,6 +72,8 @@ public final class FrameCodec {
                     node.hasNonNull("cid") ? node.get("cid").asText() : null,
                     node.path("removed").asBoolean(false) ? Boolean.TRUE : null);
             case "remove" -> new ServerEvent.Remove(room, ts, id, user(node.path("by")), node.path("message").asText());
+            case "lost" -> new ServerEvent.Lost(room, ts, id, node.path("after").asText(),
+                    node.path("through").asText());
             case "join" -> new ServerEvent.Join(room, ts, id, user, count);
             case "leave" -> new ServerEvent.Leave(room, ts, id, user, count);
             default -> throw new IllegalArgumentException("not a room event: " + clip(json));

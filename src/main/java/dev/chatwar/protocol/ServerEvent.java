@@ -170,6 +170,42 @@ public sealed interface ServerEvent {
     }
 
     /**
+     * The room's store lost events: those after {@code after} up to {@code through} (both ids of the room) are gone,
+     * whatever they said. Redis came back with older data (a crash that lost its last second, a failover to a replica
+     * that lagged, a restore), and a node that had delivered them found out. It takes a place in the room's order and
+     * is kept in the history, so a member that never saw what was lost (its node was not hearing the room when they
+     * were published) learns of it live, and one that comes back with {@code since} learns of it too. No user: the
+     * server says it.
+     *
+     * @param after   the id of the last event the store still holds before the loss, or "0" when it holds none
+     * @param through the highest id the node that found the loss had delivered
+     */
+    @JsonPropertyOrder({"type", "room", "ts", "id", "after", "through"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Lost(String room, String ts, String id, String after, String through) implements RoomEvent {
+        @Override
+        @JsonIgnore
+        public User user() {
+            return null;
+        }
+
+        @Override
+        public Lost withId(String id) {
+            return new Lost(room, ts, id, after, through);
+        }
+
+        @Override
+        public boolean kept() {
+            return true;
+        }
+
+        @Override
+        public String type() {
+            return "lost";
+        }
+    }
+
+    /**
      * Sent to a moderator alone when its mute, unmute, kick or ban took effect.
      *
      * @param target the member's name as the moderator gave it

@@ -388,11 +388,12 @@ abstract class TwoNodeContract {
         onOneRedis();
         URL east = east();
         URL west = west();
+        String m1 = null;
         String m4 = null;
         try (TestClient alice = entered(east, "older", "alice"); TestClient bob = entered(west, "older", "bob")) {
             alice.next("join");
             alice.sendMessage("m1");
-            nextMessage(bob);
+            m1 = nextMessage(bob).path("id").asText();
             java.nio.file.Path copy = redis().copyData();
             for (int i = 2; i <= 4; i++) {
                 alice.sendMessage("m" + i);
@@ -408,7 +409,18 @@ abstract class TwoNodeContract {
         try (TestClient alice = TestClient.connect(URI.create(chatUri(east, "older", "alice") + "&since=" + m4));
              TestClient bob = TestClient.connect(URI.create(chatUri(west, "older", "bob") + "&since=" + m4))) {
             assertTrue(alice.next("welcome").path("gap").asBoolean(), "m4 is unknown to this Redis: a gap");
-            assertTrue(bob.next("welcome").path("gap").asBoolean());
+            JsonNode welcome = bob.next("welcome");
+            assertTrue(welcome.path("gap").asBoolean());
+            // The nodes that found the loss told it in the room's order: kept in the history, or on its way.
+            JsonNode lost = null;
+            for (JsonNode past : welcome.path("history")) {
+                lost = past.path("type").asText().equals("lost") ? past : lost;
+            }
+            if (lost == null) {
+                lost = bob.nextMatching(f -> f.path("type").asText().equals("lost"));
+            }
+            assertEquals(m1, lost.path("after").asText(), "lost after the last message Redis still holds: " + lost);
+            assertEquals(m4, lost.path("through").asText(), "through the last one delivered: " + lost);
             alice.sendMessage("m5");
             JsonNode m5 = bob.nextMatching(f -> f.path("type").asText().equals("message")
                     && f.path("text").asText().equals("m5"));

@@ -191,6 +191,7 @@ final class ChatPage {
         switch (event.path("type").asText()) {
             case "welcome" -> welcome(event);
             case "message" -> message(event, false);
+            case "lost" -> lost(event, false);
             case "error" -> {
                 if (event.path("code").asText().equals("unavailable")) {
                     resendAt = System.nanoTime() + RESEND_AFTER_NANOS;
@@ -218,12 +219,40 @@ final class ChatPage {
                 violations.add(name + ": a welcome without a gap repeated " + message.path("id").asText()
                         + ", not after since=" + since);
             }
-            message(message, true);
+            if (message.path("type").asText().equals("lost")) {
+                lost(message, true);
+            } else {
+                message(message, true);
+            }
         }
         if (gap) {
             gapAfter = since;
         }
         outbox.forEach(this::send);
+    }
+
+    /**
+     * The store lost the room's events after {@code after} up to {@code through}: a gap this page was told of. It
+     * takes a place in the room's order and counts for {@code since}, as on the page.
+     */
+    private void lost(JsonNode event, boolean fromWelcome) {
+        long id = Long.parseLong(event.path("id").asText());
+        if (id <= lastOnConnection) {
+            violations.add(name + ": lost " + id + (fromWelcome ? ", in a welcome" : ", live") + " came after "
+                    + lastOnConnection + " on connection " + connections);
+        }
+        lastOnConnection = id;
+        if (!fromWelcome && gapAfter != null) {
+            gaps.add(new Gap(gapAfter, id));
+            gapAfter = null;
+        }
+        gaps.add(new Gap(Long.parseLong(event.path("after").asText()), Long.parseLong(event.path("through").asText())
+                + 1));
+        journal.add("  told: lost after " + event.path("after").asText() + " through "
+                + event.path("through").asText() + " (" + id + ")");
+        if (seenIds.add(id)) {
+            lastMessageId = Long.toString(id);
+        }
     }
 
     private void message(JsonNode event, boolean fromWelcome) {

@@ -80,7 +80,8 @@ public final class RedisEngine implements Engine {
         this.keys = keys;
         this.connections = new RedisConnections(uri, keys, SCRIPTS, telemetry, new ConnectionsListener());
         this.lease = new NodeLease(connections::leaseCommands, keys, nodeTimeout, new LeaseOwner());
-        this.channels = new RoomChannels(connections, keys, codec, historySize, telemetry, this::claimedElsewhere);
+        this.channels = new RoomChannels(connections, keys, codec, historySize, telemetry, this::claimedElsewhere,
+                this::publishFromChannel);
         this.order = new RoomOrder(connections, keys, channels, codec, lease::node, historySize, historyTtlSeconds,
                 resendWindow);
         this.presence = new RedisPresence(connections, keys, order, codec, lease::node);
@@ -88,6 +89,11 @@ public final class RedisEngine implements Engine {
         this.sanctions = new RedisSanctions(connections, keys, codec, lease::node, Clock.systemUTC());
         connections.start();
         connections.every(lease.every(), lease::tick);
+    }
+
+    /** An event a room's channel publishes itself (a loss it found), in the room's order, from no sender. */
+    private CompletionStage<Outcome> publishFromChannel(RoomEvent event) {
+        return order.publish(event, "");
     }
 
     /** A reconnect claimed a member's place: if this node held it, it no longer does. */

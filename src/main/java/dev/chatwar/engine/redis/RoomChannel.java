@@ -31,6 +31,10 @@ import java.util.concurrent.CopyOnWriteArraySet;
  *       missing or below the last id delivered here, or when the last message delivered here is gone though the
  *       history still reaches back to it; and a live event whose id is not above the one before it on the same
  *       subscription was handed out by a Redis that forgot. Each is logged, counted, and resyncs the room's members.
+ *   <li><b>What a repair finds lost is told to every node.</b> Another node may never have heard the lost events
+ *       (its subscription was down when they were published), and what Redis holds shows it no hole. So the node
+ *       that finds the loss publishes a {@code lost} event in the room's order, above everything it delivered: every
+ *       member hears it, live or in the history.
  * </ul>
  */
 final class RoomChannel {
@@ -56,6 +60,12 @@ final class RoomChannel {
 
         /** Runs the task on the engine's own thread after the delay. */
         void schedule(Runnable task, long delayMillis);
+
+        /**
+         * Publishes in the room's order that the events after {@code after} up to {@code through} were lost
+         * ({@link dev.chatwar.protocol.ServerEvent.Lost}), with an id above {@code through}.
+         */
+        CompletionStage<?> tellLost(String room, long after, long through);
     }
 
     final String room;
@@ -266,6 +276,11 @@ final class RoomChannel {
                 .toList();
         if (last == null || last < after || (!messageKept && oldest != null && message >= oldest)) {
             rolledBack("Redis's last id is " + last + ", this node delivered up to " + after);
+            // Where the loss begins: Redis's last id when it is below what was delivered; else (the last message
+            // is gone, newer events came since) the newest entry still held before that message.
+            Long keptBelow = reply.size() > 4 && reply.get(4) != null ? Long.parseLong((String) reply.get(4)) : null;
+            long lostAfter = last == null ? 0 : last < after ? last : keptBelow != null ? keptBelow : 0;
+            tellLost(lostAfter, after, System.nanoTime());
             lastDelivered = last == null ? Long.MIN_VALUE : last;
         } else if (historySize > 0 && missed.size() >= historySize) {
             // Everything kept is newer than what was delivered: older ones may have been trimmed.
@@ -335,6 +350,26 @@ final class RoomChannel {
         if (waited != null) {
             waited.forEach(this::deliverInOrder);
         }
+    }
+
+    /**
+     * Tells every node's members of the loss, in the room's order: a member whose node was not hearing the room when
+     * the lost events were published (its subscription was down, then Redis came back older before it read them)
+     * finds nothing amiss in what Redis holds, and would otherwise carry on over the hole without a word. Retried
+     * for {@link #patience} while Redis does not answer.
+     */
+    private void tellLost(long after, long through, long since) {
+        link.tellLost(room, after, through).whenComplete((told, failure) -> {
+            if (failure == null) {
+                return;
+            }
+            if (System.nanoTime() - since < patience.toNanos()) {
+                link.schedule(() -> tellLost(after, through, since), LAST_RETRY_MILLIS);
+            } else {
+                LOG.log(Level.WARNING, "room {0}: could not tell the other nodes that events after {1} up to {2}"
+                        + " were lost: {3}", room, Long.toString(after), Long.toString(through), failure.toString());
+            }
+        });
     }
 
     /** Must hold the lock. */

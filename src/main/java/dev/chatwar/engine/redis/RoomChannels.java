@@ -6,11 +6,14 @@ import dev.chatwar.engine.EngineTelemetry;
 import dev.chatwar.engine.EngineUnavailableException;
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.protocol.NodeEnvelope;
+import dev.chatwar.protocol.ServerEvent.Lost;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
+import dev.chatwar.protocol.Timestamps;
 import dev.chatwar.protocol.ServerEvent.Typing;
 import io.lettuce.core.ScriptOutputType;
 
 import java.lang.System.Logger.Level;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +21,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -44,10 +48,14 @@ final class RoomChannels {
     private final Set<String> loggedKinds = ConcurrentHashMap.newKeySet();
     /** Told of every place a reconnect claimed, with the room and the old member key. */
     private final BiConsumer<String, String> claimed;
+    /** Publishes an event in its room's order (the engine's publish): how a loss found here is told to all. */
+    private final Function<RoomEvent, CompletionStage<?>> publisher;
 
     RoomChannels(RedisConnections connections, RedisKeys keys, FrameCodec codec, int historySize,
-                 EngineTelemetry telemetry, BiConsumer<String, String> claimed) {
+                 EngineTelemetry telemetry, BiConsumer<String, String> claimed,
+                 Function<RoomEvent, CompletionStage<?>> publisher) {
         this.claimed = claimed;
+        this.publisher = publisher;
         this.connections = connections;
         this.keys = keys;
         this.codec = codec;
@@ -82,6 +90,12 @@ final class RoomChannels {
         @Override
         public void schedule(Runnable task, long delayMillis) {
             connections.schedule(task, delayMillis);
+        }
+
+        @Override
+        public CompletionStage<?> tellLost(String room, long after, long through) {
+            return publisher.apply(new Lost(room, Timestamps.format(Instant.now()), null, Long.toString(after),
+                    Long.toString(through)));
         }
     }
 

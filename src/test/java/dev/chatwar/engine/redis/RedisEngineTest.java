@@ -6,6 +6,7 @@ import dev.chatwar.engine.EngineTelemetry;
 
 import dev.chatwar.protocol.FrameCodec;
 import dev.chatwar.protocol.ServerEvent.Leave;
+import dev.chatwar.protocol.ServerEvent.Lost;
 import dev.chatwar.protocol.ServerEvent.Message;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import dev.chatwar.support.Chats;
@@ -374,6 +375,50 @@ class RedisEngineTest extends EngineContract {
                 "2", "test:{r}:seq", "test:{r}:history", kept);
         redis.killPubSubConnections();
         assertEquals(Boolean.TRUE, inbox.lost.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS), "never a silent hole");
+    }
+
+    /**
+     * A node that was not hearing the room when an event was published (its subscription was down), and that Redis
+     * then forgot, finds no hole in what Redis holds. The node that delivered the event finds the loss, and tells
+     * every node in the room's order: a {@code lost} event after what Redis still holds, through what it delivered.
+     */
+    @Test
+    void aLossFoundByOneNodeIsToldToANodeThatNeverHeardWhatWasLost() throws Exception {
+        try (TcpProxy path = new TcpProxy("127.0.0.1", redis.port())) {
+            RedisEngine deaf = new RedisEngine("redis://127.0.0.1:" + path.port(), "test", HISTORY, 3600,
+                    RedisServer.NODE_TIMEOUT, Chats.RESEND_WINDOW, new FrameCodec(), EngineTelemetry.NONE);
+            try {
+                awaitStatus(deaf, Engine.Status.UP);
+                Inbox away = subscribed(deaf, "r");
+                Engine witness = node();
+                Inbox here = subscribed(witness, "r");
+                String kept = await(witness.publish(say("r", "ann", "kept", null), "ann")).event().id();
+                here.next();
+                away.next();
+                path.cut(); // the deaf node hears nothing of what comes now
+                long forgotten = id(await(witness.publish(say("r", "ann", "forgotten", null), "ann")).event());
+                here.next();
+                redis.command("EVAL", "redis.call('SET', KEYS[1], ARGV[1]) redis.call('XDEL', KEYS[2], ARGV[2])",
+                        "2", "test:{r}:seq", "test:{r}:history", kept, forgotten + "-0"); // Redis came back older
+                path.restore();
+                awaitStatus(deaf, Engine.Status.UP);
+                redis.killPubSubConnections(); // the witness repairs too, and finds what it delivered gone
+                assertEquals(Boolean.TRUE, here.lost.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+                for (Inbox inbox : List.of(away, here)) {
+                    RoomEvent told = inbox.next();
+                    assertTrue(told instanceof Lost, "told of the loss in the room's order: " + told);
+                    assertEquals(kept, ((Lost) told).after());
+                    assertEquals(Long.toString(forgotten), ((Lost) told).through());
+                    assertTrue(id(told) > forgotten, "above everything delivered: " + told);
+                }
+                assertEquals(null, away.lost.poll(), "the deaf node found nothing amiss itself");
+                Engine.Snapshot later = await(node().snapshot("r", 10));
+                assertTrue(later.history().stream().anyMatch(Lost.class::isInstance),
+                        "kept in the history, for whoever comes back with since: " + later.history());
+            } finally {
+                deaf.close();
+            }
+        }
     }
 
     /** A resend stays recognised with its message gone from the history, and after the window it is new. */

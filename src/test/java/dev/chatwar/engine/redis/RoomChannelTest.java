@@ -56,6 +56,16 @@ class RoomChannelTest {
             scheduled.add(task);
         }
 
+        @Override
+        public CompletionStage<?> tellLost(String room, long after, long through) {
+            told.add(after + ".." + through);
+            return tellFailures-- > 0 ? CompletableFuture.failedFuture(new IllegalStateException("not connected"))
+                    : CompletableFuture.completedFuture(null);
+        }
+
+        final List<String> told = new ArrayList<>();
+        int tellFailures;
+
         void runScheduled() {
             List<Runnable> due = List.copyOf(scheduled);
             scheduled.clear();
@@ -243,6 +253,37 @@ class RoomChannelTest {
         channel.repair();
         assertEquals(1, inbox.lost);
         assertEquals(1, counts.rollbacks);
+        assertEquals(List.of("3..5"), link.told, "the loss is told to every node: after 3, through 5");
+    }
+
+    @Test
+    void aLostLastMessageWithNewerEventsSinceIsToldFromTheNewestEntryHeldBeforeIt() {
+        RoomChannel channel = channel(RoomChannel.PATIENCE);
+        channel.deliver(message(5));
+        channel.hold();
+        List<Object> reply = reply(9, 8, 9); // events came after the loss: the last id alone shows nothing
+        reply.set(1, 0L); // message 5 is gone
+        reply.set(2, "1"); // though the history reaches back to 1
+        reply.add("2"); // the newest entry still held before 5
+        link.reads.add(CompletableFuture.completedFuture(reply));
+        channel.repair();
+        assertEquals(1, inbox.lost);
+        assertEquals(List.of("2..5"), link.told);
+    }
+
+    @Test
+    void aLossIsToldAgainWhileRedisDoesNotTakeIt() {
+        RoomChannel channel = channel(RoomChannel.PATIENCE);
+        channel.deliver(message(5));
+        channel.hold();
+        link.answer(3);
+        link.tellFailures = 1;
+        channel.repair();
+        assertEquals(List.of("3..5"), link.told);
+        link.runScheduled();
+        assertEquals(List.of("3..5", "3..5"), link.told, "tried again after the failure");
+        link.runScheduled();
+        assertEquals(2, link.told.size(), "and not after it was taken");
     }
 
     @Test
