@@ -18,6 +18,11 @@
 #                                  # do, with the chat's default, then with CHAT_PERMESSAGE_DEFLATE=true
 #   bench/run.sh ab DIR_A DIR_B [rounds]  # an A/B of a change: the quiet room and the N=1,000 max-rate search for
 #                          # two exploded WARs (e.g. target/chat of two commits), interleaved round by round
+#   A_XML=a.xml B_XML=b.xml bench/run.sh abx [rounds]  # an A/B of two Tomcat server.xml files (e.g. Tomcat's
+#                          # StandardThreadExecutor against the chat's): quiet room, N=1,000 at 50/s, N=100 at
+#                          # 100,000/s, the N=1,000 max-rate search, interleaved round by round
+#   bench/run.sh storm [rounds]  # the first step after a join storm of 1,000, on a fresh server each round, with
+#                                # a GC log per round (STORM_OPTS: extra JVM options, e.g. another collector)
 #   bench/run.sh churn     # the chat only: 5 rounds of 2,000 members who vanish, 3 waves of 2,000 polite closes
 #   bench/run.sh redis [rounds]  # the chat in memory beside the chat on Redis (CHAT_REDIS_URL): a quiet room's
 #                                # latency, 100 receivers at 100,000 deliveries/s, and the N=1,000 max-rate search
@@ -27,6 +32,9 @@
 #                                  # one room of 1,000 at 100 messages/s, then 1,000 rooms of 10 at 2,000 messages/s
 #                                  # (every room on both nodes); with Redis's time and CPU per script and per event
 #                                  # (SHARDS_BACKENDS=cluster runs the cluster only)
+#
+# JAVA_HOME picks the server's JDK (the load client runs on the default one); SERVER_OPTS adds JVM options to the
+# chat's (a collector given there replaces the image's).
 #
 # The chat's abuse limits are lifted for the run (every client comes from 127.0.0.x and sends far above 10/s).
 # Peers: the seed needs Debian's python3-tornado; Node ws and Bun come from npm (bench/peers/package-lock.json).
@@ -64,14 +72,16 @@ start_server() {
       rm -rf "$base" && mkdir -p "$base"/{conf,logs,temp,work,webapps}
       cp "$home"/conf/{catalina.properties,context.xml,web.xml} "$base/conf/"
       cp docker/server.xml docker/logging.properties "$base/conf/"
+      [ -z "${CHAT_SERVER_XML:-}" ] || cp "$CHAT_SERVER_XML" "$base/conf/server.xml" # an A/B of the configuration
+      mkdir -p "$base/lib" && cp "${CHAT_LIB:-target}"/chat-tomcat.jar "$base/lib/" # the image's executor
       cp -r "${CHAT_WAR:-target/chat}" "$base/webapps/chat"
       # Port 0: the kernel picks a free one, read back from Tomcat's log.
       local image_opts
       image_opts=$(sed -n 's/^ENV CATALINA_OPTS="\(.*\)"/\1/p' docker/Dockerfile)
       # A collector given here replaces the image's (the JVM refuses two).
-      [[ "${2:-}" != *-XX:+Use*GC* ]] || image_opts=$(sed 's/-XX:+Use[A-Za-z]*GC//' <<< "$image_opts")
+      [[ "${2:-} ${SERVER_OPTS:-}" != *-XX:+Use*GC* ]] || image_opts=$(sed 's/-XX:+Use[A-Za-z]*GC//' <<< "$image_opts")
       CATALINA_HOME="$home" CATALINA_BASE="$base" \
-      CATALINA_OPTS="$image_opts -Dchat.http.address=127.0.0.1 -Dchat.http.port=0 ${2:-}" \
+      CATALINA_OPTS="$image_opts -Dchat.http.address=127.0.0.1 -Dchat.http.port=0 ${2:-} ${SERVER_OPTS:-}" \
       CHAT_RATE_PER_SECOND=100000 CHAT_RATE_BURST=100000 CHAT_MAX_CONNECTIONS_PER_ADDRESS=1000000 CHAT_MAX_CONNECTIONS=1000000 \
         taskset -c 1 "$home/bin/catalina.sh" run > "$log" 2>&1 &
       server_pid=$!
@@ -209,7 +219,7 @@ connection_scenario() {
 }
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-  "$(java -version 2>&1 | head -1), Tomcat $tomcat_version, Bun $(bench/peers/node_modules/.bin/bun --version 2>/dev/null || echo -),"\
+  "$("${JAVA_HOME:-/usr}"/bin/java -version 2>&1 | head -1) ${SERVER_OPTS:-}, Tomcat $tomcat_version, Bun $(bench/peers/node_modules/.bin/bun --version 2>/dev/null || echo -),"\
   "Node $(node --version), Tornado $(/usr/bin/python3 -c 'import tornado; print(tornado.version)' 2>/dev/null || echo -)"
 case "$size" in
   small)
@@ -255,6 +265,31 @@ case "$size" in
         war=$2; [ "$side" = a ] || war=$3
         CHAT_WAR=$war BENCH_LABEL=$side start_server chat
         BENCH_LABEL=$side bench chat --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3
+        BENCH_LABEL=$side bench chat --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 \
+          --max-rate 10000 || true
+        stop_server
+      done
+    done
+    ;;
+  storm) # the first step after a join storm, as the max-rate search takes it: a fresh server each round, 1,000
+         # joins, then 50 messages/s for 3 s after 1 s of warm-up; passes with p99 < 50 ms. GC log per round in
+         # target/bench-logs/storm-gc-<round>.log. STORM_OPTS adds to CATALINA_OPTS (a collector, a JVM flag).
+    mkdir -p target/bench-logs
+    for round in $(seq 1 "${2:-10}"); do
+      start_server chat "-Xlog:gc:file=$root/target/bench-logs/storm-gc-$round.log:uptime ${STORM_OPTS:-}"
+      bench chat --mode fanout --receivers 1000 --senders 10 --rate 50 --seconds 3 --warmup 1 || true
+      stop_server
+    done
+    ;;
+  abx) # an A/B of two Tomcat configurations: A_XML against B_XML (server.xml files), interleaved
+    for round in $(seq 1 "${2:-3}"); do
+      echo "# round $round"
+      for side in a b; do
+        if [ "$side" = a ]; then xml=$A_XML; else xml=$B_XML; fi
+        CHAT_SERVER_XML=$xml BENCH_LABEL=$side start_server chat
+        BENCH_LABEL=$side bench chat --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3
+        BENCH_LABEL=$side bench chat --mode fanout --receivers 1000 --senders 10 --rate 50 --seconds 10 --warmup 3
+        BENCH_LABEL=$side bench chat --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3
         BENCH_LABEL=$side bench chat --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 \
           --max-rate 10000 || true
         stop_server

@@ -57,6 +57,8 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     private final Counter repairsGivenUp;
     private final Counter resendsRecognised;
     private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
+    private final Counter sendsOnWriter;
+    private final Counter sendsHandedOff;
     private final Map<String, Counter> moderations = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<CloseCode, Counter> closes = new EnumMap<>(CloseCode.class);
     private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
@@ -70,6 +72,12 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
                 .register(registry);
         bytesOut = Counter.builder("chat.sent.bytes").baseUnit("bytes")
                 .description("UTF-8 bytes of the frames written to sockets").register(registry);
+        sendsOnWriter = Counter.builder("chat.sends.completed").tag("where", "on_writer")
+                .description("Sends of events whose completion came on the thread that sent (no hand-off; the image's"
+                        + " Tomcat executor) or later on another thread").register(registry);
+        sendsHandedOff = Counter.builder("chat.sends.completed").tag("where", "handed_off")
+                .description("Sends of events whose completion came on the thread that sent (no hand-off; the image's"
+                        + " Tomcat executor) or later on another thread").register(registry);
         slowConsumers = Counter.builder("chat.slow.consumer.disconnects")
                 .description("Connections closed because they did not read fast enough").register(registry);
         reaped = Counter.builder("chat.connections.reaped")
@@ -224,6 +232,11 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     public void delivered(int events, int bytes) {
         deliveries.increment(events);
         bytesOut.increment(bytes);
+    }
+
+    @Override
+    public void sendCompleted(boolean onSendingThread) {
+        (onSendingThread ? sendsOnWriter : sendsHandedOff).increment();
     }
 
     @Override

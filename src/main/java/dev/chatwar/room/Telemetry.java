@@ -69,6 +69,14 @@ public interface Telemetry {
     default void delivered(int events, int bytes) {
     }
 
+    /**
+     * A send of events completed: on the thread that made it ({@code onSendingThread}: the container took the frame at
+     * once and told the writer there, with no hand-off), or later on another thread (the container handed its
+     * completion on, or the socket was full and the frame waited).
+     */
+    default void sendCompleted(boolean onSendingThread) {
+    }
+
     /** Events waiting for a connection when its writer takes them for a send (the send takes what fits). */
     default void queueDepth(int events) {
     }

@@ -83,6 +83,8 @@ public final class OutboundQueue implements Connection {
     private volatile int inFlightBytes;
     /** When the send in flight started ({@link System#nanoTime}), or 0 when none is. */
     private volatile long inFlightSince;
+    /** The thread that made the send in flight: its completion on the same thread cost no hand-off. */
+    private volatile Thread sendingThread;
     /** When the close was first requested ({@link System#nanoTime}, never 0), or 0 while none is. */
     private volatile long closeRequestedAt;
     /** Told once, on no lock, of the first close request; must not block (an overflow is found under a room's lock). */
@@ -262,6 +264,7 @@ public final class OutboundQueue implements Connection {
         if (failure == null) {
             if (inFlightFrames > 0) {
                 telemetry.delivered(inFlightFrames, inFlightBytes);
+                telemetry.sendCompleted(sendingThread == Thread.currentThread());
             }
         } else {
             synchronized (this) {
@@ -326,6 +329,7 @@ public final class OutboundQueue implements Connection {
                 telemetry.queueDepth(waiting);
             }
             handoff.set(0);
+            sendingThread = Thread.currentThread();
             inFlightSince = System.nanoTime() | 1; // never 0
             if (frame == PING) {
                 inFlightFrames = 0;

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * delivery. The number of threads does not depend on the number of connections.
  */
 public final class Writers implements AutoCloseable {
+    /** The image's Tomcat executor knows the writers by this name ({@code dev.chatwar.tomcat.WriterThreadExecutor}). */
     private final OwnedThreads owned = new OwnedThreads("chat-writer-");
     private final ExecutorService[] threads;
     private final AtomicInteger next = new AtomicInteger();

@@ -40,6 +40,14 @@ class ArchitectureTest {
             .that().resideOutsideOfPackage("dev.chatwar.engine.redis..")
             .should().dependOnClassesThat().resideInAPackage("io.lettuce..");
 
+    /** The executor Tomcat loads from lib/ sees none of the application's classes: it uses Tomcat and the JDK only. */
+    @ArchTest
+    static final ArchRule tomcatExecutorStandsAlone = noClasses()
+            .that().resideInAPackage("dev.chatwar.tomcat..")
+            .should().dependOnClassesThat().resideInAPackage("dev.chatwar..")
+            .andShould().dependOnClassesThat().resideOutsideOfPackages("dev.chatwar.tomcat..", "java..",
+                    "org.apache.catalina..", "org.apache.tomcat..");
+
     /** Who may use whom; a package not listed here may be used by nobody but {@code app}. */
     @ArchTest
     static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
@@ -54,7 +62,10 @@ class ArchitectureTest {
             .layer("config").definedBy("dev.chatwar.config..")
             .layer("protocol").definedBy("dev.chatwar.protocol..")
             .layer("threads").definedBy("dev.chatwar.threads..")
+            .layer("tomcat").definedBy("dev.chatwar.tomcat..")
             .whereLayer("app").mayNotBeAccessedByAnyLayer()
+            // Loaded by Tomcat from lib/, never by the application (it is not in the WAR).
+            .whereLayer("tomcat").mayNotBeAccessedByAnyLayer()
             .whereLayer("transport").mayOnlyBeAccessedByLayers("app")
             .whereLayer("ops").mayOnlyBeAccessedByLayers("app")
             .whereLayer("admission").mayOnlyBeAccessedByLayers("app", "transport", "config")

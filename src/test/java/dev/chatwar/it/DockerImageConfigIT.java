@@ -52,6 +52,10 @@ class DockerImageConfigIT {
                 members.get(0).next("join");
                 members.get(0).next("join");
                 assertEquals("inside the image's configuration", members.get(0).next("message").path("text").asText());
+                String metrics = Http.get(URI.create(url + "metrics")).body();
+                assertTrue(metrics.lines().anyMatch(line -> line.startsWith(
+                        "chat_sends_completed_total{where=\"on_writer\"}") && !line.endsWith(" 0.0")),
+                        "the image's executor (lib/chat-tomcat.jar) lets the writers complete their sends: " + metrics);
 
                 node.process().destroy(); // SIGTERM, as docker stop sends
                 for (TestClient member : members) {

@@ -115,6 +115,21 @@ class OpsIT {
             awaitMetric(base, "chat_handshakes_refused_total{reason=\"origin\"}", 1);
             awaitMetric(base, "chat_connections_open", 2);
             awaitMetric(base, "chat_rooms", 1);
+            // The 15 frames went in 15 sends (these clients take no packed frames). On Tomcat the suite runs the
+            // image's executor: each completed on the writer that sent it, with no hand-off to another thread.
+            if ("tomcat".equals(System.getProperty("arquillian.launch"))) {
+                awaitMetric(base, "chat_sends_completed_total{where=\"on_writer\"}", 15);
+                awaitMetric(base, "chat_sends_completed_total{where=\"handed_off\"}", 0);
+            } else { // the portable path: whichever thread the container completes on, every send is counted
+                long deadline = System.nanoTime() + TestClient.TIMEOUT.toNanos();
+                double sends;
+                do {
+                    String now = scrape(base);
+                    sends = value(now, "chat_sends_completed_total{where=\"on_writer\"}")
+                            + value(now, "chat_sends_completed_total{where=\"handed_off\"}");
+                } while (sends != 15 && System.nanoTime() < deadline);
+                assertEquals(15, sends);
+            }
             String metrics = scrape(base);
             assertTrue(metrics.contains("chat_broadcast_duration_seconds_bucket"), "broadcast duration is a histogram");
             assertTrue(metrics.contains("chat_outbound_queue_depth_frames_bucket"), "queue depth is a distribution");

@@ -292,6 +292,27 @@ class OutboundQueueTest {
     }
 
     @Test
+    void aSendIsReportedCompletedOnTheWriterOnlyWhenItsCompletionCameOnTheSendingThread() throws Exception {
+        List<Boolean> onWriter = new java.util.concurrent.CopyOnWriteArrayList<>();
+        OutboundQueue queue = new OutboundQueue(100, 1_000, new Telemetry() {
+            @Override
+            public void sendCompleted(boolean onSendingThread) {
+                onWriter.add(onSendingThread);
+            }
+        }, q -> transport);
+        transport.queue = queue;
+        transport.mode = ScriptedTransport.Mode.INLINE; // the container took it at once and said so right there
+        queue.send(Frame.of("at once"));
+        transport.mode = ScriptedTransport.Mode.OTHER_THREAD; // the container handed the completion on
+        queue.send(Frame.of("handed off"));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (onWriter.size() < 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // the completer thread reports it
+        }
+        assertEquals(List.of(true, false), onWriter);
+    }
+
+    @Test
     void overflowOnAnIdleQueueAppointsAWriterToClose() {
         OutboundQueue queue = queue(10, 5);
         assertTrue(queue.enqueue(Frame.of("123456")), "the caller must flush, which performs the close");
