@@ -2,6 +2,7 @@ package dev.chatwar.engine.redis;
 
 import dev.chatwar.engine.Engine.Subscriber;
 import dev.chatwar.engine.EngineTelemetry;
+import dev.chatwar.protocol.ServerEvent.Lost;
 import dev.chatwar.protocol.ServerEvent.RoomEvent;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -280,8 +281,15 @@ final class RoomChannel {
             // is gone, newer events came since) the newest entry still held before that message.
             Long keptBelow = reply.size() > 4 && reply.get(4) != null ? Long.parseLong((String) reply.get(4)) : null;
             long lostAfter = last == null ? 0 : last < after ? last : keptBelow != null ? keptBelow : 0;
-            tellLost(lostAfter, after, System.nanoTime());
+            // Another node that found the same loss may have told it already (its lost event is in what was read):
+            // told once is enough when it covers this node's range too.
+            boolean told = missed.stream().anyMatch(event -> event instanceof Lost lost
+                    && Long.parseLong(lost.after()) <= lostAfter && Long.parseLong(lost.through()) >= after);
+            if (!told) {
+                tellLost(lostAfter, after, System.nanoTime());
+            }
             lastDelivered = last == null ? Long.MIN_VALUE : last;
+            lastMessage = Long.MIN_VALUE; // gone with the rest: the next repair must not find the same loss again
         } else if (historySize > 0 && missed.size() >= historySize) {
             // Everything kept is newer than what was delivered: older ones may have been trimmed.
             LOG.log(Level.WARNING, "room {0}: the history no longer reaches back to {1}; members resync", room,

@@ -38,9 +38,12 @@ class RoomChannelTest {
             return CompletableFuture.completedFuture(null);
         }
 
+        final List<Long> lastMessagesAsked = new ArrayList<>();
+
         @Override
         public CompletionStage<List<Object>> readRepair(String room, long after, long lastMessage, int limit) {
             readsAsked++;
+            lastMessagesAsked.add(lastMessage);
             CompletableFuture<List<Object>> next = reads.poll();
             return next != null ? next : CompletableFuture.failedFuture(new IllegalStateException("no read queued"));
         }
@@ -48,7 +51,14 @@ class RoomChannelTest {
         @Override
         public RoomEvent decode(List<?> entry) {
             String id = (String) entry.get(0);
-            return message(Long.parseLong(id.substring(0, id.indexOf('-'))));
+            long number = Long.parseLong(id.substring(0, id.indexOf('-')));
+            String json = (String) ((List<?>) entry.get(1)).get(1);
+            if (json.startsWith("lost ")) { // "lost <after> <through>": another node's lost event
+                String[] bounds = json.split(" ");
+                return new dev.chatwar.protocol.ServerEvent.Lost("r", "2026-12-06T00:00:00Z", Long.toString(number),
+                        bounds[1], bounds[2]);
+            }
+            return message(number);
         }
 
         @Override
@@ -269,6 +279,38 @@ class RoomChannelTest {
         channel.repair();
         assertEquals(1, inbox.lost);
         assertEquals(List.of("2..5"), link.told);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked") // the reply's entries, as the scripted link builds them
+    void aLossAlreadyToldByAnotherNodeIsNotToldAgainAndItsLastMessageIsNotAskedAboutAgain() {
+        RoomChannel channel = channel(RoomChannel.PATIENCE);
+        channel.deliver(message(5));
+        channel.hold();
+        List<Object> reply = reply(3);
+        ((List<Object>) reply.get(3)).add(List.of("7-0", List.of("e", "lost 3 6"))); // another node's, through 6
+        link.reads.add(CompletableFuture.completedFuture(reply));
+        channel.repair();
+        assertEquals(1, inbox.lost, "this node's members resync all the same");
+        assertEquals(List.of(), link.told, "3..6 covers 3..5: told once is enough");
+        channel.hold();
+        link.answer(3);
+        channel.repair();
+        assertEquals(0L, link.lastMessagesAsked.get(1), "message 5 went with the loss: not taken for a new one");
+        assertEquals(1, counts.rollbacks, "the same loss is not found twice");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked") // the reply's entries, as the scripted link builds them
+    void aLossToldByAnotherNodeOverANarrowerRangeIsStillToldHere() {
+        RoomChannel channel = channel(RoomChannel.PATIENCE);
+        channel.deliver(message(5));
+        channel.hold();
+        List<Object> reply = reply(3);
+        ((List<Object>) reply.get(3)).add(List.of("6-0", List.of("e", "lost 3 4"))); // it had delivered up to 4
+        link.reads.add(CompletableFuture.completedFuture(reply));
+        channel.repair();
+        assertEquals(List.of("3..5"), link.told, "5 was delivered here only: the others must hear of it");
     }
 
     @Test
