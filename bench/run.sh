@@ -5,8 +5,8 @@
 #
 #   bench/run.sh small     # seconds, chat only: what CI runs to prove the benchmark works
 #   bench/run.sh full      # the README's tables: the chat beside the seed (Tornado), Node ws and Bun (~30 min)
-#   bench/run.sh profile   # Java Flight Recorder: N=100 at 100,000 deliveries/s (target/bench-server.jfr), then
-#                          # N=1,000 at 500,000 deliveries/s (target/bench-server-1000.jfr)
+#   bench/run.sh profile   # async-profiler: the quiet room (target/profile-quiet.collapsed), then N=1,000 at
+#                          # 500,000 deliveries/s (target/profile-1000.collapsed), each summed by bench/collapsed.py
 #   bench/run.sh only chat|seed|ws|bun [rounds]   # the full scenarios for one server
 #   bench/run.sh connections chat|seed|ws|bun     # only the idle-connections scenario for one server
 #   bench/run.sh rates chat|seed|ws|bun [rounds]  # only the rate scenarios (no idle connections)
@@ -21,8 +21,9 @@
 #   A_XML=a.xml B_XML=b.xml bench/run.sh abx [rounds]  # an A/B of two Tomcat server.xml files (e.g. Tomcat's
 #                          # StandardThreadExecutor against the chat's): quiet room, N=1,000 at 50/s, N=100 at
 #                          # 100,000/s, the N=1,000 max-rate search, interleaved round by round
-#   bench/run.sh storm [rounds]  # the first step after a join storm of 1,000, on a fresh server each round, with
-#                                # a GC log per round (STORM_OPTS: extra JVM options, e.g. another collector)
+#   bench/run.sh quiet [rounds]  # the quiet room alone (N=100, 100 messages/s), the chat beside Bun
+#   bench/run.sh storm [rounds] [chat|bun]  # the first step after a join storm of 1,000, on a fresh server each
+#                                # round, with a GC log per round for the chat (STORM_OPTS: extra JVM options)
 #   bench/run.sh churn     # the chat only: 5 rounds of 2,000 members who vanish, 3 waves of 2,000 polite closes
 #   bench/run.sh redis [rounds]  # the chat in memory beside the chat on Redis (CHAT_REDIS_URL): a quiet room's
 #                                # latency, 100 receivers at 100,000 deliveries/s, and the N=1,000 max-rate search
@@ -35,6 +36,8 @@
 #
 # JAVA_HOME picks the server's JDK (the load client runs on the default one); SERVER_OPTS adds JVM options to the
 # chat's (a collector given there replaces the image's).
+# CHAT_WAR, CHAT_LIB and CHAT_SERVER_XML replace the exploded WAR (target/chat), the folder holding the image's
+# executor jar (target/chat-tomcat.jar) and the server.xml (docker/server.xml), for an A/B against another build.
 #
 # The chat's abuse limits are lifted for the run (every client comes from 127.0.0.x and sends far above 10/s).
 # Peers: the seed needs Debian's python3-tornado; Node ws and Bun come from npm (bench/peers/package-lock.json).
@@ -192,8 +195,8 @@ peers_ready() {
 }
 
 # The rate scenarios of the README's tables, for one server: a quiet room (100 receivers, 100 messages/s), 100
-# receivers at 100,000 deliveries/s, the same with 5 readers that stop reading, and the highest rate 1,000 receivers
-# take with p99 under 50 ms and nothing lost.
+# receivers at 100,000 deliveries/s, the same with 5 readers that stop reading, the highest rate 1,000 receivers
+# take with p99 under 50 ms and nothing lost, then 1,000 receivers at 500,000 deliveries/s (CPU per million).
 rate_scenarios() {
   local name=$1
   start_server "$name"
@@ -201,6 +204,8 @@ rate_scenarios() {
   bench "$name" --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3
   bench "$name" --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3 --stalled 5
   bench "$name" --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 --max-rate 10000 || true
+  # CPU per million deliveries at a rate every server here delivers in full (after the search, so warm)
+  bench "$name" --mode fanout --receivers 1000 --senders 10 --rate 500 --seconds 10 --warmup 3 || true
   stop_server
 }
 
@@ -228,12 +233,20 @@ case "$size" in
     bench chat --mode fanout --receivers 50 --senders 5 --rate 500 --seconds 3 --warmup 1 --stalled 2
     bench chat --mode connections --receivers 500 --source-addresses 4 --spoken true
     ;;
-  profile)
-    start_server chat "-XX:StartFlightRecording=filename=$root/target/bench-server.jfr,settings=profile"
-    bench chat --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3
+  profile) # async-profiler 3.0 from Maven Central, CPU time by itimer (no perf events needed), collapsed stacks
+           # (one line per stack, the count last: any flame-graph tool reads them; bench/collapsed.py sums them):
+           # three quiet-room runs on one server, then N=1,000 at 500,000 deliveries/s
+    mvn -B -ntp -q dependency:copy -Dartifact=tools.profiler:async-profiler:3.0 -DoutputDirectory=target/profiler
+    (cd target/profiler && unzip -o -q async-profiler-3.0.jar 'linux-x64/*')
+    agent="-agentpath:$root/target/profiler/linux-x64/libasyncProfiler.so=start,event=itimer,interval=1ms,collapsed,file="
+    start_server chat "${agent}$root/target/profile-quiet.collapsed"
+    for _ in 1 2 3; do bench chat --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3; done
     stop_server
-    start_server chat "-XX:StartFlightRecording=filename=$root/target/bench-server-1000.jfr,settings=profile"
+    start_server chat "${agent}$root/target/profile-1000.collapsed"
     bench chat --mode fanout --receivers 1000 --senders 10 --rate 500 --seconds 10 --warmup 3
+    stop_server
+    python3 bench/collapsed.py target/profile-quiet.collapsed
+    python3 bench/collapsed.py target/profile-1000.collapsed
     ;;
   full)
     peers_ready
@@ -275,10 +288,23 @@ case "$size" in
          # joins, then 50 messages/s for 3 s after 1 s of warm-up; passes with p99 < 50 ms. GC log per round in
          # target/bench-logs/storm-gc-<round>.log. STORM_OPTS adds to CATALINA_OPTS (a collector, a JVM flag).
     mkdir -p target/bench-logs
+    [ "${3:-chat}" = chat ] || peers_ready
     for round in $(seq 1 "${2:-10}"); do
-      start_server chat "-Xlog:gc:file=$root/target/bench-logs/storm-gc-$round.log:uptime ${STORM_OPTS:-}"
-      bench chat --mode fanout --receivers 1000 --senders 10 --rate 50 --seconds 3 --warmup 1 || true
+      start_server "${3:-chat}" "-Xlog:gc:file=$root/target/bench-logs/storm-gc-$round.log:uptime ${STORM_OPTS:-}"
+      bench "${3:-chat}" --mode fanout --receivers 1000 --senders 10 --rate 50 --seconds 3 --warmup 1 || true
       stop_server
+    done
+    ;;
+  quiet) # the quiet room alone (N=100, 100 messages/s), the chat then Bun, interleaved
+    peers_ready
+    for round in $(seq 1 "${2:-3}"); do
+      for name in chat bun; do
+        start_server "$name"
+        for _ in $(seq 1 "${QUIET_RUNS:-1}"); do # more than one: the same server again, warm
+          bench "$name" --mode fanout --receivers "${QUIET_RECEIVERS:-100}" --senders 10 --rate 100 --seconds 10 --warmup 3
+        done
+        stop_server
+      done
     done
     ;;
   abx) # an A/B of two Tomcat configurations: A_XML against B_XML (server.xml files), interleaved
@@ -396,5 +422,5 @@ case "$size" in
     done
     unset CHAT_REDIS_URL
     ;;
-  *) echo "usage: bench/run.sh small|full|profile|churn|gc|deflate [ROUNDS]|frames [ROUNDS]|redis [ROUNDS]|cluster [ROUNDS]|shards [ROUNDS]|only NAME [ROUNDS]|rates NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh small|full|profile|churn|gc|deflate [ROUNDS]|frames [ROUNDS]|quiet [ROUNDS]|storm [ROUNDS] [chat|bun]|redis [ROUNDS]|cluster [ROUNDS]|shards [ROUNDS]|only NAME [ROUNDS]|rates NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
 esac

@@ -501,15 +501,17 @@ public final class FanoutBench implements WsConnection.Listener {
     }
 
     /** CPU time and resident memory of the server process, and CPU time of this client, at one moment. */
-    record Sample(long nanos, long serverCpuTicks, long serverRssKb, long clientCpuNanos) {
+    record Sample(long nanos, long serverCpuTicks, long serverSystemTicks, long serverRssKb, long clientCpuNanos) {
         static Sample take(long pid) {
             long ticks = -1;
+            long system = -1;
             long rss = -1;
             if (pid > 0) {
                 try {
                     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
                     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime + stime
+                    system = Long.parseLong(fields[12]); // stime: the kernel's part (system calls, loopback)
+                    ticks = Long.parseLong(fields[11]) + system; // utime + stime
                     for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                         if (line.startsWith("VmRSS:")) {
                             rss = Long.parseLong(line.replaceAll("\\D", ""));
@@ -517,16 +519,28 @@ public final class FanoutBench implements WsConnection.Listener {
                     }
                 } catch (Exception e) {
                     ticks = -1;
+                    system = -1;
                 }
             }
             OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-            return new Sample(System.nanoTime(), ticks, rss, os.getProcessCpuTime());
+            return new Sample(System.nanoTime(), ticks, system, rss, os.getProcessCpuTime());
         }
     }
 
     private static double serverCpu(Window window) {
         return window.from().serverCpuTicks() < 0 ? Double.NaN
                 : (window.to().serverCpuTicks() - window.from().serverCpuTicks()) / 100.0 / window.seconds() * 100;
+    }
+
+    private static double serverSystemCpu(Window window) {
+        return window.from().serverSystemTicks() < 0 ? Double.NaN
+                : (window.to().serverSystemTicks() - window.from().serverSystemTicks()) / 100.0 / window.seconds() * 100;
+    }
+
+    /** The server's CPU (user and system) per million deliveries in the window, in core-seconds. */
+    private static double serverCpuPerMillion(Window window) {
+        return window.delivered() == 0 ? Double.NaN
+                : serverCpu(window) / 100 * window.seconds() / window.delivered() * 1e6;
     }
 
     private static double clientCpu(Window window) {
@@ -537,14 +551,16 @@ public final class FanoutBench implements WsConnection.Listener {
         Histogram latency = window.latency();
         System.out.printf(Locale.ROOT, "RESULT mode=%s server=%s receivers=%d senders=%d stalled=%d rate=%d"
                         + " seconds=%.1f sent=%d expected=%d delivered=%d lost=%d closed=%d deliveries_per_s=%.0f"
-                        + " p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f server_cpu_pct=%.0f server_rss_mb=%.0f"
+                        + " p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f server_cpu_pct=%.0f server_sys_pct=%.0f"
+                        + " server_cpu_s_per_million=%.2f server_rss_mb=%.0f"
                         + " client_cpu_pct=%.0f fragmented=%d malformed=%d deflating=%d transport=%s%n",
                 mode, options.label(), options.receivers(), options.senders(), options.stalled(), window.rate(),
                 window.seconds(), window.sent(), window.expected(), window.delivered(), window.lost(),
                 window.closed(), window.delivered() / window.seconds(),
                 latency.getValueAtPercentile(50) / 1000.0, window.p99Ms(),
                 latency.getValueAtPercentile(99.9) / 1000.0, latency.getMaxValue() / 1000.0,
-                serverCpu(window), window.to().serverRssKb() / 1024.0, clientCpu(window), window.fragmented(),
+                serverCpu(window), serverSystemCpu(window), serverCpuPerMillion(window),
+                window.to().serverRssKb() / 1024.0, clientCpu(window), window.fragmented(),
                 window.malformed(), window.deflating(), epoll ? "epoll" : "nio");
     }
 }
