@@ -43,7 +43,7 @@ public class ChatEndpoint {
     static final int MAX_FRAME_BYTES = 64 * 1024;
     /**
      * The container's send buffer, which a packed text frame must fit ({@link Packing}): Tomcat's, 8 KiB unless its
-     * system property says otherwise (the image sets 2 KiB).
+     * system property says otherwise (the image sets 1 KiB).
      */
     static final int CONTAINER_BUFFER = Integer.getInteger("org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE", 8192);
     /**
