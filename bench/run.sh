@@ -301,7 +301,8 @@ case "$size" in
       for name in chat bun; do
         start_server "$name"
         for _ in $(seq 1 "${QUIET_RUNS:-1}"); do # more than one: the same server again, warm
-          bench "$name" --mode fanout --receivers "${QUIET_RECEIVERS:-100}" --senders 10 --rate 100 --seconds 10 --warmup 3
+          bench "$name" --mode fanout --receivers "${QUIET_RECEIVERS:-100}" --senders 10 --rate 100 --seconds 10 \
+            --warmup 3
         done
         stop_server
       done

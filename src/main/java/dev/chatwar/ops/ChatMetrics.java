@@ -72,12 +72,12 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
                 .register(registry);
         bytesOut = Counter.builder("chat.sent.bytes").baseUnit("bytes")
                 .description("UTF-8 bytes of the frames written to sockets").register(registry);
+        String sendsCompleted = "Sends of events whose completion came on the thread that sent (no hand-off; the"
+                + " image's Tomcat executor) or later on another thread";
         sendsOnWriter = Counter.builder("chat.sends.completed").tag("where", "on_writer")
-                .description("Sends of events whose completion came on the thread that sent (no hand-off; the image's"
-                        + " Tomcat executor) or later on another thread").register(registry);
+                .description(sendsCompleted).register(registry);
         sendsHandedOff = Counter.builder("chat.sends.completed").tag("where", "handed_off")
-                .description("Sends of events whose completion came on the thread that sent (no hand-off; the image's"
-                        + " Tomcat executor) or later on another thread").register(registry);
+                .description(sendsCompleted).register(registry);
         slowConsumers = Counter.builder("chat.slow.consumer.disconnects")
                 .description("Connections closed because they did not read fast enough").register(registry);
         reaped = Counter.builder("chat.connections.reaped")

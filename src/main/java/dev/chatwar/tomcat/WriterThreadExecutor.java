@@ -24,7 +24,7 @@ import org.apache.catalina.core.StandardThreadExecutor;
  * overflow the stack); the second completion of a chain therefore goes to the pool, as it always did. The task is
  * recognised by its class name, so a Tomcat that renames it simply gets the pool's behaviour.
  *
- * <p>It lives outside the WAR, in Tomcat's {@code lib/} (the jar {@code chat-…-tomcat.jar}), and is named in
+ * <p>It lives outside the WAR, in Tomcat's {@code lib/} (the jar {@code chat-tomcat.jar}), and is named in
  * {@code server.xml} as the connector's {@code <Executor>}: Tomcat loads executors before any application. The
  * Docker image ships it; the WAR works the same without it, only with the hand-off.
  */

@@ -16,6 +16,7 @@ import java.net.URL;
 import java.net.http.HttpResponse;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.ToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jboss.arquillian.container.test.api.Deployment;
@@ -121,14 +122,9 @@ class OpsIT {
                 awaitMetric(base, "chat_sends_completed_total{where=\"on_writer\"}", 15);
                 awaitMetric(base, "chat_sends_completed_total{where=\"handed_off\"}", 0);
             } else { // the portable path: whichever thread the container completes on, every send is counted
-                long deadline = System.nanoTime() + TestClient.TIMEOUT.toNanos();
-                double sends;
-                do {
-                    String now = scrape(base);
-                    sends = value(now, "chat_sends_completed_total{where=\"on_writer\"}")
-                            + value(now, "chat_sends_completed_total{where=\"handed_off\"}");
-                } while (sends != 15 && System.nanoTime() < deadline);
-                assertEquals(15, sends);
+                awaitMetric(base, "sends completed, on the writer or handed off",
+                        scrape -> value(scrape, "chat_sends_completed_total{where=\"on_writer\"}")
+                                + value(scrape, "chat_sends_completed_total{where=\"handed_off\"}"), 15);
             }
             String metrics = scrape(base);
             assertTrue(metrics.contains("chat_broadcast_duration_seconds_bucket"), "broadcast duration is a histogram");
@@ -201,12 +197,18 @@ class OpsIT {
 
     /** Polls until the series has the value (deliveries are counted when the write completes), then asserts it. */
     private static void awaitMetric(URL base, String series, double expected) throws Exception {
+        awaitMetric(base, series, scrape -> value(scrape, series), expected);
+    }
+
+    /** Polls until what {@code reading} takes from a scrape has the value, then asserts it. */
+    private static void awaitMetric(URL base, String what, ToDoubleFunction<String> reading, double expected)
+            throws Exception {
         long deadline = System.nanoTime() + TestClient.TIMEOUT.toNanos();
         double value;
         do {
-            value = value(scrape(base), series);
+            value = reading.applyAsDouble(scrape(base));
         } while (value != expected && System.nanoTime() < deadline);
-        assertEquals(expected, value, series);
+        assertEquals(expected, value, what);
     }
 
     private static double value(String scrape, String series) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -293,7 +294,7 @@ class OutboundQueueTest {
 
     @Test
     void aSendIsReportedCompletedOnTheWriterOnlyWhenItsCompletionCameOnTheSendingThread() throws Exception {
-        List<Boolean> onWriter = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Boolean> onWriter = new CopyOnWriteArrayList<>();
         OutboundQueue queue = new OutboundQueue(100, 1_000, new Telemetry() {
             @Override
             public void sendCompleted(boolean onSendingThread) {
@@ -305,7 +306,7 @@ class OutboundQueueTest {
         queue.send(Frame.of("at once"));
         transport.mode = ScriptedTransport.Mode.OTHER_THREAD; // the container handed the completion on
         queue.send(Frame.of("handed off"));
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (onWriter.size() < 2 && System.nanoTime() < deadline) {
             Thread.onSpinWait(); // the completer thread reports it
         }
