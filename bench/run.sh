@@ -16,11 +16,13 @@
 #                          # (serial, parallel, G1, ZGC), the image's CATALINA_OPTS otherwise unchanged
 #   bench/run.sh deflate [rounds]  # the chat's rate scenarios with clients that offer permessage-deflate as browsers
 #                                  # do, with the chat's default, then with CHAT_PERMESSAGE_DEFLATE=true
-#   bench/run.sh ab DIR_A DIR_B [rounds]  # an A/B of a change: the quiet room and the N=1,000 max-rate search for
-#                          # two exploded WARs (e.g. target/chat of two commits), interleaved round by round
-#   A_XML=a.xml B_XML=b.xml bench/run.sh abx [rounds]  # an A/B of two Tomcat server.xml files (e.g. Tomcat's
-#                          # StandardThreadExecutor against the chat's): quiet room, N=1,000 at 50/s, N=100 at
-#                          # 100,000/s, the N=1,000 max-rate search, interleaved round by round
+#   bench/run.sh ab DIR_A DIR_B [rounds]  # an A/B of a change: two exploded WARs (e.g. target/chat of two
+#                          # commits), interleaved round by round, each on a fresh server: the first step after a
+#                          # join storm, the quiet room, N=100 at 100,000/s, the N=1,000 max-rate search, N=1,000 at
+#                          # 500,000/s
+#   A_XML=a.xml B_XML=b.xml bench/run.sh abx [rounds]  # the same A/B for two server set-ups: server.xml files
+#                          # (A_XML, B_XML), the server's JDK (A_JAVA_HOME, B_JAVA_HOME) or JVM options (A_OPTS,
+#                          # B_OPTS), in any combination
 #   bench/run.sh quiet [rounds]  # the quiet room alone (N=100, 100 messages/s), the chat beside Bun
 #   bench/run.sh storm [rounds] [chat|bun]  # the first step after a join storm of 1,000, on a fresh server each
 #                                # round, with a GC log per round for the chat (STORM_OPTS: extra JVM options)
@@ -223,6 +225,21 @@ connection_scenario() {
   fi
 }
 
+# One side of an A/B, on a fresh server: the first step after a join storm of 1,000 (50 messages/s), the quiet
+# room, N=100 at 100,000 deliveries/s, the N=1,000 max-rate search, then N=1,000 at 500,000 deliveries/s (CPU per
+# million, warm). What the caller sets for the call picks the side: CHAT_WAR, CHAT_SERVER_XML, JAVA_HOME,
+# SERVER_OPTS.
+ab_side() {
+  local side=$1
+  BENCH_LABEL=$side start_server chat
+  BENCH_LABEL=$side bench chat --mode fanout --receivers 1000 --senders 10 --rate 50 --seconds 3 --warmup 1 || true
+  BENCH_LABEL=$side bench chat --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3
+  BENCH_LABEL=$side bench chat --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3
+  BENCH_LABEL=$side bench chat --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 --max-rate 10000 || true
+  BENCH_LABEL=$side bench chat --mode fanout --receivers 1000 --senders 10 --rate 500 --seconds 10 --warmup 3 || true
+  stop_server
+}
+
 echo "# $(date -u +%FT%TZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
   "$("${JAVA_HOME:-/usr}"/bin/java -version 2>&1 | head -1) ${SERVER_OPTS:-}, Tomcat $tomcat_version, Bun $(bench/peers/node_modules/.bin/bun --version 2>/dev/null || echo -),"\
   "Node $(node --version), Tornado $(/usr/bin/python3 -c 'import tornado; print(tornado.version)' 2>/dev/null || echo -)"
@@ -270,18 +287,12 @@ case "$size" in
       rate_scenarios bun
     done
     ;;
-  ab)
+  ab) # an A/B of two builds: exploded WARs DIR_A against DIR_B, interleaved round by round
     [ -d "${2:-}" ] && [ -d "${3:-}" ] || { echo "usage: bench/run.sh ab DIR_A DIR_B [rounds]" >&2; exit 2; }
     for round in $(seq 1 "${4:-3}"); do
       echo "# round $round"
-      for side in a b; do
-        war=$2; [ "$side" = a ] || war=$3
-        CHAT_WAR=$war BENCH_LABEL=$side start_server chat
-        BENCH_LABEL=$side bench chat --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3
-        BENCH_LABEL=$side bench chat --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 \
-          --max-rate 10000 || true
-        stop_server
-      done
+      CHAT_WAR=$2 ab_side a
+      CHAT_WAR=$3 ab_side b
     done
     ;;
   storm) # the first step after a join storm, as the max-rate search takes it: a fresh server each round, 1,000
@@ -308,19 +319,13 @@ case "$size" in
       done
     done
     ;;
-  abx) # an A/B of two Tomcat configurations: A_XML against B_XML (server.xml files), interleaved
+  abx) # an A/B of two server set-ups, interleaved; what a side does not set stays as it is
     for round in $(seq 1 "${2:-3}"); do
       echo "# round $round"
-      for side in a b; do
-        if [ "$side" = a ]; then xml=$A_XML; else xml=$B_XML; fi
-        CHAT_SERVER_XML=$xml BENCH_LABEL=$side start_server chat
-        BENCH_LABEL=$side bench chat --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3
-        BENCH_LABEL=$side bench chat --mode fanout --receivers 1000 --senders 10 --rate 50 --seconds 10 --warmup 3
-        BENCH_LABEL=$side bench chat --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3
-        BENCH_LABEL=$side bench chat --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 \
-          --max-rate 10000 || true
-        stop_server
-      done
+      CHAT_SERVER_XML=${A_XML:-${CHAT_SERVER_XML:-}} JAVA_HOME=${A_JAVA_HOME:-${JAVA_HOME:-}} \
+        SERVER_OPTS="${SERVER_OPTS:-} ${A_OPTS:-}" ab_side a
+      CHAT_SERVER_XML=${B_XML:-${CHAT_SERVER_XML:-}} JAVA_HOME=${B_JAVA_HOME:-${JAVA_HOME:-}} \
+        SERVER_OPTS="${SERVER_OPTS:-} ${B_OPTS:-}" ab_side b
     done
     ;;
   rates)
