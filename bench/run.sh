@@ -231,6 +231,8 @@ connection_scenario() {
 # SERVER_OPTS.
 ab_side() {
   local side=$1
+  echo "# side $side: $("${JAVA_HOME:-/usr}"/bin/java -version 2>&1 | head -1), options '${SERVER_OPTS:-}'," \
+    "WAR ${CHAT_WAR:-target/chat}, server.xml ${CHAT_SERVER_XML:-docker/server.xml}"
   BENCH_LABEL=$side start_server chat
   BENCH_LABEL=$side bench chat --mode fanout --receivers 1000 --senders 10 --rate 50 --seconds 3 --warmup 1 || true
   BENCH_LABEL=$side bench chat --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3
