@@ -36,6 +36,10 @@ import java.util.concurrent.CopyOnWriteArraySet;
  *       (its subscription was down when they were published), and what Redis holds shows it no hole. So the node
  *       that finds the loss publishes a {@code lost} event in the room's order, above everything it delivered: every
  *       member hears it, live or in the history.
+ *   <li><b>What was delivered outlives the room here.</b> A room whose members here all left (or resynced, when the
+ *       node lost its lease) keeps its channel a while ({@link LeftRooms}): if Redis then comes back without what
+ *       this node delivered, the node is still there to tell ({@link #checkAfterLeaving}), at its next reconnect or
+ *       when the room is joined here again.
  * </ul>
  */
 final class RoomChannel {
@@ -270,44 +274,9 @@ final class RoomChannel {
         }
         failingSince = 0;
         failures = 0;
-        Long last = reply.get(0) == null ? null : Long.parseLong((String) reply.get(0));
-        boolean messageKept = (Long) reply.get(1) == 1L;
-        Long oldest = reply.get(2) == null ? null : Long.parseLong((String) reply.get(2));
-        List<RoomEvent> missed = ((List<?>) reply.get(3)).stream().map(entry -> link.decode((List<?>) entry))
-                .toList();
-        if (last == null || last < after || (!messageKept && oldest != null && message >= oldest)) {
-            rolledBack("Redis's last id is " + last + ", this node delivered up to " + after);
-            // Where the loss begins: Redis's last id when it is below what was delivered; else (the last message
-            // is gone, newer events came since) the newest entry still held before that message.
-            Long keptBelow = reply.size() > 4 && reply.get(4) != null ? Long.parseLong((String) reply.get(4)) : null;
-            long lostAfter = last == null ? 0 : last < after ? last : keptBelow != null ? keptBelow : 0;
-            // Another node that found the same loss may have told it already (its lost event is in what was read):
-            // told once is enough when it covers this node's range too.
-            boolean told = missed.stream().anyMatch(event -> event instanceof Lost lost
-                    && Long.parseLong(lost.after()) <= lostAfter && Long.parseLong(lost.through()) >= after);
-            if (!told) {
-                tellLost(lostAfter, after, System.nanoTime());
-            }
-            lastDelivered = last == null ? Long.MIN_VALUE : last;
-            lastMessage = Long.MIN_VALUE; // gone with the rest: the next repair must not find the same loss again
-        } else if (historySize > 0 && missed.size() >= historySize) {
-            // Everything kept is newer than what was delivered: older ones may have been trimmed.
-            LOG.log(Level.WARNING, "room {0}: the history no longer reaches back to {1}; members resync", room,
-                    Long.toString(after));
-            telemetry.repairGivenUp();
-            forgetPresence();
-            subscribers.forEach(Subscriber::lost);
-            lastDelivered = Math.max(lastDelivered, Long.parseLong(missed.get(missed.size() - 1).id()));
-        } else if (historySize == 0 && last > after) {
-            LOG.log(Level.WARNING, "room {0}: events were published while the subscription was lost and no"
-                    + " history is kept; members resync", room);
-            telemetry.repairGivenUp();
-            forgetPresence();
-            subscribers.forEach(Subscriber::lost);
-            lastDelivered = last;
-        } else {
-            missed.forEach(this::deliverInOrder);
-            telemetry.gapRepaired(missed.size());
+        RepairRead read = RepairRead.of(reply, link);
+        if (!actOnLoss(read, after, message)) {
+            catchUp(read, after);
         }
         if (overflowed) {
             giveUp("more than " + MAX_HELD + " live events waited for the repair");
@@ -318,6 +287,112 @@ final class RoomChannel {
             return;
         }
         release();
+    }
+
+    /**
+     * Must hold the lock. Redis holds everything this node delivered: what was published after {@code after} is
+     * delivered now, unless the history no longer reaches back to it (then the members resync).
+     */
+    private void catchUp(RepairRead read, long after) {
+        List<RoomEvent> missed = read.missed();
+        if (historySize > 0 && missed.size() >= historySize) {
+            // Everything kept is newer than what was delivered: older ones may have been trimmed.
+            LOG.log(Level.WARNING, "room {0}: the history no longer reaches back to {1}; members resync", room,
+                    Long.toString(after));
+            telemetry.repairGivenUp();
+            forgetPresence();
+            subscribers.forEach(Subscriber::lost);
+            lastDelivered = Math.max(lastDelivered, Long.parseLong(missed.get(missed.size() - 1).id()));
+        } else if (historySize == 0 && read.last() > after) {
+            LOG.log(Level.WARNING, "room {0}: events were published while the subscription was lost and no"
+                    + " history is kept; members resync", room);
+            telemetry.repairGivenUp();
+            forgetPresence();
+            subscribers.forEach(Subscriber::lost);
+            lastDelivered = read.last();
+        } else {
+            missed.forEach(this::deliverInOrder);
+            telemetry.gapRepaired(missed.size());
+        }
+    }
+
+    /** What {@code repair.lua} read: see that script. */
+    private record RepairRead(Long last, boolean messageKept, Long oldest, List<RoomEvent> missed, Long keptBelow) {
+        static RepairRead of(List<Object> reply, Link link) {
+            return new RepairRead(reply.get(0) == null ? null : Long.parseLong((String) reply.get(0)),
+                    (Long) reply.get(1) == 1L,
+                    reply.get(2) == null ? null : Long.parseLong((String) reply.get(2)),
+                    ((List<?>) reply.get(3)).stream().map(entry -> link.decode((List<?>) entry)).toList(),
+                    reply.size() > 4 && reply.get(4) != null ? Long.parseLong((String) reply.get(4)) : null);
+        }
+    }
+
+    /**
+     * Must hold the lock. When what Redis holds shows that it lost what this node delivered (up to {@code after},
+     * the last message {@code message}): logs and counts it, the members resync, and the loss is told to every node
+     * unless a node told it already.
+     *
+     * @return whether it showed a loss
+     */
+    private boolean actOnLoss(RepairRead read, long after, long message) {
+        Long last = read.last();
+        if (!(last == null || last < after
+                || (!read.messageKept() && read.oldest() != null && message >= read.oldest()))) {
+            return false;
+        }
+        rolledBack("Redis's last id is " + last + ", this node delivered up to " + after);
+        // Where the loss begins: Redis's last id when it is below what was delivered; else (the last message is
+        // gone, newer events came since) the newest entry still held before that message.
+        long lostAfter = last == null ? 0 : last < after ? last : read.keptBelow() != null ? read.keptBelow() : 0;
+        // Another node that found the same loss may have told it already (its lost event is in what was read):
+        // told once is enough when it covers this node's range too.
+        boolean told = read.missed().stream().anyMatch(event -> event instanceof Lost lost
+                && Long.parseLong(lost.after()) <= lostAfter && Long.parseLong(lost.through()) >= after);
+        if (!told) {
+            tellLost(lostAfter, after, System.nanoTime());
+        }
+        lastDelivered = last == null ? Long.MIN_VALUE : last;
+        lastMessage = Long.MIN_VALUE; // gone with the rest: the next repair must not find the same loss again
+        return true;
+    }
+
+    /**
+     * Whether this channel knows of any id of the room (delivered, held, or the room's last id when it subscribed):
+     * evidence a loss can be checked by. Takes no lock, so it can be asked under anyone's.
+     */
+    boolean heardAnything() {
+        return highWater != Long.MIN_VALUE;
+    }
+
+    /**
+     * For a channel whose last subscriber here left ({@link LeftRooms}): reads whether Redis still holds what this
+     * node delivered, and when it does not, tells the loss to every node as a repair does. Nobody here is told: nobody
+     * here is in the room.
+     *
+     * @return completes with whether a loss was found (then it has been told, or was told already), or fails when
+     *         Redis could not be read
+     */
+    CompletionStage<Boolean> checkAfterLeaving() {
+        long after;
+        long message;
+        synchronized (this) {
+            after = Math.max(lastDelivered, subscribedAt);
+            message = lastMessage;
+        }
+        if (after == Long.MIN_VALUE) {
+            return CompletableFuture.completedFuture(false); // it knew of ids only as a floor: nothing to check
+        }
+        return link.readRepair(room, after, message == Long.MIN_VALUE ? 0 : message, Math.max(historySize, 1))
+                .thenApply(reply -> {
+                    synchronized (this) {
+                        return actOnLoss(RepairRead.of(reply, link), after, message);
+                    }
+                });
+    }
+
+    /** The room's next id must stay above {@code id}, which a channel of the room here before this one knew of. */
+    void floor(long id) {
+        known(id);
     }
 
     /** Must hold the lock. */

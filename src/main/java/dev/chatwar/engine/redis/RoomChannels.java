@@ -27,7 +27,8 @@ import java.util.function.Predicate;
 /**
  * This node's subscriptions to room channels, one {@link RoomChannel} per room with subscribers here, and the reader
  * of what arrives on them: each line is opened with {@link NodeEnvelope} and handed to its room. A room's channel is
- * subscribed while it has subscribers, held when the pub/sub connection is lost, and repaired when it is back.
+ * subscribed while it has subscribers, held when the pub/sub connection is lost, and repaired when it is back; after
+ * its last subscriber left, it is kept a while for what it delivered ({@link LeftRooms}).
  *
  * <p>A line this version cannot read (a newer node's, during a rolling upgrade) is logged once per kind, counted
  * ({@link EngineTelemetry#unreadableLine}), and skipped; the lines after it are read as usual.
@@ -44,6 +45,8 @@ final class RoomChannels {
     private final int historySize;
     private final EngineTelemetry telemetry;
     private final ConcurrentHashMap<String, RoomChannel> channels = new ConcurrentHashMap<>();
+    /** Channels of rooms this node no longer hears, kept for what they delivered; see {@link LeftRooms}. */
+    private final LeftRooms left = new LeftRooms();
     private final RoomChannel.Link link = new ChannelLink();
     private final Set<String> loggedKinds = ConcurrentHashMap.newKeySet();
     /** Told of every place a reconnect claimed, with the room and the old member key. */
@@ -101,15 +104,42 @@ final class RoomChannels {
 
     /** Adds a subscriber to the room, subscribing its channel when it is the first; see {@code Engine#subscribe}. */
     CompletionStage<Void> subscribe(String room, Subscriber subscriber) {
+        RoomChannel[] before = new RoomChannel[1];
         // compute, not computeIfAbsent then add: a concurrent unsubscribe could drop the channel in between and
         // leave this subscriber on one that no event reaches (a room emptied and joined again at once).
         RoomChannel channel = channels.compute(room, (name, existing) -> {
-            RoomChannel open = existing != null ? existing
-                    : new RoomChannel(name, keys.channel(name), historySize, link, telemetry);
+            RoomChannel open = existing;
+            if (open == null) {
+                open = new RoomChannel(name, keys.channel(name), historySize, link, telemetry);
+                before[0] = left.take(name);
+                if (before[0] != null) {
+                    open.floor(before[0].highWater());
+                }
+            }
             open.subscribers.add(subscriber);
             return open;
         });
-        return connections.dispatched(() -> subscribeNow(room, channel));
+        RoomChannel previous = before[0];
+        CompletionStage<Void> subscribed = connections.dispatched(() -> subscribeNow(room, channel));
+        if (previous != null) {
+            // The room emptied here a while ago: Redis may have lost since what this node delivered in it then.
+            subscribed.whenComplete((done, failure) -> check(previous));
+        }
+        return subscribed;
+    }
+
+    /**
+     * Checks what a channel of a room this node left had delivered ({@link RoomChannel#checkAfterLeaving}): kept
+     * until a loss is found and told, or until {@link LeftRooms} lets it go; kept too when Redis could not be read.
+     */
+    private void check(RoomChannel leftChannel) {
+        leftChannel.checkAfterLeaving().whenComplete((lossTold, failure) -> {
+            if (failure != null) {
+                left.remember(leftChannel); // read again at the next reconnect
+            } else if (lossTold) {
+                left.forget(leftChannel);
+            }
+        });
     }
 
     private CompletionStage<Void> subscribeNow(String room, RoomChannel channel) {
@@ -135,6 +165,7 @@ final class RoomChannels {
                 return channel;
             }
             connections.unsubscribe(channel.name);
+            left.remember(channel);
             return null;
         });
     }
@@ -157,7 +188,7 @@ final class RoomChannels {
     /** The highest id of the room this node knows was handed out, or 0: a floor for the next ({@code publish.lua}). */
     long highWater(String room) {
         RoomChannel channel = channels.get(room);
-        return channel == null ? 0 : channel.highWater();
+        return channel == null ? left.highWater(room) : channel.highWater();
     }
 
     /** A subscription was lost: every room whose channel it carried holds its live events until its repair. */
@@ -171,7 +202,8 @@ final class RoomChannels {
 
     /**
      * Subscribes every room that has subscribers here, and repairs each one's gap: on the first connection, and after
-     * every reconnect (Lettuce resubscribes what it had, but not what failed while it was away).
+     * every reconnect (Lettuce resubscribes what it had, but not what failed while it was away). The rooms left here
+     * lately are checked too: Redis may have lost what this node delivered in them.
      */
     void repair(Predicate<String> carried) {
         channels.values().forEach(channel -> {
@@ -179,6 +211,7 @@ final class RoomChannels {
                 channel.repair();
             }
         });
+        left.kept(carried).forEach(this::check); // Redis may have lost what was delivered in rooms left here
     }
 
     /** Tells every subscriber of every room here. */
