@@ -159,15 +159,20 @@ final class RoomChannels {
 
     /** Removes a subscriber, unsubscribing the channel when it was the last. */
     void unsubscribe(String room, Subscriber subscriber) {
+        RoomChannel[] emptied = new RoomChannel[1];
         channels.computeIfPresent(room, (name, channel) -> {
             channel.subscribers.remove(subscriber);
             if (!channel.subscribers.isEmpty()) {
                 return channel;
             }
             connections.unsubscribe(channel.name);
-            left.remember(channel);
+            emptied[0] = channel;
             return null;
         });
+        if (emptied[0] != null) { // outside the map's lock: a channel's lock is never taken under it
+            emptied[0].presenceLost(); // a kept channel holds no member list: only what it delivered is kept
+            left.remember(emptied[0]);
+        }
     }
 
     /** The room's channel here, or null when this node has no subscribers in it. */
