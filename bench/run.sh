@@ -54,6 +54,7 @@ tomcat_version=$(sed -n "s:.*<tomcat.version>\(.*\)</tomcat.version>.*:\1:p" pom
 home="$root/target/apache-tomcat-${tomcat_version}"
 scratch=$(mktemp -d)
 server_pid=""
+servers_started=0
 other_pid="" # a second node (cluster)
 keep_logs() { mkdir -p target/bench-logs && cp "$scratch"/*.log target/bench-logs/ 2>/dev/null || true; }
 trap 'stop_server; [ -z "$other_pid" ] || kill "$other_pid" 2>/dev/null || true; keep_logs; rm -rf "$scratch"' EXIT
@@ -68,7 +69,10 @@ stop_server() {
 
 # start_server NAME [extra CATALINA_OPTS]: sets $port, $pid (the process to measure), $url, $format.
 start_server() {
-  local name=$1 log="$scratch/$1${CHAT_NODE:-}.log"
+  # Every server's log is kept under its own name (copied to target/bench-logs at exit): a failure in one round of
+  # many must still be explainable afterwards.
+  servers_started=$((servers_started + 1))
+  local name=$1 log="$scratch/$1${CHAT_NODE:-}-$(printf %03d "$servers_started")${BENCH_LABEL:+-$BENCH_LABEL}.log"
   : > "$log" # exists before the server writes it, so polling it below cannot fail (set -e) on a slow start
   format=text
   case "$name" in
@@ -78,6 +82,11 @@ start_server() {
       cp "$home"/conf/{catalina.properties,context.xml,web.xml} "$base/conf/"
       cp docker/server.xml docker/logging.properties "$base/conf/"
       [ -z "${CHAT_SERVER_XML:-}" ] || cp "$CHAT_SERVER_XML" "$base/conf/server.xml" # an A/B of the configuration
+      # For the benchmark only: why Tomcat refused a request. Its parser's reasons for a 400 are logged at FINE, and
+      # a 400 from the WebSocket upgrade is not logged at all, so every request also goes to an access log (one
+      # line per connection, with the client's port to match the load client's report).
+      echo 'org.apache.coyote.http11.Http11Processor.level = FINE' >> "$base/conf/logging.properties"
+      sed -i 's|^\( *\)<Valve className="org.apache.catalina.valves.ErrorReportValve"|\1<Valve className="org.apache.catalina.valves.AccessLogValve" directory="'"$scratch"'" prefix="access-'"$(printf %03d "$servers_started")"'" suffix=".log" rotatable="false" pattern="%h:%{remote}p %t \&quot;%r\&quot; %s %D" />\n&|' "$base/conf/server.xml"
       mkdir -p "$base/lib" && cp "${CHAT_LIB:-target}"/chat-tomcat.jar "$base/lib/" # the image's executor
       cp -r "${CHAT_WAR:-target/chat}" "$base/webapps/chat"
       # Port 0: the kernel picks a free one, read back from Tomcat's log.

@@ -19,6 +19,7 @@ import dev.chatwar.room.RoomRegistry;
 import dev.chatwar.threads.OwnedThreads;
 import dev.chatwar.transport.EndpointContext;
 import dev.chatwar.transport.Heartbeat;
+import dev.chatwar.transport.ReceiveBuffers;
 import dev.chatwar.transport.Writers;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletContext;
@@ -26,6 +27,7 @@ import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.annotation.WebListener;
+import jakarta.websocket.server.ServerContainer;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -106,6 +108,7 @@ public final class ChatBootstrap implements ServletContextListener {
         Heartbeat heartbeat = new Heartbeat(config.pingMillis(), config.idleTimeoutMillis(),
                 config.sendTimeoutMillis(), metrics);
         EndpointContext.install(new EndpointContext(config, chat, metrics, controlFrames, writers, heartbeat));
+        ReceiveBuffers.fit((ServerContainer) context.getAttribute(ServerContainer.class.getName()));
         OriginConfigurator.install(new OriginConfigurator.Policy(config.allowedOrigins(), config.permessageDeflate(),
                 metrics));
         // Ahead of every other filter, so it also precedes the container's upgrade filter.

@@ -123,6 +123,25 @@ class ChatEndpointIT {
         }
     }
 
+    /**
+     * The longest message allowed (2,000 code points) reaches the room unchanged, in any script. A container hands
+     * such a frame over in parts (on Tomcat the chat sizes them to 256 characters, staged 512 bytes at a time), so
+     * the parts' edges cut through three-byte characters and through surrogate pairs: nothing may be lost or
+     * doubled there.
+     */
+    @Test
+    void theLongestMessageArrivesWholeWhereverItsPartsAreCut() throws Exception {
+        String longest = "a字😀".repeat(666) + "ab"; // 2,000 code points, 2,666 UTF-16 chars, 5,330 bytes of UTF-8
+        assertEquals(2_000, longest.codePointCount(0, longest.length()));
+        try (TestClient user = TestClient.join(chatUri(base, "longest", "long")).client()) {
+            user.next("join");
+            user.send(longest);
+            assertEquals(longest, user.next("message").path("text").asText(), "as a plain text frame");
+            user.sendMessage(longest);
+            assertEquals(longest, user.next("message").path("text").asText(), "inside a message frame");
+        }
+    }
+
     @Test
     void withoutANameTheAddressIsTheName() throws Exception {
         try (TestClient anonymous = TestClient.connect(chatUri(base, "anonymous", null))) {

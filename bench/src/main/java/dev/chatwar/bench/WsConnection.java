@@ -127,7 +127,10 @@ final class WsConnection extends ByteToMessageDecoder {
             String response = in.toString(in.readerIndex(), end - in.readerIndex(), StandardCharsets.US_ASCII);
             in.readerIndex(end + HEADER_END.length);
             if (!response.startsWith("HTTP/1.1 101")) {
-                System.err.println("handshake refused: " + response.lines().findFirst().orElse(""));
+                // All of it, with the local port, to find the request in the server's access log.
+                System.err.println("handshake refused (" + java.time.Instant.now() + ", local port "
+                        + ((java.net.InetSocketAddress) context.channel().localAddress()).getPort() + "): "
+                        + response.replace("\r\n", " | "));
                 closed = true;
                 listener.closed(this, -1);
                 context.close();
