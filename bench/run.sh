@@ -5,8 +5,11 @@
 #
 #   bench/run.sh small     # seconds, chat only: what CI runs to prove the benchmark works
 #   bench/run.sh full      # the README's tables: the chat beside the seed (Tornado), Node ws and Bun (~30 min)
-#   bench/run.sh profile   # async-profiler: the quiet room (target/profile-quiet.collapsed), then N=1,000 at
-#                          # 500,000 deliveries/s (target/profile-1000.collapsed), each summed by bench/collapsed.py
+#   bench/run.sh profile   # async-profiler: the quiet room (target/profile-quiet.collapsed), N=1,000 at
+#                          # 500,000 deliveries/s (target/profile-1000.collapsed) and N=100 at 100,000 deliveries/s
+#                          # per thread (target/profile-100.collapsed), each summed by bench/collapsed.py
+#
+# Every server's log, and its access log, are kept in target/bench-logs (chat-NNN.log, access-NNN.log).
 #   bench/run.sh only chat|seed|ws|bun [rounds]   # the full scenarios for one server
 #   bench/run.sh connections chat|seed|ws|bun     # only the idle-connections scenario for one server
 #   bench/run.sh rates chat|seed|ws|bun [rounds]  # only the rate scenarios (no idle connections)
@@ -263,7 +266,8 @@ case "$size" in
     ;;
   profile) # async-profiler 3.0 from Maven Central, CPU time by itimer (no perf events needed), collapsed stacks
            # (one line per stack, the count last: any flame-graph tool reads them; bench/collapsed.py sums them):
-           # three quiet-room runs on one server, then N=1,000 at 500,000 deliveries/s
+           # three quiet-room runs on one server, then N=1,000 at 500,000 deliveries/s, then N=100 at 100,000
+           # deliveries/s with the samples per thread and a GC log
     mvn -B -ntp -q dependency:copy -Dartifact=tools.profiler:async-profiler:3.0 -DoutputDirectory=target/profiler
     (cd target/profiler && unzip -o -q async-profiler-3.0.jar 'linux-x64/*')
     agent="-agentpath:$root/target/profiler/linux-x64/libasyncProfiler.so=start,event=itimer,interval=1ms,collapsed,file="
@@ -273,8 +277,14 @@ case "$size" in
     start_server chat "${agent}$root/target/profile-1000.collapsed"
     bench chat --mode fanout --receivers 1000 --senders 10 --rate 500 --seconds 10 --warmup 3
     stop_server
+    # N=100 at 100,000 deliveries/s, whose p99 is a target: stacks per thread (what shares the server's one core
+    # with the writers), and a GC log, over two runs on one server.
+    start_server chat "${agent/collapsed,/collapsed,threads,}$root/target/profile-100.collapsed -Xlog:gc:file=$root/target/profile-100-gc.log:uptime"
+    for _ in 1 2; do bench chat --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3; done
+    stop_server
     python3 bench/collapsed.py target/profile-quiet.collapsed
     python3 bench/collapsed.py target/profile-1000.collapsed
+    python3 bench/collapsed.py target/profile-100.collapsed
     ;;
   full)
     peers_ready
