@@ -8,8 +8,6 @@
 #   bench/run.sh profile   # async-profiler: the quiet room (target/profile-quiet.collapsed), N=1,000 at
 #                          # 500,000 deliveries/s (target/profile-1000.collapsed) and N=100 at 100,000 deliveries/s
 #                          # per thread (target/profile-100.collapsed), each summed by bench/collapsed.py
-#
-# Every server's log, and its access log, are kept in target/bench-logs (chat-NNN.log, access-NNN.log).
 #   bench/run.sh only chat|seed|ws|bun [rounds]   # the full scenarios for one server
 #   bench/run.sh connections chat|seed|ws|bun     # only the idle-connections scenario for one server
 #   bench/run.sh rates chat|seed|ws|bun [rounds]  # only the rate scenarios (no idle connections)
@@ -38,6 +36,9 @@
 #                                  # one room of 1,000 at 100 messages/s, then 1,000 rooms of 10 at 2,000 messages/s
 #                                  # (every room on both nodes); with Redis's time and CPU per script and per event
 #                                  # (SHARDS_BACKENDS=cluster runs the cluster only)
+#
+# Every server's log (and the chat's access log) is kept in target/bench-logs (chat-NNN.log, access-NNN.log; the
+# numbers start again with each run).
 #
 # JAVA_HOME picks the server's JDK (the load client runs on the default one); SERVER_OPTS adds JVM options to the
 # chat's (a collector given there replaces the image's).

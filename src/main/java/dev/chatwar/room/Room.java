@@ -106,7 +106,7 @@ final class Room implements Engine.Subscriber {
      * @return false when the member is no longer here (it left, or was taken over, meanwhile)
      */
     boolean welcome(Member newcomer, Engine.Snapshot snapshot, String since) {
-        List<Connection> toFlush = new ArrayList<>();
+        ArrayList<Connection> toFlush = new ArrayList<>();
         boolean welcomed;
         synchronized (this) {
             rounds.fanOut(members, toFlush); // what was ordered before now reaches the newcomer as "meanwhile"
@@ -163,11 +163,9 @@ final class Room implements Engine.Subscriber {
 
     private void runRound() {
         long start = System.nanoTime();
-        List<Connection> toFlush;
+        ArrayList<Connection> toFlush;
         synchronized (this) {
-            // Grows with what the round reaches. Sized to the room, every join past the presence limit (which reaches
-            // one member) cost an array as large as the room: 600 MB of garbage over 19,000 joins.
-            toFlush = new ArrayList<>();
+            toFlush = new ArrayList<>(); // sized by the rounds when they reach everyone
             rounds.fanOut(members, toFlush);
         }
         rounds.finish(toFlush, start);
@@ -198,7 +196,7 @@ final class Room implements Engine.Subscriber {
     @Override
     public void signal(Typing notice) {
         long start = System.nanoTime();
-        List<Connection> toFlush;
+        ArrayList<Connection> toFlush;
         synchronized (this) {
             toFlush = new ArrayList<>(members.size());
             rounds.fanOut(members, toFlush); // a notice never overtakes an event delivered before it
@@ -219,7 +217,7 @@ final class Room implements Engine.Subscriber {
      * room was still held, and skipped what came before.
      */
     void sendTo(Member member, RoomEvent event) {
-        List<Connection> toFlush = new ArrayList<>(1);
+        ArrayList<Connection> toFlush = new ArrayList<>(1);
         synchronized (this) {
             if (!isWelcomed(member)) {
                 return;

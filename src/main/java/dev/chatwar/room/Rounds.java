@@ -60,7 +60,7 @@ final class Rounds {
     }
 
     /** Queues the round gathered so far for the members, in order; the connections to flush go to {@code toFlush}. */
-    void fanOut(Members members, List<Connection> toFlush) {
+    void fanOut(Members members, ArrayList<Connection> toFlush) {
         scheduled = false;
         int from = 0;
         while (from < round.size()) {
@@ -92,7 +92,10 @@ final class Rounds {
         round.clear();
     }
 
-    private void toAll(Members members, List<RoomEvent> events, List<Connection> toFlush) {
+    private void toAll(Members members, List<RoomEvent> events, ArrayList<Connection> toFlush) {
+        // Sized here, where the round is known to reach everyone: a round that reaches one member (a join past the
+        // presence limit) must not cost a room-sized array, which made joining a large room quadratic in garbage.
+        toFlush.ensureCapacity(toFlush.size() + members.size());
         List<Frame> singles = null;
         List<Frame> packed = null;
         Packing packedFor = null;

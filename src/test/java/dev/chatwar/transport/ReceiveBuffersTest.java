@@ -24,12 +24,12 @@ class ReceiveBuffersTest {
     @Test
     void anotherContainerIsLeftAsItIs() {
         ClientManager other = ClientManager.createClient();
-        int text = other.getDefaultMaxTextMessageBufferSize();
-        int binary = other.getDefaultMaxBinaryMessageBufferSize();
+        other.setDefaultMaxTextMessageBufferSize(1024); // above what fitting would set, so a lowering would show
+        other.setDefaultMaxBinaryMessageBufferSize(1024);
         assertFalse(ReceiveBuffers.fit(other));
         assertFalse(ReceiveBuffers.fit(null));
-        assertEquals(text, other.getDefaultMaxTextMessageBufferSize());
-        assertEquals(binary, other.getDefaultMaxBinaryMessageBufferSize());
+        assertEquals(1024, other.getDefaultMaxTextMessageBufferSize());
+        assertEquals(1024, other.getDefaultMaxBinaryMessageBufferSize());
     }
 
     @Test

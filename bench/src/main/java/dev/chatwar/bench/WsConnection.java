@@ -4,8 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
@@ -128,8 +130,8 @@ final class WsConnection extends ByteToMessageDecoder {
             in.readerIndex(end + HEADER_END.length);
             if (!response.startsWith("HTTP/1.1 101")) {
                 // All of it, with the local port, to find the request in the server's access log.
-                System.err.println("handshake refused (" + java.time.Instant.now() + ", local port "
-                        + ((java.net.InetSocketAddress) context.channel().localAddress()).getPort() + "): "
+                System.err.println("handshake refused (" + Instant.now() + ", local port "
+                        + ((InetSocketAddress) context.channel().localAddress()).getPort() + "): "
                         + response.replace("\r\n", " | "));
                 closed = true;
                 listener.closed(this, -1);
