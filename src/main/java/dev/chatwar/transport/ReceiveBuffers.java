@@ -23,6 +23,7 @@ import jakarta.websocket.WebSocketContainer;
  * </ul>
  */
 public final class ReceiveBuffers {
+    private static final System.Logger LOG = System.getLogger(ReceiveBuffers.class.getName());
     /** The size of a text part, in characters: holds any chat frame of up to about 200 characters of text. */
     static final int TEXT_PART_CHARS = 256;
     /** The bytes of text staged before decoding: a part's worth of ASCII. */
@@ -32,7 +33,7 @@ public final class ReceiveBuffers {
     }
 
     /**
-     * Lowers the container's defaults for sessions opened from now on, if it is Tomcat's.
+     * Lowers the container's defaults for sessions opened from now on, if it is Tomcat's, and logs the sizes.
      *
      * @return whether they were lowered (false on any other container, which is left as it is)
      */
@@ -41,6 +42,8 @@ public final class ReceiveBuffers {
             return false;
         }
         lower(container);
+        LOG.log(System.Logger.Level.INFO, "receive buffers per session: text in parts of {0} characters, {1} bytes staged",
+                container.getDefaultMaxTextMessageBufferSize(), container.getDefaultMaxBinaryMessageBufferSize());
         return true;
     }
 

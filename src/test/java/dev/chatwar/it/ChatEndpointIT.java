@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatwar.support.Deployments;
+import dev.chatwar.support.ServerLog;
 import dev.chatwar.support.TestClient;
 import dev.chatwar.support.TestClient.Joined;
 import java.net.URL;
@@ -140,6 +141,18 @@ class ChatEndpointIT {
             user.sendMessage(longest);
             assertEquals(longest, user.next("message").path("text").asText(), "inside a message frame");
         }
+    }
+
+    /**
+     * The chat lowers Tomcat's per-session receive buffers when it starts (ReceiveBuffers) and leaves other containers
+     * alone; the start logs it. What the sizes save is measured by the benchmark (README, "Many connections").
+     */
+    @Test
+    void onTomcatTheReceiveBuffersAreFittedAtStartAndNowhereElse() {
+        boolean tomcat = "tomcat".equals(System.getProperty("arquillian.launch"));
+        assertEquals(tomcat, ServerLog.whole().text()
+                .contains("receive buffers per session: text in parts of 256 characters, 512 bytes staged"),
+                "fitted on Tomcat only");
     }
 
     @Test

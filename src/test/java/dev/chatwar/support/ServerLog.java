@@ -33,7 +33,12 @@ public final class ServerLog {
         }
     }
 
-    /** Everything logged since {@link #fromNow()}. */
+    /** The whole log of this container run, start-up and every deployment included. */
+    public static ServerLog whole() {
+        return new ServerLog(current(), 0);
+    }
+
+    /** Everything logged since {@link #fromNow()} (or {@link #whole()}). */
     public String text() {
         try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
             byte[] bytes = new byte[(int) Math.max(0, in.length() - start)];
