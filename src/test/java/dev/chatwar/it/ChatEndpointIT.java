@@ -150,7 +150,7 @@ class ChatEndpointIT {
     @Test
     void onTomcatTheReceiveBuffersAreFittedAtStartAndNowhereElse() {
         boolean tomcat = "tomcat".equals(System.getProperty("arquillian.launch"));
-        assertEquals(tomcat, ServerLog.whole().text()
+        assertEquals(tomcat, ServerLog.wholeText()
                 .contains("receive buffers per session: text in parts of 256 characters, 512 bytes staged"),
                 "fitted on Tomcat only");
     }

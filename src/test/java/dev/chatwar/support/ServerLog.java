@@ -33,12 +33,23 @@ public final class ServerLog {
         }
     }
 
-    /** The whole log of this container run, start-up and every deployment included. */
-    public static ServerLog whole() {
-        return new ServerLog(current(), 0);
+    /**
+     * Everything the container has logged, start-up and every deployment included: all its log files (Tomcat starts
+     * a new one at midnight, WildFly rotates its own), oldest first.
+     */
+    public static String wholeText() {
+        StringBuilder text = new StringBuilder();
+        for (Path file : files()) {
+            try {
+                text.append(new String(Files.readAllBytes(file), StandardCharsets.UTF_8)); // never throws on a stray byte
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return text.toString();
     }
 
-    /** Everything logged since {@link #fromNow()} (or {@link #whole()}). */
+    /** Everything logged since {@link #fromNow()}. */
     public String text() {
         try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
             byte[] bytes = new byte[(int) Math.max(0, in.length() - start)];
@@ -59,16 +70,25 @@ public final class ServerLog {
                 .toList();
     }
 
+    /** The file being written now: the newest of {@link #files()}. */
     private static Path current() {
-        Path home = Path.of(System.getProperty("container.home"));
-        if ("wildfly".equals(System.getProperty("arquillian.launch"))) {
-            return home.resolve("standalone/log/server.log");
+        List<Path> files = files();
+        if (files.isEmpty()) {
+            throw new IllegalStateException("no container log under " + System.getProperty("container.home"));
         }
-        Path logs = home.resolve("logs");
+        return files.get(files.size() - 1);
+    }
+
+    /** The container's log files, oldest first: Tomcat's {@code catalina.<date>.log}, WildFly's {@code server.log*}. */
+    private static List<Path> files() {
+        Path home = Path.of(System.getProperty("container.home"));
+        boolean wildfly = "wildfly".equals(System.getProperty("arquillian.launch"));
+        Path logs = home.resolve(wildfly ? "standalone/log" : "logs");
+        String name = wildfly ? "server\\.log.*" : "catalina\\..*\\.log";
         try (Stream<Path> files = Files.list(logs)) {
-            return files.filter(path -> path.getFileName().toString().matches("catalina\\..*\\.log"))
-                    .max(Comparator.comparing(path -> path.toFile().lastModified()))
-                    .orElseThrow(() -> new IllegalStateException("no catalina.*.log in " + logs));
+            return files.filter(path -> path.getFileName().toString().matches(name))
+                    .sorted(Comparator.comparing(path -> path.toFile().lastModified()))
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
