@@ -226,7 +226,21 @@ final class ChatPage {
             }
         }
         if (gap) {
-            gapAfter = since;
+            // The welcome says what came after since may be missing up to its history. It ends at the first event
+            // the history holds above since; without one, at the first live event. Recorded now: a connection may
+            // end before anything live arrives, and the next welcome must not erase what this one told.
+            long firstAfter = Long.MAX_VALUE;
+            for (JsonNode message : history) {
+                long id = Long.parseLong(message.path("id").asText());
+                if (id > since) {
+                    firstAfter = Math.min(firstAfter, id);
+                }
+            }
+            if (firstAfter != Long.MAX_VALUE) {
+                gaps.add(new Gap(since, firstAfter));
+            } else {
+                gapAfter = since;
+            }
         }
         outbox.forEach(this::send);
     }
