@@ -25,6 +25,15 @@
 #                          # (A_XML, B_XML), the server's JDK (A_JAVA_HOME, B_JAVA_HOME) or JVM options (A_OPTS,
 #                          # B_OPTS), in any combination
 #   bench/run.sh quiet [rounds]  # the quiet room alone (N=100, 100 messages/s), the chat beside Bun
+#   bench/run.sh threads [rounds]  # the quiet room on a fresh chat then Bun each round, with each server's CPU per
+#                                # delivery thread by thread (user and kernel) and its wake-ups per message
+#                                # (bench/threads.py over the measured 10 s); QUIET_RUNS=N: N runs per server
+#   bench/run.sh warm [rounds]  # the latency targets on a warm server: on a fresh server each round, the chat then
+#                               # Bun, the quiet room five times, then N=100 at 100,000 deliveries/s three times
+#                               # (the JIT compiles the chat's per-message code for over a minute at 100 messages/s)
+#   bench/run.sh writes    # the floor under a send: one thread writing 165 bytes to 100 loopback sockets 100 times
+#                          # a second, user and kernel time per write, with 0, 5 and 10 µs of spinning between
+#                          # writes (dev.chatwar.bench.WriteCost), twice
 #   bench/run.sh storm [rounds] [chat|bun]  # the first step after a join storm of 1,000, on a fresh server each
 #                                # round, with a GC log per round for the chat (STORM_OPTS: extra JVM options)
 #   bench/run.sh churn     # the chat only: 5 rounds of 2,000 members who vanish, 3 waves of 2,000 polite closes
@@ -341,6 +350,48 @@ case "$size" in
       done
     done
     ;;
+  threads) # the quiet room, thread by thread: on a fresh server each round, the chat then Bun
+    peers_ready
+    for round in $(seq 1 "${2:-3}"); do
+      for name in chat bun; do
+        start_server "$name"
+        for run in $(seq 1 "${QUIET_RUNS:-1}"); do # more than one: the same server again, warmer
+          # The client's 3 s warm-up, then the middle 9 of its 10 measured seconds, at its 100 messages and 10,000
+          # deliveries a second.
+          python3 bench/threads.py "$pid" 3.5 9 10000 100 \
+            | sed "s/^THREADS /THREADS server=$name round=$round run=$run /" &
+          sampler=$!
+          bench "$name" --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3
+          wait "$sampler"
+        done
+        stop_server
+      done
+    done
+    ;;
+  warm) # the latency targets on a server past its JIT's warm-up, the chat then Bun, a fresh server each round
+    peers_ready
+    for round in $(seq 1 "${2:-2}"); do
+      for name in chat bun; do
+        BENCH_LABEL=warm$round start_server "$name"
+        for run in 1 2 3 4 5; do
+          BENCH_LABEL=quiet$run bench "$name" --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 \
+            --warmup 3
+        done
+        for run in 1 2 3; do
+          BENCH_LABEL=n100run$run bench "$name" --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 \
+            --warmup 3
+        done
+        stop_server
+      done
+    done
+    ;;
+  writes) # the floor under a send, outside any server
+    for round in 1 2; do
+      for spin in 0 5000 10000; do
+        taskset -c 1 java -cp bench/target/chat-bench.jar dev.chatwar.bench.WriteCost 100 165 "$spin"
+      done
+    done
+    ;;
   abx) # an A/B of two server set-ups, interleaved; what a side does not set stays as it is
     for round in $(seq 1 "${2:-3}"); do
       echo "# round $round"
@@ -450,5 +501,5 @@ case "$size" in
     done
     unset CHAT_REDIS_URL
     ;;
-  *) echo "usage: bench/run.sh small|full|profile|churn|gc|deflate [ROUNDS]|frames [ROUNDS]|quiet [ROUNDS]|storm [ROUNDS] [chat|bun]|redis [ROUNDS]|cluster [ROUNDS]|shards [ROUNDS]|only NAME [ROUNDS]|rates NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh small|full|profile|churn|gc|deflate [ROUNDS]|frames [ROUNDS]|quiet [ROUNDS]|threads [ROUNDS]|warm [ROUNDS]|writes|storm [ROUNDS] [chat|bun]|redis [ROUNDS]|cluster [ROUNDS]|shards [ROUNDS]|only NAME [ROUNDS]|rates NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
 esac
