@@ -212,6 +212,20 @@ bench() {
     --deflate "${BENCH_DEFLATE:-false}" "$@"
 }
 
+# The two latency scenarios every comparison runs, one load-client run each against the running server (extra
+# arguments go to the client):
+# quiet_room NAME: 100 receivers (QUIET_RECEIVERS), 10 senders, 100 messages/s, 10 s after a 3 s warm-up;
+quiet_room() {
+  local name=$1; shift
+  bench "$name" --mode fanout --receivers "${QUIET_RECEIVERS:-100}" --senders 10 --rate 100 --seconds 10 --warmup 3 "$@"
+}
+
+# hundred_thousand NAME: 100 receivers, 10 senders, 1,000 messages/s (100,000 deliveries/s), the same timing.
+hundred_thousand() {
+  local name=$1; shift
+  bench "$name" --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3 "$@"
+}
+
 peers_ready() {
   [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import tornado' 2>/dev/null \
     || { echo "the seed needs Debian's python3-tornado: apt-get install -y python3-tornado" >&2; exit 1; }
@@ -224,9 +238,9 @@ peers_ready() {
 rate_scenarios() {
   local name=$1
   start_server "$name"
-  bench "$name" --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3
-  bench "$name" --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3
-  bench "$name" --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3 --stalled 5
+  quiet_room "$name"
+  hundred_thousand "$name"
+  hundred_thousand "$name" --stalled 5
   bench "$name" --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 --max-rate 10000 || true
   # CPU per million deliveries at a rate every server here delivers in full (after the search, so warm)
   bench "$name" --mode fanout --receivers 1000 --senders 10 --rate 500 --seconds 10 --warmup 3 || true
@@ -257,8 +271,8 @@ ab_side() {
     "WAR ${CHAT_WAR:-target/chat}, server.xml ${CHAT_SERVER_XML:-docker/server.xml}"
   BENCH_LABEL=$side start_server chat
   BENCH_LABEL=$side bench chat --mode fanout --receivers 1000 --senders 10 --rate 50 --seconds 3 --warmup 1 || true
-  BENCH_LABEL=$side bench chat --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3
-  BENCH_LABEL=$side bench chat --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3
+  BENCH_LABEL=$side quiet_room chat
+  BENCH_LABEL=$side hundred_thousand chat
   BENCH_LABEL=$side bench chat --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 --max-rate 10000 || true
   BENCH_LABEL=$side bench chat --mode fanout --receivers 1000 --senders 10 --rate 500 --seconds 10 --warmup 3 || true
   stop_server
@@ -282,7 +296,7 @@ case "$size" in
     (cd target/profiler && unzip -o -q async-profiler-3.0.jar 'linux-x64/*')
     agent="-agentpath:$root/target/profiler/linux-x64/libasyncProfiler.so=start,event=itimer,interval=1ms,collapsed,file="
     start_server chat "${agent}$root/target/profile-quiet.collapsed"
-    for _ in 1 2 3; do bench chat --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3; done
+    for _ in 1 2 3; do quiet_room chat; done
     stop_server
     start_server chat "${agent}$root/target/profile-1000.collapsed"
     bench chat --mode fanout --receivers 1000 --senders 10 --rate 500 --seconds 10 --warmup 3
@@ -290,7 +304,7 @@ case "$size" in
     # N=100 at 100,000 deliveries/s, whose p99 is a target: stacks per thread (what shares the server's one core
     # with the writers), and a GC log, over two runs on one server.
     start_server chat "${agent/collapsed,/collapsed,threads,}$root/target/profile-100.collapsed -Xlog:gc:file=$root/target/profile-100-gc.log:uptime"
-    for _ in 1 2; do bench chat --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3; done
+    for _ in 1 2; do hundred_thousand chat; done
     stop_server
     python3 bench/collapsed.py target/profile-quiet.collapsed
     python3 bench/collapsed.py target/profile-1000.collapsed
@@ -343,8 +357,7 @@ case "$size" in
       for name in chat bun; do
         start_server "$name"
         for _ in $(seq 1 "${QUIET_RUNS:-1}"); do # more than one: the same server again, warm
-          bench "$name" --mode fanout --receivers "${QUIET_RECEIVERS:-100}" --senders 10 --rate 100 --seconds 10 \
-            --warmup 3
+          quiet_room "$name"
         done
         stop_server
       done
@@ -356,12 +369,12 @@ case "$size" in
       for name in chat bun; do
         start_server "$name"
         for run in $(seq 1 "${QUIET_RUNS:-1}"); do # more than one: the same server again, warmer
-          # The client's 3 s warm-up, then the middle 9 of its 10 measured seconds, at its 100 messages and 10,000
-          # deliveries a second.
-          python3 bench/threads.py "$pid" 3.5 9 10000 100 \
+          # The client's 3 s warm-up (and about half a second to start), then 9 of its 10 measured seconds, at the
+          # quiet room's 100 messages a second to each receiver.
+          python3 bench/threads.py "$pid" 3.5 9 $((${QUIET_RECEIVERS:-100} * 100)) 100 \
             | sed "s/^THREADS /THREADS server=$name round=$round run=$run /" &
           sampler=$!
-          bench "$name" --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3
+          quiet_room "$name"
           wait "$sampler"
         done
         stop_server
@@ -374,12 +387,10 @@ case "$size" in
       for name in chat bun; do
         BENCH_LABEL=warm$round start_server "$name"
         for run in 1 2 3 4 5; do
-          BENCH_LABEL=quiet$run bench "$name" --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 \
-            --warmup 3
+          BENCH_LABEL=warm$round-quiet$run quiet_room "$name"
         done
         for run in 1 2 3; do
-          BENCH_LABEL=n100run$run bench "$name" --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 \
-            --warmup 3
+          BENCH_LABEL=warm$round-n100run$run hundred_thousand "$name"
         done
         stop_server
       done
@@ -439,8 +450,8 @@ case "$size" in
       for variant in memory redis; do
         if [ "$variant" = redis ]; then export CHAT_REDIS_URL="redis://127.0.0.1:$redis_port"; else unset CHAT_REDIS_URL; fi
         start_server chat
-        bench "chat-$variant" --mode fanout --receivers 100 --senders 10 --rate 100 --seconds 10 --warmup 3
-        bench "chat-$variant" --mode fanout --receivers 100 --senders 10 --rate 1000 --seconds 10 --warmup 3
+        quiet_room "chat-$variant"
+        hundred_thousand "chat-$variant"
         bench "chat-$variant" --mode max --receivers 1000 --senders 10 --rate 50 --seconds 3 --max-rate 10000 || true
         stop_server
       done
