@@ -7,22 +7,28 @@
 The GC logs must carry the wall clock: SERVER_OPTS="-Xlog:gc:file=/tmp/gc-%p.log:time,uptime". A RESULT line is
 printed after its window's seconds and the wait for the last deliveries; the pauses listed for it are those logged in
 its seconds plus 0.3 s before the line, so a pause just before the window can be listed too (read a pause longer than
-the window's own maximum latency that way). Pauses print as Y (young) or F (full) with their milliseconds.
+the window's own maximum latency that way). Pauses print as Y (young) or F (full) with their milliseconds. Both
+clocks are compared in UTC: the GC log's `time` carries its offset, and `stamp` writes UTC with the date.
 """
 import datetime
 import re
 import sys
 
-GC = re.compile(r"\[\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d\.\d{3})[^\]]*\].*Pause (\w+).*?(\d+\.\d+)ms")
+GC = re.compile(r"\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4})\].*Pause (\w+).*?(\d+\.\d+)ms")
 
 
-def clock(text):
-    return datetime.datetime.strptime(text, "%H:%M:%S.%f")
+def gc_clock(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(datetime.timezone.utc)
+
+
+def line_clock(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
 
 
 def stamp():
     for line in sys.stdin:
-        sys.stdout.write(datetime.datetime.now(datetime.timezone.utc).strftime("%H:%M:%S.%f")[:12] + " " + line)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        sys.stdout.write(now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:23] + "Z " + line)
         sys.stdout.flush()
 
 
@@ -33,13 +39,13 @@ def align(out, gc_logs):
             for line in log:
                 m = GC.match(line)
                 if m:
-                    pauses.append((clock(m.group(1)), m.group(2)[0], float(m.group(3))))
+                    pauses.append((gc_clock(m.group(1)), m.group(2)[0], float(m.group(3))))
     with open(out) as lines:
         for line in lines:
             words = line.split()
             if len(words) < 3 or words[1] != "RESULT":
                 continue
-            at = clock(words[0])
+            at = line_clock(words[0])
             fields = dict(word.split("=", 1) for word in words[2:] if "=" in word)
             span = float(fields["seconds"]) + 0.3
             inside = [p for p in pauses if 0 <= (at - p[0]).total_seconds() <= span]

@@ -10,13 +10,20 @@ import java.util.List;
  *
  * <p>A frame that carries several events has one per line: JSON never contains a raw newline, so a receiver that
  * asked for packed frames ({@code batch=1}) splits on {@code '\n'}. When to pack is {@link Packing}'s to say.
+ *
+ * <p>A joined frame ({@link #join}) makes its text and its bytes from its parts, each only when first asked for: a
+ * binary connection gets the parts' bytes copied once into one array, and no text is built for it (building the text
+ * and encoding it again took three copies of every joined frame, a good part of what the chat allocates under load).
  */
 public final class Frame {
-    private final String text;
+    /** The text; for a joined frame made from its parts on first use (a race makes it twice, which is harmless). */
+    private volatile String text;
     private final int bytes;
     private final int events;
     /** {@code text} in UTF-8, made by the first binary send; a race makes it twice, which is harmless. */
     private volatile byte[] utf8;
+    /** What a joined frame is made of, in order; null for any other frame. */
+    private final Frame[] parts;
     /** The last frame {@link #join} made starting with this one, for the next caller with the same parts. */
     private volatile Joined joined;
 
@@ -43,10 +50,26 @@ public final class Frame {
         this.text = text;
         this.bytes = bytes;
         this.events = events;
+        this.parts = null;
+    }
+
+    private Frame(Frame[] parts, int bytes, int events) {
+        this.parts = parts;
+        this.bytes = bytes;
+        this.events = events;
     }
 
     public String text() {
-        return text;
+        String made = text;
+        if (made == null) {
+            StringBuilder joined = new StringBuilder(bytes).append(parts[0].text());
+            for (int i = 1; i < parts.length; i++) {
+                joined.append('\n').append(parts[i].text());
+            }
+            made = joined.toString();
+            text = made;
+        }
+        return made;
     }
 
     public int bytes() {
@@ -61,15 +84,34 @@ public final class Frame {
     public byte[] utf8() {
         byte[] encoded = utf8;
         if (encoded == null) {
-            encoded = text.getBytes(StandardCharsets.UTF_8);
+            encoded = parts == null ? text.getBytes(StandardCharsets.UTF_8) : joinedBytes();
             utf8 = encoded;
         }
         return encoded;
     }
 
+    /** The parts' bytes, one part per line, sized from the parts' own bytes. */
+    private byte[] joinedBytes() {
+        int size = parts.length - 1;
+        for (Frame part : parts) {
+            size += part.utf8().length;
+        }
+        byte[] joined = new byte[size];
+        int at = 0;
+        for (int i = 0; i < parts.length; i++) {
+            if (i > 0) {
+                joined[at++] = '\n';
+            }
+            byte[] piece = parts[i].utf8();
+            System.arraycopy(piece, 0, joined, at, piece.length);
+            at += piece.length;
+        }
+        return joined;
+    }
+
     @Override
     public String toString() {
-        return text;
+        return text();
     }
 
     public Frame(String text, int bytes) {
@@ -83,7 +125,8 @@ public final class Frame {
     /**
      * One frame of these, one per line. The result is remembered on the first part, so every member whose queue
      * holds the same frames in the same order (the members of a room that are at the same point of it) gets the same
-     * joined frame, built and encoded once, not one copy each. Parts are compared by identity.
+     * joined frame, built and encoded once, not one copy each. Parts are compared by identity. Neither its text nor
+     * its bytes are made here: each is made on first use, from the parts.
      */
     public static Frame join(List<Frame> parts) {
         Frame first = parts.get(0);
@@ -100,12 +143,9 @@ public final class Frame {
             bytes += part.bytes();
             events += part.events();
         }
-        StringBuilder text = new StringBuilder(bytes).append(first.text());
-        for (int i = 1; i < parts.size(); i++) {
-            text.append('\n').append(parts.get(i).text());
-        }
-        Frame frame = new Frame(text.toString(), bytes, events);
-        first.joined = new Joined(parts.toArray(new Frame[0]), frame);
+        Frame[] joinedParts = parts.toArray(new Frame[0]);
+        Frame frame = new Frame(joinedParts, bytes, events);
+        first.joined = new Joined(joinedParts, frame);
         return frame;
     }
 

@@ -121,8 +121,10 @@ final class Rounds {
                 }
                 frames = packed;
             }
-            for (Frame frame : frames) {
-                queue(connection, frame, toFlush);
+            // Indexed, not for-each: this runs once per member and round, and an iterator per member is garbage the
+            // JIT's escape analysis does not always remove (it was 43 % of the bytes allocated in one profiled run).
+            for (int i = 0; i < frames.size(); i++) {
+                queue(connection, frames.get(i), toFlush);
             }
         }
     }
