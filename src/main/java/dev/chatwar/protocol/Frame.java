@@ -25,21 +25,7 @@ public final class Frame {
     /** What a joined frame is made of, in order; null for any other frame. */
     private final Frame[] parts;
     /** The last frame {@link #join} made starting with this one, for the next caller with the same parts. */
-    private volatile Joined joined;
-
-    private record Joined(Frame[] parts, Frame frame) {
-        boolean madeOf(List<Frame> others) {
-            if (parts.length != others.size()) {
-                return false;
-            }
-            for (int i = 0; i < parts.length; i++) {
-                if (parts[i] != others.get(i)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
+    private volatile Frame joined;
 
     /**
      * @param text   the text of one WebSocket frame
@@ -133,9 +119,9 @@ public final class Frame {
         if (parts.size() == 1) {
             return first;
         }
-        Joined known = first.joined;
+        Frame known = first.joined;
         if (known != null && known.madeOf(parts)) {
-            return known.frame();
+            return known;
         }
         int bytes = parts.size() - 1;
         int events = 0;
@@ -143,10 +129,22 @@ public final class Frame {
             bytes += part.bytes();
             events += part.events();
         }
-        Frame[] joinedParts = parts.toArray(new Frame[0]);
-        Frame frame = new Frame(joinedParts, bytes, events);
-        first.joined = new Joined(joinedParts, frame);
+        Frame frame = new Frame(parts.toArray(new Frame[0]), bytes, events);
+        first.joined = frame;
         return frame;
+    }
+
+    /** Whether this is a joined frame of exactly {@code others}, compared by identity. */
+    private boolean madeOf(List<Frame> others) {
+        if (parts == null || parts.length != others.size()) {
+            return false;
+        }
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i] != others.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Exact: a char below U+0080 takes 1 byte, below U+0800 2, a surrogate pair 4 (2 each), others 3. */
