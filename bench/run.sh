@@ -10,6 +10,8 @@
 #                          # per thread (target/profile-100.collapsed), each summed by bench/collapsed.py
 #   bench/run.sh only chat|seed|ws|bun [rounds]   # the full scenarios for one server
 #   bench/run.sh connections chat|seed|ws|bun     # only the idle-connections scenario for one server
+#   bench/run.sh memory    # the chat's 19,000 idle members: native memory by category and the heap, per connection,
+#                          # before and after a full collection (MEMORY_LABEL names the files; SERVER_OPTS as usual)
 #   bench/run.sh rates chat|seed|ws|bun [rounds]  # only the rate scenarios (no idle connections)
 #   bench/run.sh frames [rounds]  # the rate scenarios for the chat with binary frames (the page's way), with text
 #                                 # frames (CHAT_BINARY=0) and Bun, interleaved
@@ -432,6 +434,38 @@ case "$size" in
       stop_server
     done
     ;;
+  memory) # where the memory of 19,000 idle members goes: the chat's connections scenario (SERVER_OPTS as given)
+          # with the JVM's native memory tracking and the live objects by class, both taken before the joins. After
+          # the five broadcasts, with the members still connected: the native memory by category and the heap, then
+          # a full collection (jcmd GC.class_histogram: the live objects by class), both again, and RSS once more
+          # (the SETTLED line). Files: target/bench-logs/memory-<label>-*.txt (MEMORY_LABEL, default "chat"); per
+          # connection: MEMORY lines (native memory, bench/nmt.py) and a HEAP table (bench/histogram.py).
+    label=${MEMORY_LABEL:-chat}
+    out="$root/target/bench-logs/memory-$label" && mkdir -p target/bench-logs
+    jcmd="${JAVA_HOME:+$JAVA_HOME/bin/}jcmd"
+    start_server chat "-XX:NativeMemoryTracking=summary"
+    "$jcmd" "$pid" GC.class_histogram > "$out-histogram-baseline.txt" # a full collection first: the live objects
+    "$jcmd" "$pid" VM.native_memory baseline > /dev/null
+    cp "/proc/$pid/smaps_rollup" "$out-smaps-baseline.txt" # resident memory, anonymous apart from file-backed
+    hook="$scratch/memory-hook.sh"
+    cat > "$hook" <<HOOK
+#!/usr/bin/env bash
+"$jcmd" $pid VM.native_memory summary.diff > "$out-nmt-before-gc.txt"
+cp /proc/$pid/smaps_rollup "$out-smaps-before-gc.txt"
+"$jcmd" $pid GC.heap_info > "$out-heap-before-gc.txt"
+"$jcmd" $pid GC.class_histogram > "$out-histogram.txt"
+"$jcmd" $pid GC.heap_info > "$out-heap-after-gc.txt"
+"$jcmd" $pid VM.native_memory summary.diff > "$out-nmt-after-gc.txt"
+cp /proc/$pid/smaps_rollup "$out-smaps-after-gc.txt"
+HOOK
+    chmod +x "$hook"
+    bench chat --mode connections --receivers 19000 --source-addresses 4 --window-hook "$hook" || true
+    stop_server
+    for moment in before-gc after-gc; do
+      python3 bench/nmt.py "$label $moment" 19000 "$out-nmt-$moment.txt" "$out-smaps-baseline.txt" "$out-smaps-$moment.txt"
+    done
+    python3 bench/histogram.py "$label" 19000 "$out-histogram-baseline.txt" "$out-histogram.txt"
+    ;;
   connections)
     [ "${2:-chat}" = chat ] || peers_ready
     connection_scenario "${2:-chat}"
@@ -512,5 +546,5 @@ case "$size" in
     done
     unset CHAT_REDIS_URL
     ;;
-  *) echo "usage: bench/run.sh small|full|profile|churn|gc|deflate [ROUNDS]|frames [ROUNDS]|quiet [ROUNDS]|threads [ROUNDS]|warm [ROUNDS]|writes|storm [ROUNDS] [chat|bun]|redis [ROUNDS]|cluster [ROUNDS]|shards [ROUNDS]|only NAME [ROUNDS]|rates NAME [ROUNDS]|connections NAME" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh small|full|profile|churn|gc|deflate [ROUNDS]|frames [ROUNDS]|quiet [ROUNDS]|threads [ROUNDS]|warm [ROUNDS]|writes|storm [ROUNDS] [chat|bun]|redis [ROUNDS]|cluster [ROUNDS]|shards [ROUNDS]|only NAME [ROUNDS]|rates NAME [ROUNDS]|connections NAME|memory" >&2; exit 2 ;;
 esac

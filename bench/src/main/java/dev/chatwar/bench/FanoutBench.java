@@ -268,6 +268,16 @@ public final class FanoutBench implements WsConnection.Listener {
                     reached == members.size() ? latency.getMaxValue() / 1000.0 : Double.NaN);
             Thread.sleep(1000);
         }
+        if (!options.windowHook().isEmpty()) {
+            // The members stay connected while the hook looks at the server (bench/run.sh memory: the native memory
+            // and the heap, then a full collection), and the memory is sampled again after it.
+            hook("settle").get();
+            Sample settled = Sample.take(options.serverPid());
+            System.out.printf(Locale.ROOT, "SETTLED server=%s connections=%d server_rss_mb=%.0f"
+                            + " rss_kib_per_connection=%.1f%n", options.label(), members.size(),
+                    settled.serverRssKb() / 1024.0,
+                    (settled.serverRssKb() - before.serverRssKb()) / (double) members.size());
+        }
         return all ? 0 : 1;
     }
 
@@ -330,7 +340,8 @@ public final class FanoutBench implements WsConnection.Listener {
 
     /**
      * Runs {@code --window-hook} with {@code start} or {@code end} as the measured window opens and closes (the shell
-     * reads Redis's statistics of just that window), off the event loop so the sending is not held up.
+     * reads Redis's statistics of just that window), off the event loop so the sending is not held up; in the
+     * connections mode, with {@code settle} after the last broadcast.
      */
     private java.util.concurrent.CompletableFuture<?> hook(String moment) {
         if (options.windowHook().isEmpty()) {
