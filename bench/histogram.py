@@ -5,12 +5,15 @@ GC.class_histogram, each taken after a full collection), divided by the connecti
     bench/histogram.py LABEL CONNECTIONS BEFORE AFTER
 
 Prints a HEAP line with the live KiB per connection, in total and split by whose classes they are (the chat's,
-Tomcat's, the JDK's), then the 30 largest classes: bytes and instances per connection. bench/run.sh memory takes BEFORE before the joins and AFTER with the members connected.
+Tomcat's, the JDK's), then the ROWS largest classes: bytes and instances per connection. A class found in only one of
+the two counts as none in the other. bench/run.sh memory takes BEFORE before the joins and AFTER with the members
+connected.
 """
 import re
 import sys
 
 label, connections, before_path, after_path = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+ROWS = 30  # the largest classes; together they are nearly all of it
 row = re.compile(r"^\s*\d+:\s+(\d+)\s+(\d+)\s+(\S+)")
 
 
@@ -27,11 +30,10 @@ def read(path):
 
 before, after = read(before_path), read(after_path)
 grown = []
-for name, (instances, size) in after.items():
-    was_instances, was_size = before.get(name, (0, 0))
+for name in before.keys() | after.keys():
+    (was_instances, was_size), (instances, size) = before.get(name, (0, 0)), after.get(name, (0, 0))
     grown.append((size - was_size, instances - was_instances, name))
 grown.sort(reverse=True)
-ROWS = 30  # the largest classes; together they are nearly all of it
 total = sum(size for size, _, _ in grown)
 
 

@@ -440,7 +440,7 @@ case "$size" in
           # a full collection (jcmd GC.class_histogram: the live objects by class), both again, and RSS once more
           # (the SETTLED line). Files: target/bench-logs/memory-<label>-*.txt (MEMORY_LABEL, default "chat"); per
           # connection: MEMORY lines (native memory, bench/nmt.py) and a HEAP table (bench/histogram.py).
-    label=${MEMORY_LABEL:-chat}
+    label=${MEMORY_LABEL:-chat} members=19000
     out="$root/target/bench-logs/memory-$label" && mkdir -p target/bench-logs
     jcmd="${JAVA_HOME:+$JAVA_HOME/bin/}jcmd"
     start_server chat "-XX:NativeMemoryTracking=summary"
@@ -459,12 +459,12 @@ cp /proc/$pid/smaps_rollup "$out-smaps-before-gc.txt"
 cp /proc/$pid/smaps_rollup "$out-smaps-after-gc.txt"
 HOOK
     chmod +x "$hook"
-    bench chat --mode connections --receivers 19000 --source-addresses 4 --window-hook "$hook" || true
+    bench chat --mode connections --receivers "$members" --source-addresses 4 --window-hook "$hook" || true
     stop_server
     for moment in before-gc after-gc; do
-      python3 bench/nmt.py "$label $moment" 19000 "$out-nmt-$moment.txt" "$out-smaps-baseline.txt" "$out-smaps-$moment.txt"
+      python3 bench/nmt.py "$label $moment" "$members" "$out-nmt-$moment.txt" "$out-smaps-baseline.txt" "$out-smaps-$moment.txt"
     done
-    python3 bench/histogram.py "$label" 19000 "$out-histogram-baseline.txt" "$out-histogram.txt"
+    python3 bench/histogram.py "$label" "$members" "$out-histogram-baseline.txt" "$out-histogram.txt"
     ;;
   connections)
     [ "${2:-chat}" = chat ] || peers_ready
