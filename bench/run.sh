@@ -37,7 +37,8 @@
 #                          # a second, user and kernel time per write, with 0, 5 and 10 µs of spinning between
 #                          # writes (dev.chatwar.bench.WriteCost), twice
 #   bench/run.sh storm [rounds] [chat|bun]  # the first step after a join storm of 1,000, on a fresh server each
-#                                # round, with a GC log per round for the chat (STORM_OPTS: extra JVM options)
+#                                # round; its late deliveries beside the chat's and the load client's stops
+#                                # (bench/stalls.py; STORM_OPTS: extra JVM options)
 #   bench/run.sh churn     # the chat only: 5 rounds of 2,000 members who vanish, 3 waves of 2,000 polite closes
 #   bench/run.sh redis [rounds]  # the chat in memory beside the chat on Redis (CHAT_REDIS_URL): a quiet room's
 #                                # latency, 100 receivers at 100,000 deliveries/s, and the N=1,000 max-rate search
@@ -54,7 +55,8 @@
 # JAVA_HOME picks the server's JDK (the load client runs on the default one); SERVER_OPTS adds JVM options to the
 # chat's (a collector given there replaces the image's).
 # CHAT_WAR, CHAT_LIB and CHAT_SERVER_XML replace the exploded WAR (target/chat), the folder holding the image's
-# executor jar (target/chat-tomcat.jar) and the server.xml (docker/server.xml), for an A/B against another build.
+# executor jar (target/chat-tomcat.jar) and the server.xml (docker/server.xml), for an A/B against another build;
+# BENCH_JAR replaces the load client (bench/target/chat-bench.jar), for an A/B of the client itself.
 #
 # The chat's abuse limits are lifted for the run (every client comes from 127.0.0.x and sends far above 10/s).
 # Peers: the seed needs Debian's python3-tornado; Node ws and Bun come from npm (bench/peers/package-lock.json).
@@ -209,7 +211,7 @@ redis_reset() {
 # bench NAME ARGS...: one load-client run against the running server.
 bench() {
   local name=$1; shift
-  taskset -c 0 java ${BENCH_JAVA_OPTS:-} -jar bench/target/chat-bench.jar --url "$url" --format "$format" \
+  taskset -c 0 java ${BENCH_JAVA_OPTS:-} -jar "${BENCH_JAR:-bench/target/chat-bench.jar}" --url "$url" --format "$format" \
     --label "$name${BENCH_LABEL:+-$BENCH_LABEL}${CHAT_BINARY:+-binary$CHAT_BINARY}${BENCH_DEFLATE:+-deflate-offered}${CHAT_PERMESSAGE_DEFLATE:+-deflate-on}" --server-pid "$pid" \
     --deflate "${BENCH_DEFLATE:-false}" "$@"
 }
@@ -343,14 +345,42 @@ case "$size" in
     done
     ;;
   storm) # the first step after a join storm, as the max-rate search takes it: a fresh server each round, 1,000
-         # joins, then 50 messages/s for 3 s after 1 s of warm-up; passes with p99 < 50 ms. GC log per round in
-         # target/bench-logs/storm-gc-<round>.log. STORM_OPTS adds to CATALINA_OPTS (a collector, a JVM flag).
+         # joins, then 50 messages/s for 3 s after 1 s of warm-up; passes with p99 < 50 ms. Per round, in
+         # target/bench-logs: the chat's collections and safepoints (storm-gc-<round>.log), the load client's
+         # safepoints (storm-client-<round>.log) and every message of the window (storm-timeline-<round>.txt), laid
+         # side by side by bench/stalls.py (STALLS lines; with STORM_THREADS=1 also the CPU of the server's threads
+         # in the window, from bench/threads.py). STORM_OPTS adds to CATALINA_OPTS (a collector, a JVM flag);
+         # STORM_WARMUP=S first runs the same step for S seconds with 1,000 other members, who then leave (a server
+         # already warm).
     mkdir -p target/bench-logs
     [ "${3:-chat}" = chat ] || peers_ready
     for round in $(seq 1 "${2:-10}"); do
-      start_server "${3:-chat}" "-Xlog:gc:file=$root/target/bench-logs/storm-gc-$round.log:uptime ${STORM_OPTS:-}"
-      bench "${3:-chat}" --mode fanout --receivers 1000 --senders 10 --rate 50 --seconds 3 --warmup 1 || true
+      logs=$root/target/bench-logs
+      rm -f "$logs/storm-gc-$round.log" "$logs/storm-client-$round.log" "$logs/storm-timeline-$round.txt"
+      start_server "${3:-chat}" "-Xlog:gc,safepoint:file=$logs/storm-gc-$round.log:time,uptime ${STORM_OPTS:-}"
+      # STORM_THREADS=1: the server's threads' CPU as the window opens and closes, what kept the core busy in it. Not
+      # by default: the snapshot is a process on the load client's CPU, which delays the client at both edges.
+      hook=""
+      if [ -n "${STORM_THREADS:-}" ]; then
+        hook="$scratch/storm-hook.sh"
+        printf '#!/usr/bin/env bash\nexec python3 %q snapshot %q "%s/threads-$1.json"\n' \
+          "$root/bench/threads.py" "$pid" "$scratch" > "$hook" && chmod +x "$hook"
+      fi
+      rm -f "$scratch"/threads-{start,end}.json
+      if [ -n "${STORM_WARMUP:-}" ]; then # what a warm JIT would give: the same traffic first, by members who leave
+        bench "${3:-chat}" --mode fanout --receivers 1000 --senders 10 --rate 50 --seconds "$STORM_WARMUP" --warmup 1 \
+          | sed 's/^RESULT/WARMUP/' || true
+      fi
+      BENCH_JAVA_OPTS="-Xlog:safepoint:file=$logs/storm-client-$round.log:time,uptime" bench "${3:-chat}" \
+        --mode fanout --receivers 1000 --senders 10 --rate 50 --seconds 3 --warmup 1 \
+        --timeline "$logs/storm-timeline-$round.txt" ${hook:+--window-hook "$hook"} || true
       stop_server
+      [ -z "$hook" ] || python3 bench/threads.py window "$scratch"/threads-{start,end}.json 50000 50 \
+        | sed 's/^/STALLS /' || true
+      server_log=$logs/storm-gc-$round.log
+      [ -f "$server_log" ] || server_log="" # Bun has none
+      bench/stalls.py "$logs/storm-timeline-$round.txt" --server $server_log --client "$logs/storm-client-$round.log" \
+        | sed 's/^/STALLS /' || true
     done
     ;;
   quiet) # the quiet room alone (N=100, 100 messages/s), the chat then Bun, interleaved

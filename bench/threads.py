@@ -2,6 +2,8 @@
 """Where a server's CPU goes, thread by thread, over one window of a benchmark run.
 
 Usage: bench/threads.py PID DELAY_S WINDOW_S DELIVERIES_PER_S MESSAGES_PER_S
+       bench/threads.py snapshot PID FILE     # the same reading, kept in FILE (a load client's --window-hook)
+       bench/threads.py window BEFORE AFTER DELIVERIES_PER_S MESSAGES_PER_S   # the lines for two snapshots
 
 Waits DELAY_S (the load client's warm-up), reads every thread's CPU time (user and kernel, /proc/PID/task/*/stat) and
 context switches (/proc/PID/task/*/status), waits WINDOW_S and reads them again. Threads are grouped by name with the
@@ -9,6 +11,7 @@ digits taken out (Tomcat's pool threads "http-exec-12" and "http-exec-3" are one
 group: user and kernel microseconds per delivery, and voluntary (the thread waited: it was woken for the next piece of
 work) and involuntary (it was preempted) context switches per message, taking the rates as given.
 """
+import json
 import os
 import re
 import sys
@@ -42,14 +45,7 @@ def sample(pid):
     return groups
 
 
-def main():
-    pid = int(sys.argv[1])
-    delay, window = float(sys.argv[2]), float(sys.argv[3])
-    deliveries, messages = float(sys.argv[4]), float(sys.argv[5])
-    time.sleep(delay)
-    before, start = sample(pid), time.monotonic()
-    time.sleep(window)
-    after, seconds = sample(pid), time.monotonic() - start
+def report(before, after, seconds, deliveries, messages):
     rows = []
     for name, (user, kernel, voluntary, involuntary) in after.items():
         old = before.get(name, [0, 0, 0, 0])  # a thread started inside the window counts from zero
@@ -66,5 +62,25 @@ def main():
                  voluntary / (messages * seconds), involuntary / (messages * seconds)))
 
 
+def main(argv):
+    if len(argv) == 4 and argv[1] == 'snapshot':
+        with open(argv[3], 'w') as f:
+            json.dump({'at': time.monotonic(), 'groups': sample(int(argv[2]))}, f)
+    elif len(argv) == 6 and argv[1] == 'window':
+        with open(argv[2]) as f:
+            before = json.load(f)
+        with open(argv[3]) as f:
+            after = json.load(f)
+        report(before['groups'], after['groups'], after['at'] - before['at'], float(argv[4]), float(argv[5]))
+    elif len(argv) == 6:
+        pid = int(argv[1])
+        time.sleep(float(argv[2]))
+        before, start = sample(pid), time.monotonic()
+        time.sleep(float(argv[3]))
+        report(before, sample(pid), time.monotonic() - start, float(argv[4]), float(argv[5]))
+    else:
+        sys.exit(__doc__)
+
+
 if __name__ == '__main__':
-    main()
+    main(sys.argv)

@@ -54,15 +54,27 @@ import org.HdrHistogram.Histogram;
  * </ul>
  * {@code --format chat} wraps the payload in this project's protocol; {@code text} sends it bare (the seed, Node ws,
  * Bun). With {@code -Dbench.requireNoLoss=true} the exit status is 1 when a delivery is missing (CI's small run).
+ * With {@code --timeline FILE} each measured window's messages are appended to FILE one by one ({@link Timeline}),
+ * for {@code bench/stalls.py} to lay beside the JVMs' safepoint logs.
  */
 public final class FanoutBench implements WsConnection.Listener {
     private static final byte[] MARKER = {'~', 'B', '~'};
+    /**
+     * Fetched once, at start: the first call loads the JVM's management classes, about 60 ms here, and made on the
+     * event loop as a window opens (its first {@link Sample}) it stopped the sending and the timing right there.
+     */
+    private static final OperatingSystemMXBean OS =
+            (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    /** A sending tick (due every millisecond) this late is recorded in the timeline as a stall of the load client. */
+    private static final long LOOP_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** What a member "says" in {@code --spoken} runs: answered with an {@code empty} error to the sender only. */
     private static final byte[] SPOKEN = "{\"type\":\"message\",\"text\":\"\"}".getBytes(StandardCharsets.US_ASCII);
 
     private final Options options;
     private final long base = System.nanoTime();
+    /** The wall clock at {@link #base}, in microseconds since the epoch: for {@code --timeline}. */
+    private final long baseWallMicros = wallMicros();
     private final MultiThreadIoEventLoopGroup group;
     private final EventLoop loop;
     private final boolean epoll;
@@ -78,10 +90,11 @@ public final class FanoutBench implements WsConnection.Listener {
     private int ready;
     private long lastFrameNanos;
     private long malformed;
+    private Timeline timeline; // with --timeline, while a window is measured
 
     record Options(URI url, String mode, String label, int receivers, int senders, int rate, int seconds, int warmup,
                    long serverPid, String format, int stalled, int sourceAddresses, double p99LimitMs, int maxRate,
-                   boolean spoken, URI url2, boolean deflate, int rooms, String windowHook) {
+                   boolean spoken, URI url2, boolean deflate, int rooms, String windowHook, String timeline) {
         static Options parse(String[] args) {
             Map<String, String> values = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) {
@@ -104,7 +117,8 @@ public final class FanoutBench implements WsConnection.Listener {
                     values.containsKey("url2") ? URI.create(values.get("url2")) : null,
                     Boolean.parseBoolean(values.getOrDefault("deflate", "false")),
                     Integer.parseInt(values.getOrDefault("rooms", "1")),
-                    values.getOrDefault("window-hook", ""));
+                    values.getOrDefault("window-hook", ""),
+                    values.getOrDefault("timeline", ""));
         }
     }
 
@@ -293,6 +307,7 @@ public final class FanoutBench implements WsConnection.Listener {
             measureFrom = Long.MAX_VALUE;
             measureTo = Long.MAX_VALUE;
             delivered = 0;
+            timeline = null;
             return null;
         });
         long start = System.nanoTime();
@@ -301,10 +316,18 @@ public final class FanoutBench implements WsConnection.Listener {
         long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
         Sample[] window = new Sample[2];
         java.util.concurrent.CompletableFuture<?>[] hooks = new java.util.concurrent.CompletableFuture<?>[2];
+        long[] lastTick = {0};
         var ticker = loop.scheduleAtFixedRate(() -> {
             long now = System.nanoTime();
+            if (timeline != null && lastTick[0] != 0 && now - lastTick[0] > LOOP_GAP_NANOS) {
+                timeline.loopGap(baseWallMicros + (lastTick[0] - base) / 1000, (now - lastTick[0]) / 1000);
+            }
+            lastTick[0] = now;
             if (measureFrom == Long.MAX_VALUE && now >= warmupEnd) {
                 measureFrom = sent;
+                if (!options.timeline().isEmpty()) {
+                    timeline = new Timeline(sent, rate * (seconds + 1) + 1000, options.p99LimitMs());
+                }
                 window[0] = Sample.take(options.serverPid());
                 hooks[0] = hook("start");
             }
@@ -332,6 +355,14 @@ public final class FanoutBench implements WsConnection.Listener {
         while (System.nanoTime() < drainDeadline && onLoop(() -> delivered) < expected) {
             Thread.sleep(20); // the window is over; this only bounds how long stragglers may take
         }
+        onLoop(() -> {
+            if (timeline != null) {
+                timeline.append(Path.of(options.timeline()), "server=" + options.label() + " receivers="
+                        + members.size() + " rate=" + rate + " from=" + measureFrom, measureTo);
+                timeline = null;
+            }
+            return null;
+        });
         return onLoop(() -> new Window(rate, (window[1].nanos() - window[0].nanos()) / 1e9, measureTo - measureFrom,
                 expected, delivered, latencyMicros.copy(), window[0], window[1], closedCount() - closedBefore,
                 members.stream().mapToLong(WsConnection::fragmentedMessages).sum(), malformed,
@@ -358,7 +389,11 @@ public final class FanoutBench implements WsConnection.Listener {
 
     /** On the event loop: one message from {@code sender}, not flushed. */
     private void send(WsConnection sender) {
-        String payload = "~B~" + sent + "~" + (System.nanoTime() - base) + "~";
+        long nanos = System.nanoTime() - base;
+        String payload = "~B~" + sent + "~" + nanos + "~";
+        if (timeline != null) {
+            timeline.sent(sent, baseWallMicros + nanos / 1000);
+        }
         try {
             sender.write(options.format().equals("chat")
                     ? JSON.writeValueAsBytes(Map.of("type", "message", "text", payload))
@@ -395,8 +430,11 @@ public final class FanoutBench implements WsConnection.Listener {
             }
             if (seq >= measureFrom && seq < measureTo) {
                 delivered++;
-                latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(),
-                        (now - base - sentAt) / 1_000));
+                long micros = (now - base - sentAt) / 1_000;
+                latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(), micros));
+                if (timeline != null) {
+                    timeline.delivered(seq, micros);
+                }
             }
             at = WsConnection.indexOf(buffer, i + 1, to, MARKER);
         }
@@ -507,6 +545,11 @@ public final class FanoutBench implements WsConnection.Listener {
         }
     }
 
+    private static long wallMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+    }
+
     private <T> T onLoop(Callable<T> task) throws Exception {
         return loop.submit(task).get();
     }
@@ -533,8 +576,7 @@ public final class FanoutBench implements WsConnection.Listener {
                     system = -1;
                 }
             }
-            OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-            return new Sample(System.nanoTime(), ticks, system, rss, os.getProcessCpuTime());
+            return new Sample(System.nanoTime(), ticks, system, rss, OS.getProcessCpuTime());
         }
     }
 
