@@ -211,7 +211,8 @@ redis_reset() {
 # bench NAME ARGS...: one load-client run against the running server.
 bench() {
   local name=$1; shift
-  taskset -c 0 java ${BENCH_JAVA_OPTS:-} -jar "${BENCH_JAR:-bench/target/chat-bench.jar}" --url "$url" --format "$format" \
+  taskset -c 0 java ${BENCH_JAVA_OPTS:-} -jar "${BENCH_JAR:-bench/target/chat-bench.jar}" \
+    --url "$url" --format "$format" \
     --label "$name${BENCH_LABEL:+-$BENCH_LABEL}${CHAT_BINARY:+-binary$CHAT_BINARY}${BENCH_DEFLATE:+-deflate-offered}${CHAT_PERMESSAGE_DEFLATE:+-deflate-on}" --server-pid "$pid" \
     --deflate "${BENCH_DEFLATE:-false}" "$@"
 }

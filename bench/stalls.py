@@ -23,6 +23,8 @@ import datetime
 import re
 import sys
 
+from gcsteps import gc_clock  # the JVM's `time` decoration, as bench/gcsteps.py reads it
+
 MIN_STOP_MS = 1.0
 BLAME_MS = 10.0
 LOOKBACK_S = 0.3
@@ -34,10 +36,6 @@ NAMES = {'GenCollectForAllocation': 'Young', 'GenCollectFull': 'Full'}  # the se
 # A collection's pause under any collector of JDK 17 to 25: the serial and parallel collectors' and G1's (Young, Full,
 # ...CollectFor...), Shenandoah's and ZGC's pauses (ShenandoahInitMark, ZMarkStart, XMarkEnd ...).
 COLLECTION = re.compile(r'^(Young|Full)$|Collect|^Shenandoah|^[XZ][A-Z]|^G1')
-
-
-def log_clock(text):
-    return datetime.datetime.strptime(text, '%Y-%m-%dT%H:%M:%S.%f%z').timestamp()
 
 
 def instant(text):
@@ -56,7 +54,7 @@ def stops(paths, side):
                 if m:
                     total = int(m.group(3)) / 1e6
                     if total >= MIN_STOP_MS:
-                        end = log_clock(m.group(1))
+                        end = gc_clock(m.group(1)).timestamp()
                         found.append((end - total / 1000, total, side, NAMES.get(m.group(2), m.group(2))))
     return sorted(found)
 
