@@ -50,6 +50,7 @@ import java.util.regex.Pattern;
  * @param apiLogins         whether container logins with the role {@code chat-api} may call the server API
  * @param apiRatePerSecond  server API calls a second per key or login
  * @param privateRooms      the rooms only a token's {@code rooms} claim or the role {@code chat-private} admits to
+ * @param directWrite       whether frames may go straight to the socket where the container allows it
  */
 public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int historyRooms, int maxMessageChars,
                          int presenceLimit, int queueMaxFrames, int queueMaxBytes, long sendTimeoutMillis, long pingMillis,
@@ -59,7 +60,7 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                          String metricsToken, String redisUrl, String redisPrefix, long historyTtlSeconds,
                          int nodeTimeoutSeconds, boolean permessageDeflate, int resendWindowSeconds,
                          TokenVerifier tokens, boolean tokenRequired, RoomPatterns privateRooms, String apiKey,
-                         boolean apiLogins, int apiRatePerSecond) {
+                         boolean apiLogins, int apiRatePerSecond, boolean directWrite) {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     /** Whether the chat's nodes share a Redis. */
@@ -109,7 +110,8 @@ public record ChatConfig(OriginPolicy allowedOrigins, int historySize, int histo
                 reader.rooms(Setting.CHAT_PRIVATE_ROOMS),
                 reader.apiKey(Setting.CHAT_API_KEY),
                 reader.bool(Setting.CHAT_API_LOGINS),
-                reader.integer(Setting.CHAT_API_RATE_PER_SECOND, 1, 100_000));
+                reader.integer(Setting.CHAT_API_RATE_PER_SECOND, 1, 100_000),
+                reader.bool(Setting.CHAT_DIRECT_WRITE));
     }
 
     /** Whether the server API answers at all. */

@@ -59,6 +59,7 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
     private final Counter sendsOnWriter;
     private final Counter sendsHandedOff;
+    private final Counter sendsDirect;
     private final Map<String, Counter> moderations = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<CloseCode, Counter> closes = new EnumMap<>(CloseCode.class);
     private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
@@ -78,6 +79,9 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
                 .description(sendsCompleted).register(registry);
         sendsHandedOff = Counter.builder("chat.sends.completed").tag("where", "handed_off")
                 .description(sendsCompleted).register(registry);
+        sendsDirect = Counter.builder("chat.sends.direct")
+                .description("Sends written straight to the socket, past the container's send path (Tomcat, plain TCP)")
+                .register(registry);
         slowConsumers = Counter.builder("chat.slow.consumer.disconnects")
                 .description("Connections closed because they did not read fast enough").register(registry);
         reaped = Counter.builder("chat.connections.reaped")
@@ -237,6 +241,11 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
     @Override
     public void sendCompleted(boolean onSendingThread) {
         (onSendingThread ? sendsOnWriter : sendsHandedOff).increment();
+    }
+
+    @Override
+    public void sentDirect() {
+        sendsDirect.increment();
     }
 
     @Override

@@ -22,6 +22,9 @@ public final class Frame {
     private final int events;
     /** {@code text} in UTF-8, made by the first binary send; a race makes it twice, which is harmless. */
     private volatile byte[] utf8;
+    /** The whole WebSocket frame (header and {@code utf8}), as text and as binary; made on first use, like {@code utf8}. */
+    private volatile byte[] wireText;
+    private volatile byte[] wireBinary;
     /** What a joined frame is made of, in order; null for any other frame. */
     private final Frame[] parts;
     /** The last frame {@link #join} made starting with this one, for the next caller with the same parts. */
@@ -74,6 +77,50 @@ public final class Frame {
             utf8 = encoded;
         }
         return encoded;
+    }
+
+    /**
+     * This frame as one unfragmented, unmasked WebSocket frame (RFC 6455, 5.2): the header for a text or a binary
+     * message, then {@link #utf8}. Made once per frame and kind and shared by every recipient, for a transport that
+     * writes frames straight to the socket; callers must not change the bytes.
+     */
+    public byte[] wire(boolean binary) {
+        byte[] made = binary ? wireBinary : wireText;
+        if (made == null) {
+            made = withHeader(binary ? OPCODE_BINARY : OPCODE_TEXT, utf8());
+            if (binary) {
+                wireBinary = made;
+            } else {
+                wireText = made;
+            }
+        }
+        return made;
+    }
+
+    private static final int OPCODE_TEXT = 0x1;
+    private static final int OPCODE_BINARY = 0x2;
+    private static final int FIN = 0x80;
+
+    /** A server's header carries no mask; the length takes 1, 3 or 9 bytes (7 bits, then 16 or 64). */
+    static byte[] withHeader(int opcode, byte[] payload) {
+        int length = payload.length;
+        int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
+        byte[] frame = new byte[header + length];
+        frame[0] = (byte) (FIN | opcode);
+        if (header == 2) {
+            frame[1] = (byte) length;
+        } else if (header == 4) {
+            frame[1] = 126;
+            frame[2] = (byte) (length >>> 8);
+            frame[3] = (byte) length;
+        } else {
+            frame[1] = 127;
+            for (int i = 0; i < 8; i++) {
+                frame[2 + i] = (byte) ((long) length >>> (56 - 8 * i));
+            }
+        }
+        System.arraycopy(payload, 0, frame, header, length);
+        return frame;
     }
 
     /** The parts' bytes, one part per line, sized from the parts' own bytes. */

@@ -77,6 +77,13 @@ public interface Telemetry {
     default void sendCompleted(boolean onSendingThread) {
     }
 
+    /**
+     * A send was written straight to the connection's socket, past the container's send path (the transport's direct
+     * write: Tomcat over plain TCP); counted besides {@link #sendCompleted}.
+     */
+    default void sentDirect() {
+    }
+
     /** Events waiting for a connection when its writer takes them for a send (the send takes what fits). */
     default void queueDepth(int events) {
     }

@@ -80,7 +80,7 @@ public class ChatEndpoint {
         queue = new OutboundQueue(config.queueMaxFrames(), config.queueMaxBytes(),
                 Packing.forClient("1".equals(parameter(session, "batch")), binary, CONTAINER_BUFFER), telemetry,
                 writer, this::leaveSoon, q -> new SessionTransport(session, q, runtime.controlFrames(), telemetry,
-                        Math.min(config.sendTimeoutMillis(), 5_000L), binary));
+                        Math.min(config.sendTimeoutMillis(), 5_000L), binary, config.directWrite()));
         floodGuard = new FloodGuard(config.ratePerSecond(), config.rateBurst(), openedAt);
         handshake = (HandshakeFilter.Handshake) session.getUserProperties().get(OriginConfigurator.HANDSHAKE);
         pulse = runtime.heartbeat().register(queue, session::isOpen, () -> reap(session));

@@ -57,6 +57,8 @@ final class SessionTransport implements OutboundQueue.Transport {
     private final Telemetry telemetry;
     private final Long pingMillis;
     private final boolean binary;
+    /** The way past the container's send path, where there is one and it is allowed; else null. */
+    private final DirectWrite direct;
 
     /**
      * No container send timeout is set: Tomcat keeps timed sends in a set watched by a thread it starts when the set
@@ -64,7 +66,7 @@ final class SessionTransport implements OutboundQueue.Transport {
      * almost every frame. {@link Heartbeat} enforces {@code CHAT_SEND_TIMEOUT_SECONDS} instead.
      */
     SessionTransport(Session session, OutboundQueue queue, ScheduledExecutorService controlFrames,
-                     Telemetry telemetry, long pingMillis, boolean binary) {
+                     Telemetry telemetry, long pingMillis, boolean binary, boolean directWrite) {
         this.binary = binary;
         this.session = session;
         this.pingMillis = pingMillis;
@@ -73,14 +75,20 @@ final class SessionTransport implements OutboundQueue.Transport {
         this.completion = result -> queue.sent(result.isOK() ? null : result.getException());
         this.controlFrames = controlFrames;
         this.telemetry = telemetry;
+        this.direct = directWrite ? DirectWrite.attach(session, binary, queue::sent) : null;
     }
 
     /**
      * Text, or for a client that asked for binary frames the frame's UTF-8 bytes, made once per frame and shared by
      * every recipient: the container then writes them as they are, where it encodes a text again for each session.
+     * Where it can ({@link DirectWrite}), the whole frame, made once too, goes straight to the socket instead.
      */
     @Override
     public void send(Frame frame) {
+        if (direct != null && direct.trySend(frame)) {
+            telemetry.sentDirect();
+            return;
+        }
         try {
             if (binary) {
                 remote.sendBinary(ByteBuffer.wrap(frame.utf8()), completion);

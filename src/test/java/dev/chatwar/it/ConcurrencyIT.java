@@ -10,6 +10,8 @@ import dev.chatwar.support.Deployments;
 import dev.chatwar.support.RawWebSocket;
 import dev.chatwar.support.ServerLog;
 import dev.chatwar.support.TestClient;
+import dev.chatwar.support.Http;
+import java.net.URI;
 import java.net.URL;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,6 +21,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
@@ -32,11 +36,15 @@ class ConcurrencyIT {
     static final int CLIENTS = 20;
     static final int MESSAGES_EACH = 200;
 
-    /** Rate and connection limits far above what 20 clients sending at once from one address need. */
+    /**
+     * Rate and connection limits far above what 20 clients sending at once from one address need, and queues that hold
+     * what a reader that pauses lets pile up (64 MiB).
+     */
     @Deployment(testable = false)
     static WebArchive war() {
         return Deployments.chatWarWithSettings("chat.war", "CHAT_RATE_PER_SECOND", "100000", "CHAT_RATE_BURST", "100000",
-                "CHAT_MAX_CONNECTIONS_PER_ADDRESS", "1000");
+                "CHAT_MAX_CONNECTIONS_PER_ADDRESS", "1000", "CHAT_QUEUE_MAX_BYTES", "67108864",
+                "CHAT_QUEUE_MAX_FRAMES", "100000");
     }
 
     @ArquillianResource
@@ -128,6 +136,55 @@ class ConcurrencyIT {
             }
             assertTrue(frames < messages, "what piled up came packed: " + frames + " frames for " + messages);
         }
+    }
+
+    /**
+     * A reader that stops reading until the server's socket is full, then reads again, gets every event whole and in
+     * order: what the socket did not take at once is written when the peer reads. On Tomcat that rest goes through
+     * the direct write's hand-over to Tomcat's poller, whose completion comes on another thread (counted as handed
+     * off), so the test also shows that this path ran. 3,000 messages of 2,000 characters (about 6 MB) are more than
+     * Linux lets a socket's send buffer grow to (4 MiB by default, {@code tcp_wmem}), and less than the queue holds.
+     */
+    @Test
+    void aReaderThatPausedUntilTheSocketWasFullGetsEveryEventWholeAndInOrder() throws Exception {
+        int messages = 3_000;
+        String padding = "z".repeat(1_990);
+        String handedOff = "chat_sends_completed_total{where=\"handed_off\"}";
+        double handedOffBefore = metric(handedOff);
+        try (TestClient sender = TestClient.join(chatUri(base, "paused", "sender")).client();
+             RawWebSocket paused = RawWebSocket.open(base, "room=paused&name=paused", true, 2_048)) {
+            assertEquals(101, paused.status());
+            sender.nextMatching(f -> f.path("type").asText().equals("join")
+                    && f.path("user").path("name").asText().equals("paused"));
+            for (int i = 0; i < messages; i++) {
+                sender.sendMessage(String.format("%04d %s", i, padding));
+            }
+            String last = String.format("%04d ", messages - 1);
+            sender.nextMatching(f -> f.path("text").asText().startsWith(last)); // all broadcast; paused read nothing
+
+            int received = 0;
+            while (received < messages) {
+                RawWebSocket.Frame frame = paused.read();
+                assertEquals(RawWebSocket.TEXT, frame.opcode(), "a whole text frame, never a close");
+                JsonNode event = JSON.readTree(frame.text());
+                if (event.path("type").asText().equals("message")) {
+                    assertEquals(String.format("%04d %s", received, padding), event.path("text").asText(),
+                            "whole, in order");
+                    received++;
+                }
+            }
+        }
+        if ("tomcat".equals(System.getProperty("arquillian.launch"))) {
+            assertTrue(metric(handedOff) > handedOffBefore, "the socket filled, and a send completed when it drained");
+        }
+    }
+
+    /** One series of the chat's metrics, as scraped now. */
+    private double metric(String series) throws Exception {
+        String scrape = Http.get(URI.create(base + "metrics")).body();
+        Matcher match = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(scrape);
+        assertTrue(match.find(), () -> series + " in " + scrape);
+        return Double.parseDouble(match.group(1));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -121,10 +121,13 @@ class OpsIT {
             if ("tomcat".equals(System.getProperty("arquillian.launch"))) {
                 awaitMetric(base, "chat_sends_completed_total{where=\"on_writer\"}", 15);
                 awaitMetric(base, "chat_sends_completed_total{where=\"handed_off\"}", 0);
+                // ... and went straight to the socket, past Tomcat's send path (CHAT_DIRECT_WRITE, plain TCP).
+                awaitMetric(base, "chat_sends_direct_total", 15);
             } else { // the portable path: whichever thread the container completes on, every send is counted
                 awaitMetric(base, "sends completed, on the writer or handed off",
                         scrape -> value(scrape, "chat_sends_completed_total{where=\"on_writer\"}")
                                 + value(scrape, "chat_sends_completed_total{where=\"handed_off\"}"), 15);
+                awaitMetric(base, "chat_sends_direct_total", 0); // only Tomcat's insides are known to allow it
             }
             String metrics = scrape(base);
             assertTrue(metrics.contains("chat_broadcast_duration_seconds_bucket"), "broadcast duration is a histogram");

@@ -1,0 +1,213 @@
+package dev.chatwar.transport;
+
+import dev.chatwar.protocol.Frame;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.nio.channels.CompletionHandler;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A send that skips Tomcat's WebSocket send path: the frame, made once for every recipient ({@link Frame#wire}), is
+ * written straight to the connection's socket from the writer thread. Tomcat's path allocates about a dozen objects
+ * per send (its message part, state machine, completion handlers, write operation; about 300 bytes) and takes
+ * several µs of CPU; this one allocates one buffer view. Under load that is most of what the chat allocates per
+ * delivery, and so most of its young collections.
+ *
+ * <p>Only where it is known to be safe, found once per connection and otherwise left to the portable path: Tomcat 10.1
+ * or 11 with its NIO connector over plain TCP (not TLS: Tomcat encrypts inside its channel; not NIO2), and no
+ * extension negotiated (permessage-deflate transforms each frame). Anything unexpected in Tomcat's classes turns it
+ * off for that connection, and {@code CHAT_DIRECT_WRITE=false} turns it off entirely.
+ *
+ * <p>Rules, each one Tomcat's own:
+ * <ul>
+ *   <li>Every write to the socket holds Tomcat's {@code messagePartInProgress} permit, as Tomcat's own writes (pings,
+ *   pongs, close frames) do, so no two frames ever interleave. The permit is only tried, never waited for: when
+ *   Tomcat holds it, the frame takes the portable path, which queues behind Tomcat's part.</li>
+ *   <li>No frame after a close frame: the session must still be open once the permit is held (Tomcat marks the
+ *   session closing before it sends its close frame, and that send waits for the permit).</li>
+ *   <li>No thread waits for a peer: the socket is non-blocking. What the socket does not take at once (a reader that
+ *   is behind) goes to Tomcat's socket wrapper as an asynchronous write of the rest, the same one Tomcat's send path
+ *   makes, which its poller completes when the peer reads; the permit is released and the queue told then.</li>
+ * </ul>
+ * The outcome is reported to the queue exactly once, through {@code sent}, as for the portable path.
+ */
+final class DirectWrite implements CompletionHandler<Long, Void> {
+    private static final System.Logger LOG = System.getLogger(DirectWrite.class.getName());
+    private static final Tomcat TOMCAT = Tomcat.find();
+
+    /**
+     * The connection's own socket, kept from the start. Never Tomcat's channel object asked for again: Tomcat returns a
+     * closed connection's channel to a pool before it marks the old wrapper closed, and the next connection takes it,
+     * so a write through the old wrapper in that moment reached another client (seen in the benchmark: leave events in
+     * front of a newcomer's handshake answer). The JDK's socket is one per connection; once closed it refuses writes.
+     */
+    private final SocketChannel socket;
+    private final Object socketWrapper;
+    private final Semaphore partInProgress;
+    private final Session session;
+    private final boolean binary;
+    private final Consumer<Throwable> sent;
+    /** The one buffer array of a write; only the send in flight uses it (the queue never has two). */
+    private final ByteBuffer[] pending = new ByteBuffer[1];
+
+    private DirectWrite(SocketChannel socket, Object socketWrapper, Semaphore partInProgress, Session session,
+                        boolean binary, Consumer<Throwable> sent) {
+        this.socket = socket;
+        this.socketWrapper = socketWrapper;
+        this.partInProgress = partInProgress;
+        this.session = session;
+        this.binary = binary;
+        this.sent = sent;
+    }
+
+    /**
+     * The direct way to this session's socket, or null where there is none (another container, TLS, NIO2, an
+     * extension, or Tomcat's classes not as expected).
+     *
+     * @param sent told the outcome of each send this takes: null when it was written, else why not
+     */
+    static DirectWrite attach(Session session, boolean binary, Consumer<Throwable> sent) {
+        if (TOMCAT == null || !session.getNegotiatedExtensions().isEmpty()) {
+            return null;
+        }
+        try {
+            Object base = TOMCAT.base.get(session.getAsyncRemote());
+            Object socketWrapper = TOMCAT.socketWrapper.get(base);
+            Object channel = (Object) TOMCAT.getSocket.invokeExact(socketWrapper);
+            if (channel == null || !channel.getClass().getName().equals(Tomcat.PLAIN_CHANNEL)) {
+                return null; // TLS (SecureNioChannel), NIO2, or closed already
+            }
+            SocketChannel socket = (SocketChannel) TOMCAT.ioChannel.invoke(channel);
+            if (socket == null || !socket.isOpen()) {
+                return null;
+            }
+            return new DirectWrite(socket, socketWrapper, (Semaphore) TOMCAT.partInProgress.get(base), session, binary,
+                    sent);
+        } catch (Throwable e) { // reflection, a cast, or MethodHandle's own throws clause
+            if (e instanceof Error error && !(e instanceof LinkageError)) {
+                throw error;
+            }
+            LOG.log(Level.DEBUG, "no direct write for this connection", e);
+            return null;
+        }
+    }
+
+    /**
+     * Writes the frame, or leaves it: false when Tomcat is writing a frame of its own or the session is closing, and
+     * the caller must take the portable path. True when this took the frame; its outcome then reaches {@code sent},
+     * perhaps before this returns.
+     */
+    boolean trySend(Frame frame) {
+        if (!partInProgress.tryAcquire()) {
+            return false;
+        }
+        if (!session.isOpen()) {
+            partInProgress.release();
+            return false;
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(frame.wire(binary));
+        try {
+            socket.write(buffer);
+        } catch (IOException | RuntimeException e) {
+            partInProgress.release();
+            sent.accept(e);
+            return true;
+        }
+        if (!buffer.hasRemaining()) {
+            partInProgress.release();
+            sent.accept(null);
+            return true;
+        }
+        pending[0] = buffer;
+        try { // the rest when the peer reads, as Tomcat's send path writes it: no timeout (the heartbeat keeps one)
+            // Through the wrapper, which asks for its channel again: only while it is not closed (Tomcat marks it
+            // closed before it gives the channel back), which leaves the same moment Tomcat's own send path leaves.
+            if ((boolean) TOMCAT.isClosed.invoke(socketWrapper)) {
+                failed(new ClosedChannelException(), null);
+                return true;
+            }
+            TOMCAT.write.invoke(socketWrapper, TOMCAT.semiBlock, -1L, TimeUnit.MILLISECONDS, null,
+                    TOMCAT.completeWrite, this, pending);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            failed(e, null);
+        }
+        return true;
+    }
+
+    /** The rest was written: Tomcat's poller or pool calls this, or the writer, when the peer was quick. */
+    @Override
+    public void completed(Long written, Void attachment) {
+        pending[0] = null;
+        partInProgress.release();
+        sent.accept(null);
+    }
+
+    @Override
+    public void failed(Throwable failure, Void attachment) {
+        pending[0] = null;
+        partInProgress.release();
+        sent.accept(failure);
+    }
+
+    /** Tomcat's members this needs, found once; null when any is missing. */
+    private record Tomcat(Field base, Field socketWrapper, Field partInProgress, MethodHandle getSocket,
+                          Method ioChannel, Method isClosed, Method write, Object semiBlock, Object completeWrite) {
+        static final String PLAIN_CHANNEL = "org.apache.tomcat.util.net.NioChannel";
+
+        static Tomcat find() {
+            try {
+                ClassLoader loader = Session.class.getClassLoader();
+                if (loader == null) {
+                    return null;
+                }
+                Class<?> remoteBase = Class.forName("org.apache.tomcat.websocket.WsRemoteEndpointBase", false, loader);
+                Class<?> implBase = Class.forName("org.apache.tomcat.websocket.WsRemoteEndpointImplBase", false, loader);
+                Class<?> implServer = Class.forName("org.apache.tomcat.websocket.server.WsRemoteEndpointImplServer",
+                        false, loader);
+                Class<?> wrapper = Class.forName("org.apache.tomcat.util.net.SocketWrapperBase", false, loader);
+                Class<?> blockingMode = Class.forName("org.apache.tomcat.util.net.SocketWrapperBase$BlockingMode",
+                        false, loader);
+                Class<?> check = Class.forName("org.apache.tomcat.util.net.SocketWrapperBase$CompletionCheck",
+                        false, loader);
+                Method write = wrapper.getMethod("write", blockingMode, long.class, TimeUnit.class, Object.class,
+                        check, CompletionHandler.class, ByteBuffer[].class);
+                Field completeWrite = wrapper.getField("COMPLETE_WRITE_WITH_COMPLETION");
+                Object semiBlock = null;
+                for (Object mode : blockingMode.getEnumConstants()) {
+                    if (((Enum<?>) mode).name().equals("SEMI_BLOCK")) {
+                        semiBlock = mode;
+                    }
+                }
+                if (semiBlock == null) {
+                    return null;
+                }
+                return new Tomcat(open(remoteBase, "base"), open(implServer, "socketWrapper"),
+                        open(implBase, "messagePartInProgress"),
+                        MethodHandles.publicLookup().unreflect(wrapper.getMethod("getSocket"))
+                                .asType(MethodType.methodType(Object.class, Object.class)),
+                        Class.forName(PLAIN_CHANNEL, false, loader).getMethod("getIOChannel"),
+                        wrapper.getMethod("isClosed"), write, semiBlock,
+                        completeWrite.get(null));
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                return null; // not Tomcat, or a Tomcat whose insides differ
+            }
+        }
+
+        private static Field open(Class<?> owner, String name) throws NoSuchFieldException {
+            Field field = owner.getDeclaredField(name);
+            field.setAccessible(true);
+            return field;
+        }
+    }
+}
