@@ -47,10 +47,11 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
     private static final Tomcat TOMCAT = Tomcat.find();
 
     /**
-     * The connection's own socket, kept from the start. Never Tomcat's channel object asked for again: Tomcat returns a
-     * closed connection's channel to a pool before it marks the old wrapper closed, and the next connection takes it,
-     * so a write through the old wrapper in that moment reached another client (seen in the benchmark: leave events in
-     * front of a newcomer's handshake answer). The JDK's socket is one per connection; once closed it refuses writes.
+     * The connection's own socket, kept from the start. Never Tomcat's channel object asked for again: closing a
+     * connection, Tomcat returns its channel object to a pool before it takes it from the old wrapper, and the next
+     * connection accepted takes it, so a write through the old wrapper in that moment reached another client (seen in
+     * the benchmark: leave events in front of a newcomer's handshake answer). The JDK's socket is one per connection;
+     * once closed it refuses writes.
      */
     private final SocketChannel socket;
     private final Object socketWrapper;
