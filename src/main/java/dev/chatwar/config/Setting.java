@@ -81,7 +81,7 @@ public enum Setting {
                     + " than it saves on loopback or a LAN (see Performance). `false`: negotiate no extension."),
     CHAT_DIRECT_WRITE("true",
             "`true`: on Tomcat's NIO connector over plain TCP (the image's), write each frame straight to the"
-                    + " connection's socket, past Tomcat's WebSocket send path, which allocates about 300 bytes and"
+                    + " connection's socket, past Tomcat's WebSocket send path, which allocates 300–400 bytes and"
                     + " takes a few µs per send (see Performance). Elsewhere (WildFly, TLS in Tomcat, an extension)"
                     + " the portable path is used anyway. `false`: always the portable path."),
     CHAT_TOKEN_SECRET("",

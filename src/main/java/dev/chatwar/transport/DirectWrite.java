@@ -15,12 +15,13 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
  * A send that skips Tomcat's WebSocket send path: the frame, made once for every recipient ({@link Frame#wire}), is
  * written straight to the connection's socket from the writer thread. Tomcat's path allocates about a dozen objects
- * per send (its message part, state machine, completion handlers, write operation; about 300 bytes) and takes
+ * per send (its message part, state machine, completion handlers, write operation: 300–400 bytes in all) and takes
  * several µs of CPU; this one allocates one buffer view. Under load that is most of what the chat allocates per
  * delivery, and so most of its young collections.
  *
@@ -34,13 +35,17 @@ import java.util.function.Consumer;
  *   <li>Every write to the socket holds Tomcat's {@code messagePartInProgress} permit, as Tomcat's own writes (pings,
  *   pongs, close frames) do, so no two frames ever interleave. The permit is only tried, never waited for: when
  *   Tomcat holds it, the frame takes the portable path, which queues behind Tomcat's part.</li>
- *   <li>No frame after a close frame: the session must still be open once the permit is held (Tomcat marks the
- *   session closing before it sends its close frame, and that send waits for the permit).</li>
+ *   <li>No frame after a close frame: once the permit is held, Tomcat's send path must not be closed (Tomcat sets
+ *   that under the permit as its close frame goes out, and refuses its own sends from then on) and the session must
+ *   be open.</li>
  *   <li>No thread waits for a peer: the socket is non-blocking. What the socket does not take at once (a reader that
  *   is behind) goes to Tomcat's socket wrapper as an asynchronous write of the rest, the same one Tomcat's send path
  *   makes, which its poller completes when the peer reads; the permit is released and the queue told then.</li>
  * </ul>
- * The outcome is reported to the queue exactly once, through {@code sent}, as for the portable path.
+ * The outcome is reported to the queue exactly once, through {@code sent}, as for the portable path. The permit is
+ * released directly, not through Tomcat's send path, which would also start an asynchronous send queued behind it:
+ * so every send of the session's must come through here or through {@code SessionTransport}'s one send at a time,
+ * never another {@code getAsyncRemote()} send, and the session must not batch.
  */
 final class DirectWrite implements CompletionHandler<Long, Void> {
     private static final System.Logger LOG = System.getLogger(DirectWrite.class.getName());
@@ -54,6 +59,8 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
      * once closed it refuses writes.
      */
     private final SocketChannel socket;
+    /** Tomcat's send path of this session, whose {@code closed} flag says a close frame went out. */
+    private final Object endpoint;
     private final Object socketWrapper;
     private final Semaphore partInProgress;
     private final Session session;
@@ -61,10 +68,17 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
     private final Consumer<Throwable> sent;
     /** The one buffer array of a write; only the send in flight uses it (the queue never has two). */
     private final ByteBuffer[] pending = new ByteBuffer[1];
+    /**
+     * Set while the rest of a frame is with Tomcat's wrapper. Whoever clears it ends that send, exactly once: its
+     * completion, its failure, or {@link #abandon} when the connection closed under it (Tomcat then never completes
+     * a write it was given outside its own send path).
+     */
+    private final AtomicBoolean restPending = new AtomicBoolean();
 
-    private DirectWrite(SocketChannel socket, Object socketWrapper, Semaphore partInProgress, Session session,
-                        boolean binary, Consumer<Throwable> sent) {
+    private DirectWrite(SocketChannel socket, Object endpoint, Object socketWrapper, Semaphore partInProgress,
+                        Session session, boolean binary, Consumer<Throwable> sent) {
         this.socket = socket;
+        this.endpoint = endpoint;
         this.socketWrapper = socketWrapper;
         this.partInProgress = partInProgress;
         this.session = session;
@@ -93,8 +107,8 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
             if (socket == null || !socket.isOpen()) {
                 return null;
             }
-            return new DirectWrite(socket, socketWrapper, (Semaphore) TOMCAT.partInProgress.get(base), session, binary,
-                    sent);
+            return new DirectWrite(socket, base, socketWrapper, (Semaphore) TOMCAT.partInProgress.get(base), session,
+                    binary, sent);
         } catch (Throwable e) { // reflection, a cast, or MethodHandle's own throws clause
             if (e instanceof Error error && !(e instanceof LinkageError)) {
                 throw error;
@@ -113,7 +127,7 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
         if (!partInProgress.tryAcquire()) {
             return false;
         }
-        if (!session.isOpen()) {
+        if (closeFrameSent() || !session.isOpen()) { // the portable path refuses it as Tomcat's own sends are
             partInProgress.release();
             return false;
         }
@@ -131,38 +145,69 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
             return true;
         }
         pending[0] = buffer;
-        try { // the rest when the peer reads, as Tomcat's send path writes it: no timeout (the heartbeat keeps one)
-            // Through the wrapper, which asks for its channel again: only while it is not closed (Tomcat marks it
-            // closed before it gives the channel back), which leaves the same moment Tomcat's own send path leaves.
+        restPending.set(true);
+        try {
+            // The rest when the peer reads, through the wrapper, which asks for its channel again: only while it is
+            // not closed (Tomcat marks it closed before it gives the channel back), which leaves the same moment
+            // Tomcat's own send path leaves. A day's timeout: the heartbeat enforces CHAT_SEND_TIMEOUT_SECONDS, and -1
+            // would mean the wrapper's write timeout, which Tomcat's blocking sends leave as short as 20 ms.
             if ((boolean) TOMCAT.isClosed.invoke(socketWrapper)) {
-                failed(new ClosedChannelException(), null);
+                end(new ClosedChannelException());
                 return true;
             }
-            TOMCAT.write.invoke(socketWrapper, TOMCAT.semiBlock, -1L, TimeUnit.MILLISECONDS, null,
+            TOMCAT.write.invoke(socketWrapper, TOMCAT.semiBlock, REST_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS, null,
                     TOMCAT.completeWrite, this, pending);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            failed(e, null);
+            if (!end(e)) { // the send had ended: this came out of its completion, run inline
+                LOG.log(Level.WARNING, "a send's completion failed", e);
+            }
         }
         return true;
     }
 
+    private static final long REST_TIMEOUT_MILLIS = TimeUnit.DAYS.toMillis(1);
+
     /** The rest was written: Tomcat's poller or pool calls this, or the writer, when the peer was quick. */
     @Override
     public void completed(Long written, Void attachment) {
-        pending[0] = null;
-        partInProgress.release();
-        sent.accept(null);
+        end(null);
     }
 
     @Override
     public void failed(Throwable failure, Void attachment) {
+        end(failure);
+    }
+
+    /**
+     * The connection closed: a rest still with Tomcat's wrapper will never be completed (Tomcat fails only the writes
+     * of its own send path when a connection closes), so its send ends here, failed.
+     */
+    void abandon() {
+        end(new ClosedChannelException());
+    }
+
+    /** Ends the send whose rest was handed over, if it has not ended yet; whether this call ended it. */
+    private boolean end(Throwable failure) {
+        if (!restPending.compareAndSet(true, false)) {
+            return false;
+        }
         pending[0] = null;
         partInProgress.release();
         sent.accept(failure);
+        return true;
+    }
+
+    /** Whether Tomcat sent this session's close frame (its own sends refuse from then on). */
+    private boolean closeFrameSent() {
+        try {
+            return TOMCAT.closed.getBoolean(endpoint);
+        } catch (IllegalAccessException e) {
+            return true; // cannot tell: leave it to the portable path
+        }
     }
 
     /** Tomcat's members this needs, found once; null when any is missing. */
-    private record Tomcat(Field base, Field socketWrapper, Field partInProgress, MethodHandle getSocket,
+    private record Tomcat(Field base, Field socketWrapper, Field partInProgress, Field closed, MethodHandle getSocket,
                           Method ioChannel, Method isClosed, Method write, Object semiBlock, Object completeWrite) {
         static final String PLAIN_CHANNEL = "org.apache.tomcat.util.net.NioChannel";
 
@@ -194,7 +239,7 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
                     return null;
                 }
                 return new Tomcat(open(remoteBase, "base"), open(implServer, "socketWrapper"),
-                        open(implBase, "messagePartInProgress"),
+                        open(implBase, "messagePartInProgress"), open(implBase, "closed"),
                         MethodHandles.publicLookup().unreflect(wrapper.getMethod("getSocket"))
                                 .asType(MethodType.methodType(Object.class, Object.class)),
                         Class.forName(PLAIN_CHANNEL, false, loader).getMethod("getIOChannel"),

@@ -55,6 +55,13 @@ public final class OutboundQueue implements Connection {
 
         /** The connection is gone (a send failed): release the container's session, with no close code of ours. */
         void abandon(String reason);
+
+        /**
+         * The container closed the connection: a write still waiting for the peer will never complete, and must end
+         * now (reporting through {@code sent}, if it had not). Called on no lock.
+         */
+        default void connectionClosed() {
+        }
     }
 
     /** {@code code} null: the connection was lost and is abandoned, not closed. */
@@ -198,16 +205,19 @@ public final class OutboundQueue implements Connection {
         }
     }
 
-    /** The container closed the connection: drop what waits and refuse what comes. */
-    public synchronized void discard() {
-        frames.clear();
-        queuedEvents = 0;
-        queuedBytes = 0;
-        finished = true;
-        if (closeRequest == null) {
-            closeRequest = new CloseRequest(CloseCode.GOING_AWAY, "closed");
-            closeRequestedAt = System.nanoTime() | 1;
+    /** The container closed the connection: drop what waits, refuse what comes, and end a write left waiting. */
+    public void discard() {
+        synchronized (this) {
+            frames.clear();
+            queuedEvents = 0;
+            queuedBytes = 0;
+            finished = true;
+            if (closeRequest == null) {
+                closeRequest = new CloseRequest(CloseCode.GOING_AWAY, "closed");
+                closeRequestedAt = System.nanoTime() | 1;
+            }
         }
+        transport.connectionClosed();
     }
 
     /**

@@ -134,6 +134,14 @@ final class SessionTransport implements OutboundQueue.Transport {
         }
     }
 
+    /** A rest of a direct write still with Tomcat's wrapper would never complete now. */
+    @Override
+    public void connectionClosed() {
+        if (direct != null) {
+            direct.abandon();
+        }
+    }
+
     @Override
     public void abandon(String reason) {
         Runnable abandon = () -> abandonNow(session, reason);

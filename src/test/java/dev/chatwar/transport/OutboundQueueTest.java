@@ -78,6 +78,13 @@ class OutboundQueueTest {
         public synchronized void abandon(String reason) {
             abandons.add(reason);
         }
+
+        int connectionsClosed;
+
+        @Override
+        public synchronized void connectionClosed() {
+            connectionsClosed++;
+        }
     }
 
     private final ScriptedTransport transport = new ScriptedTransport();
@@ -438,5 +445,22 @@ class OutboundQueueTest {
         assertEquals(List.of("1"), transport.sent);
         assertFalse(queue.enqueue(Frame.of("3")));
         assertEquals(List.of(), transport.closes, "a gone connection is not closed again");
+    }
+
+    /**
+     * The container closed the connection with a send still in flight: the transport is told, so a write it handed
+     * elsewhere (the direct write's rest, with Tomcat's wrapper) ends as failed, and that end starts nothing more.
+     */
+    @Test
+    void discardTellsTheTransportSoAWriteLeftWaitingEndsAndNothingFollows() {
+        OutboundQueue queue = queue(10, 1_000);
+        queue.send(Frame.of("1")); // in flight: the peer has not taken it
+        queue.send(Frame.of("2"));
+        queue.discard();
+        assertEquals(1, transport.connectionsClosed, "told once");
+        transport.complete(new java.nio.channels.ClosedChannelException()); // what the direct write reports then
+        assertEquals(List.of("1"), transport.sent, "nothing more is written");
+        assertEquals(List.of(), transport.closes, "a gone connection is not closed");
+        assertEquals(List.of(), transport.abandons, "nor abandoned: the container already let go of it");
     }
 }
