@@ -20,7 +20,7 @@ public final class Frame {
     private volatile String text;
     private final int bytes;
     private final int events;
-    /** {@code text} in UTF-8, made by the first binary send; a race makes it twice, which is harmless. */
+    /** {@code text} in UTF-8, made by the first binary or direct send; a race makes it twice, which is harmless. */
     private volatile byte[] utf8;
     /** The whole WebSocket frame (header and {@code utf8}), as text and as binary; made on first use, like {@code utf8}. */
     private volatile byte[] wireText;

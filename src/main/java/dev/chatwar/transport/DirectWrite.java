@@ -4,9 +4,6 @@ import dev.chatwar.protocol.Frame;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
@@ -99,7 +96,7 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
         try {
             Object base = TOMCAT.base.get(session.getAsyncRemote());
             Object socketWrapper = TOMCAT.socketWrapper.get(base);
-            Object channel = (Object) TOMCAT.getSocket.invokeExact(socketWrapper);
+            Object channel = TOMCAT.getSocket.invoke(socketWrapper);
             if (channel == null || !channel.getClass().getName().equals(Tomcat.PLAIN_CHANNEL)) {
                 return null; // TLS (SecureNioChannel), NIO2, or closed already
             }
@@ -109,10 +106,7 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
             }
             return new DirectWrite(socket, base, socketWrapper, (Semaphore) TOMCAT.partInProgress.get(base), session,
                     binary, sent);
-        } catch (Throwable e) { // reflection, a cast, or MethodHandle's own throws clause
-            if (e instanceof Error error && !(e instanceof LinkageError)) {
-                throw error;
-            }
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             LOG.log(Level.DEBUG, "no direct write for this connection", e);
             return null;
         }
@@ -207,7 +201,7 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
     }
 
     /** Tomcat's members this needs, found once; null when any is missing. */
-    private record Tomcat(Field base, Field socketWrapper, Field partInProgress, Field closed, MethodHandle getSocket,
+    private record Tomcat(Field base, Field socketWrapper, Field partInProgress, Field closed, Method getSocket,
                           Method ioChannel, Method isClosed, Method write, Object semiBlock, Object completeWrite) {
         static final String PLAIN_CHANNEL = "org.apache.tomcat.util.net.NioChannel";
 
@@ -240,8 +234,7 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
                 }
                 return new Tomcat(open(remoteBase, "base"), open(implServer, "socketWrapper"),
                         open(implBase, "messagePartInProgress"), open(implBase, "closed"),
-                        MethodHandles.publicLookup().unreflect(wrapper.getMethod("getSocket"))
-                                .asType(MethodType.methodType(Object.class, Object.class)),
+                        wrapper.getMethod("getSocket"),
                         Class.forName(PLAIN_CHANNEL, false, loader).getMethod("getIOChannel"),
                         wrapper.getMethod("isClosed"), write, semiBlock,
                         completeWrite.get(null));
