@@ -275,7 +275,11 @@ public interface Engine extends AutoCloseable {
         return List.of();
     }
 
-    /** {@link Status#UP} while connected to the store with this node's lease in the chat held. */
+    /**
+     * {@link Status#UP} while connected to the store with this node's lease in the chat held, and, from the start on,
+     * with the chat's sanctions read and their changes heard (a node that reported up before that admitted banned
+     * members and missed kicks).
+     */
     Status status();
 
     /** Stops delivery and releases connections and threads. */

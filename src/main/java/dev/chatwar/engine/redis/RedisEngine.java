@@ -314,7 +314,7 @@ public final class RedisEngine implements Engine {
      */
     @Override
     public Status status() {
-        if (connections.open() && lease.held()) {
+        if (connections.open() && lease.held() && sanctions.loaded()) {
             return Status.UP;
         }
         Commands commands = connections.commands();

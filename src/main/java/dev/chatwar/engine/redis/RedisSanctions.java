@@ -42,6 +42,8 @@ final class RedisSanctions implements Sanctions {
     private final Supplier<String> node;
     private final SanctionBook book;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    /** Set once the first read of the sanctions succeeded, the control channel subscribed before it. */
+    private volatile boolean loaded;
 
     RedisSanctions(RedisConnections connections, RedisKeys keys, FrameCodec codec, Supplier<String> node, Clock clock) {
         this.connections = connections;
@@ -181,7 +183,17 @@ final class RedisSanctions implements Sanctions {
                             listeners.forEach(listener -> listener.imposed(held));
                         }
                     }
+                    loaded = true;
                 });
+    }
+
+    /**
+     * Whether this node holds the chat's sanctions and hears every change to them: true from the first successful
+     * {@link #reload}, which subscribes to the control channel before it reads. Until then a node that just started
+     * knows of no ban and would miss a kick, so it must not report itself up.
+     */
+    boolean loaded() {
+        return loaded;
     }
 
     /** A line on the control channel. */
