@@ -9,15 +9,16 @@ import java.util.List;
  * every member with the same packing ({@link #pack}), and a member's queue joins the frames that wait for it while
  * they {@linkplain #fits fit}.
  *
- * <p>The sizes: a text frame must stay under the container's send buffer, which would otherwise split it into
- * fragments (Tomcat encodes a text again for every session, in pieces of its buffer); a binary payload is written as
- * it is after the frame header, so a binary frame may carry up to {@link #BINARY_MAX_BYTES}, and a member that lags
- * catches up in one write.
+ * <p>The sizes: a frame the chat writes whole itself (Tomcat's NIO connector, {@code DirectWrite}) may carry up to
+ * {@link #BINARY_MAX_BYTES}, text or binary, so a member that lags catches up in one write. Where the container's
+ * send path writes it, a binary payload is written as it is after the frame header and may be as large, but a text
+ * frame must stay under the container's send buffer, which would otherwise split it into fragments (Tomcat encodes
+ * a text again for every session, in pieces of its buffer).
  */
 public record Packing(int maxBytes) {
     /** One event per frame. */
     public static final Packing NONE = new Packing(0);
-    /** The most a packed binary frame carries: what any client takes at once. */
+    /** The most a packed frame carries where no container buffer bounds it: what any client takes at once. */
     public static final int BINARY_MAX_BYTES = 64 * 1024;
     /** Room left in the container's buffer for the frame header. */
     private static final int HEADER_ROOM = 64;
@@ -25,13 +26,15 @@ public record Packing(int maxBytes) {
     /**
      * @param batch           whether the client asked for packed frames ({@code batch=1})
      * @param binary          whether it takes binary frames ({@code binary=1})
-     * @param containerBuffer the container's send buffer in bytes, which a packed text frame must fit
+     * @param writtenWhole    whether the chat writes its frames whole to the socket itself, so that no container
+     *                        buffer bounds a text frame
+     * @param containerBuffer the container's send buffer in bytes, which a packed text frame must fit otherwise
      */
-    public static Packing forClient(boolean batch, boolean binary, int containerBuffer) {
+    public static Packing forClient(boolean batch, boolean binary, boolean writtenWhole, int containerBuffer) {
         if (!batch) {
             return NONE;
         }
-        return new Packing(binary ? BINARY_MAX_BYTES : containerBuffer - HEADER_ROOM);
+        return new Packing(binary || writtenWhole ? BINARY_MAX_BYTES : containerBuffer - HEADER_ROOM);
     }
 
     /** Whether this connection takes packed frames. */

@@ -18,8 +18,8 @@ import org.apache.catalina.core.StandardThreadExecutor;
  * <p>Rules: only that one task, only on a thread named {@value #WRITER_PREFIX}N (the chat's writers), and only one
  * deep; everything else, including a send's completion that arrives later from the poller (a reader that is behind),
  * goes to the pool as before, so no thread ever waits for a peer. One deep, because Tomcat itself chains sends from
- * completions: a text frame longer than its output buffer ({@code DEFAULT_BUFFER_SIZE}, 1 KiB in the image) goes in
- * pieces, each started from the previous one's completion, and so do compressed parts. Run at once, each piece would
+ * completions: a text frame longer than its output buffer ({@code DEFAULT_BUFFER_SIZE}, 512 bytes in the image) goes
+ * in pieces, each started from the previous one's completion, and so do compressed parts. Run at once, each piece would
  * nest in the last (about 17 frames of stack each: a welcome of 10,000 long messages to a text client would
  * overflow the stack); the second completion of a chain therefore goes to the pool, as it always did. The task is
  * recognised by its class name, so a Tomcat that renames it simply gets the pool's behaviour.

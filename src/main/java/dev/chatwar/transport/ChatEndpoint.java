@@ -42,8 +42,8 @@ public class ChatEndpoint {
     /** The largest frame accepted, in bytes of UTF-8; checked here ({@link TextAssembler}) on every container. */
     static final int MAX_FRAME_BYTES = 64 * 1024;
     /**
-     * The container's send buffer, which a packed text frame must fit ({@link Packing}): Tomcat's, 8 KiB unless its
-     * system property says otherwise (the image sets 1 KiB).
+     * The container's send buffer, which a packed text frame must fit where the container's send path writes it
+     * ({@link Packing}): Tomcat's, 8 KiB unless its system property says otherwise (the image sets 512 bytes).
      */
     static final int CONTAINER_BUFFER = Integer.getInteger("org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE", 8192);
     /**
@@ -77,10 +77,11 @@ public class ChatEndpoint {
         telemetry.connectionOpened();
         writer = runtime.writers().assign();
         boolean binary = "1".equals(parameter(session, "binary"));
+        DirectWrite.Route direct = config.directWrite() ? DirectWrite.find(session) : null;
         queue = new OutboundQueue(config.queueMaxFrames(), config.queueMaxBytes(),
-                Packing.forClient("1".equals(parameter(session, "batch")), binary, CONTAINER_BUFFER), telemetry,
-                writer, this::leaveSoon, q -> new SessionTransport(session, q, runtime.controlFrames(), telemetry,
-                        Math.min(config.sendTimeoutMillis(), 5_000L), binary, config.directWrite()));
+                Packing.forClient("1".equals(parameter(session, "batch")), binary, direct != null, CONTAINER_BUFFER),
+                telemetry, writer, this::leaveSoon, q -> new SessionTransport(session, q, runtime.controlFrames(),
+                        telemetry, Math.min(config.sendTimeoutMillis(), 5_000L), binary, direct));
         floodGuard = new FloodGuard(config.ratePerSecond(), config.rateBurst(), openedAt);
         handshake = (HandshakeFilter.Handshake) session.getUserProperties().get(OriginConfigurator.HANDSHAKE);
         pulse = runtime.heartbeat().register(queue, session::isOpen, () -> reap(session));

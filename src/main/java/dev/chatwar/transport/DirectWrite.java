@@ -72,24 +72,29 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
      */
     private final AtomicBoolean restPending = new AtomicBoolean();
 
-    private DirectWrite(SocketChannel socket, Object endpoint, Object socketWrapper, Semaphore partInProgress,
-                        Session session, boolean binary, Consumer<Throwable> sent) {
-        this.socket = socket;
-        this.endpoint = endpoint;
-        this.socketWrapper = socketWrapper;
-        this.partInProgress = partInProgress;
+    private DirectWrite(Route route, Session session, boolean binary, Consumer<Throwable> sent) {
+        this.socket = route.socket();
+        this.endpoint = route.endpoint();
+        this.socketWrapper = route.socketWrapper();
+        this.partInProgress = route.partInProgress();
         this.session = session;
         this.binary = binary;
         this.sent = sent;
     }
 
     /**
-     * The direct way to this session's socket, or null where there is none (another container, TLS, NIO2, an
-     * extension, or Tomcat's classes not as expected).
-     *
-     * @param sent told the outcome of each send this takes: null when it was written, else why not
+     * Tomcat's parts of one connection that a direct write needs, found once as it opens. That one was found also
+     * lets the connection take text frames as large as binary ones ({@code Packing}): a frame written here goes whole,
+     * where Tomcat's send path splits a long text frame into pieces of its buffer.
      */
-    static DirectWrite attach(Session session, boolean binary, Consumer<Throwable> sent) {
+    record Route(SocketChannel socket, Object endpoint, Object socketWrapper, Semaphore partInProgress) {
+    }
+
+    /**
+     * This session's route to its socket, or null where there is none (another container, TLS, NIO2, an extension,
+     * or Tomcat's classes not as expected).
+     */
+    static Route find(Session session) {
         if (TOMCAT == null || !session.getNegotiatedExtensions().isEmpty()) {
             return null;
         }
@@ -104,12 +109,20 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
             if (socket == null || !socket.isOpen()) {
                 return null;
             }
-            return new DirectWrite(socket, base, socketWrapper, (Semaphore) TOMCAT.partInProgress.get(base), session,
-                    binary, sent);
+            return new Route(socket, base, socketWrapper, (Semaphore) TOMCAT.partInProgress.get(base));
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             LOG.log(Level.DEBUG, "no direct write for this connection", e);
             return null;
         }
+    }
+
+    /**
+     * The direct way to a session's socket, along the route {@link #find} found for it.
+     *
+     * @param sent told the outcome of each send this takes: null when it was written, else why not
+     */
+    static DirectWrite attach(Route route, Session session, boolean binary, Consumer<Throwable> sent) {
+        return new DirectWrite(route, session, binary, sent);
     }
 
     /**

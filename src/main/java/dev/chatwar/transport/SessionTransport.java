@@ -66,7 +66,7 @@ final class SessionTransport implements OutboundQueue.Transport {
      * almost every frame. {@link Heartbeat} enforces {@code CHAT_SEND_TIMEOUT_SECONDS} instead.
      */
     SessionTransport(Session session, OutboundQueue queue, ScheduledExecutorService controlFrames,
-                     Telemetry telemetry, long pingMillis, boolean binary, boolean directWrite) {
+                     Telemetry telemetry, long pingMillis, boolean binary, DirectWrite.Route directRoute) {
         this.binary = binary;
         this.session = session;
         this.pingMillis = pingMillis;
@@ -75,13 +75,15 @@ final class SessionTransport implements OutboundQueue.Transport {
         this.completion = result -> queue.sent(result.isOK() ? null : result.getException());
         this.controlFrames = controlFrames;
         this.telemetry = telemetry;
-        this.direct = directWrite ? DirectWrite.attach(session, binary, queue::sent) : null;
+        this.direct = directRoute == null ? null : DirectWrite.attach(directRoute, session, binary, queue::sent);
     }
 
     /**
      * Text, or for a client that asked for binary frames the frame's UTF-8 bytes, made once per frame and shared by
      * every recipient: the container then writes them as they are, where it encodes a text again for each session.
-     * Where it can ({@link DirectWrite}), the whole frame, made once too, goes straight to the socket instead.
+     * Where it can ({@link DirectWrite}), the whole frame, made once too, goes straight to the socket instead; when
+     * it cannot take this one (Tomcat is writing a control frame), a packed text frame larger than Tomcat's buffer
+     * leaves here in fragments, which the client joins (RFC 6455, 5.4).
      */
     @Override
     public void send(Frame frame) {

@@ -59,7 +59,7 @@ class SessionTransportTest {
         ScheduledExecutorService controlFrames = Executors.newSingleThreadScheduledExecutor();
         try {
             OutboundQueue queue = new OutboundQueue(10, 10_000, Telemetry.NONE,
-                    q -> new SessionTransport(session, q, controlFrames, Telemetry.NONE, 5_000, false, false));
+                    q -> new SessionTransport(session, q, controlFrames, Telemetry.NONE, 5_000, false, null));
 
             assertTimeoutPreemptively(Duration.ofSeconds(10), queue::ping, "the writer came back while the ping waits");
             queue.send(new Frame("{\"type\":\"message\"}", 18));
