@@ -82,11 +82,11 @@ public enum Setting {
     CHAT_DIRECT_WRITE("true",
             "`true`: on Tomcat's NIO connector over plain TCP (the image's), write each frame straight to the"
                     + " connection's socket, past Tomcat's WebSocket send path, which allocates 300–400 bytes and"
-                    + " takes a few µs per send (see Performance). Such frames are never split, so there `batch=1`"
+                    + " takes a few µs per send (see Performance). Such frames are written whole, so there `batch=1`"
                     + " text frames pack up to 64 KiB, as binary ones do everywhere. Elsewhere (WildFly, TLS in Tomcat,"
-                    + " an extension) the portable path is used anyway. `false`: always the portable path, and text"
-                    + " packs only to Tomcat's buffer (set `DEFAULT_BUFFER_SIZE` to 1 KiB or more then: see \"Many"
-                    + " connections on one node\")."),
+                    + " an extension such as permessage-deflate) the portable path is used anyway. `false`: always the"
+                    + " portable path, and text packs only to Tomcat's buffer (with text clients set"
+                    + " `DEFAULT_BUFFER_SIZE` to 1 KiB or more then: see \"Many connections on one node\")."),
     CHAT_TOKEN_SECRET("",
             "The HS256 secret the operator's application signs its users' tokens with, at least 32 bytes (UTF-8)."
                     + " Set this or CHAT_TOKEN_PUBLIC_KEY, not both. Unset, with no public key: tokens are refused with"

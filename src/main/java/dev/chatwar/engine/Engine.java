@@ -277,8 +277,8 @@ public interface Engine extends AutoCloseable {
 
     /**
      * {@link Status#UP} while connected to the store with this node's lease in the chat held, and, from the start on,
-     * with the chat's sanctions read and their changes heard (a node that reported up before that admitted banned
-     * members and missed kicks).
+     * with the chat's sanctions read and their changes heard: before that a node knows no ban and misses kicks, and a
+     * load balancer that asks {@code /health} must not send it members yet.
      */
     Status status();
 

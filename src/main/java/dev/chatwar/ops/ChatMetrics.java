@@ -174,7 +174,8 @@ public final class ChatMetrics implements Telemetry, EngineTelemetry, AutoClosea
                 .register(registry);
         if (engine.status() != Engine.Status.OFF) {
             Gauge.builder("chat.redis.connected", engine, e -> e.status() == Engine.Status.UP ? 1 : 0)
-                    .description("1 while this node's connections to Redis are up, else 0").register(registry);
+                    .description("1 while this node is up on Redis (connected, its lease held, the bans read), else 0")
+                    .register(registry);
         }
     }
 

@@ -10,7 +10,7 @@ import java.util.List;
  * they {@linkplain #fits fit}.
  *
  * <p>The sizes: a frame the chat writes whole itself (Tomcat's NIO connector, {@code DirectWrite}) may carry up to
- * {@link #BINARY_MAX_BYTES}, text or binary, so a member that lags catches up in one write. Where the container's
+ * {@link #MAX_PACKED_BYTES}, text or binary, so a member that lags catches up in one write. Where the container's
  * send path writes it, a binary payload is written as it is after the frame header and may be as large, but a text
  * frame must stay under the container's send buffer, which would otherwise split it into fragments (Tomcat encodes
  * a text again for every session, in pieces of its buffer).
@@ -19,7 +19,7 @@ public record Packing(int maxBytes) {
     /** One event per frame. */
     public static final Packing NONE = new Packing(0);
     /** The most a packed frame carries where no container buffer bounds it: what any client takes at once. */
-    public static final int BINARY_MAX_BYTES = 64 * 1024;
+    public static final int MAX_PACKED_BYTES = 64 * 1024;
     /** Room left in the container's buffer for the frame header. */
     private static final int HEADER_ROOM = 64;
 
@@ -34,7 +34,7 @@ public record Packing(int maxBytes) {
         if (!batch) {
             return NONE;
         }
-        return new Packing(binary || writtenWhole ? BINARY_MAX_BYTES : containerBuffer - HEADER_ROOM);
+        return new Packing(binary || writtenWhole ? MAX_PACKED_BYTES : containerBuffer - HEADER_ROOM);
     }
 
     /** Whether this connection takes packed frames. */

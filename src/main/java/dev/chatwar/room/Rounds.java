@@ -115,7 +115,7 @@ final class Rounds {
             Packing packing = connection.packing();
             List<Frame> frames = singles;
             if (packing.packs()) {
-                if (!packing.equals(packedFor)) { // one packing in practice per kind of frame: text or binary
+                if (!packing.equals(packedFor)) { // few packings in practice: 64 KiB, or a text client's buffer
                     packed = packing.pack(singles);
                     packedFor = packing;
                 }

@@ -11,8 +11,8 @@ import jakarta.websocket.WebSocketContainer;
  *   <li>Tomcat allocates both when a session opens ({@code WsFrameBase}): a text buffer of
  *   {@link WebSocketContainer#getDefaultMaxTextMessageBufferSize()} characters (two bytes each) and a byte buffer of
  *   {@link WebSocketContainer#getDefaultMaxBinaryMessageBufferSize()} bytes. Both default to its
- *   {@code DEFAULT_BUFFER_SIZE} (8 KiB by default, 512 bytes in the image), so at 1 KiB together 3 KiB of every idle
- *   member's heap.</li>
+ *   {@code DEFAULT_BUFFER_SIZE} (8 KiB by default, 512 bytes in the image): at 1 KiB, 3 KiB of every idle member's
+ *   heap together.</li>
  *   <li>The text buffer only sets the size of a part: the chat takes text in parts ({@link TextAssembler}). At
  *   {@value #TEXT_PART_CHARS} characters an ordinary chat frame is still one part; a longer one is joined.</li>
  *   <li>The byte buffer also holds the bytes of a text frame before they are decoded, so it stays large enough

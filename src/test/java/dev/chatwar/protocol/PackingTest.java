@@ -17,14 +17,14 @@ class PackingTest {
 
     @Test
     void aBinaryFramePacksUpToTheClientLimitWhoeverWritesIt() {
-        assertEquals(Packing.BINARY_MAX_BYTES, Packing.forClient(true, true, false, TOMCAT_BUFFER).maxBytes());
-        assertEquals(Packing.BINARY_MAX_BYTES, Packing.forClient(true, true, true, TOMCAT_BUFFER).maxBytes());
+        assertEquals(Packing.MAX_PACKED_BYTES, Packing.forClient(true, true, false, TOMCAT_BUFFER).maxBytes());
+        assertEquals(Packing.MAX_PACKED_BYTES, Packing.forClient(true, true, true, TOMCAT_BUFFER).maxBytes());
     }
 
     /** The container's send path splits a text frame longer than its buffer; the chat's own write never does. */
     @Test
     void aTextFrameStaysWithinTheContainersBufferOnlyWhereTheContainerWritesIt() {
         assertEquals(TOMCAT_BUFFER - 64, Packing.forClient(true, false, false, TOMCAT_BUFFER).maxBytes());
-        assertEquals(Packing.BINARY_MAX_BYTES, Packing.forClient(true, false, true, TOMCAT_BUFFER).maxBytes());
+        assertEquals(Packing.MAX_PACKED_BYTES, Packing.forClient(true, false, true, TOMCAT_BUFFER).maxBytes());
     }
 }

@@ -314,7 +314,10 @@ public final class RedisEngine implements Engine {
      */
     @Override
     public Status status() {
-        if (connections.open() && lease.held() && sanctions.loaded()) {
+        if (!sanctions.loaded()) {
+            return Status.DOWN; // just started, the bans not read yet: not even PARTIAL, which serves
+        }
+        if (connections.open() && lease.held()) {
             return Status.UP;
         }
         Commands commands = connections.commands();

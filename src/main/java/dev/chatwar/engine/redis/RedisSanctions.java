@@ -177,20 +177,22 @@ final class RedisSanctions implements Sanctions {
                             LOG.log(Level.WARNING, "skipped a sanction this version cannot read: {0}", e.getMessage());
                         }
                     }
+                    List<Sanction> added = book.replaceAll(version, read);
+                    loaded = true; // before the listeners, whose failure must not leave the node down for good
                     // Bans imposed while this node could not hear them still close what they hold here.
-                    for (Sanction held : book.replaceAll(version, read)) {
+                    for (Sanction held : added) {
                         if (held.type() == Sanction.Type.BAN) {
                             listeners.forEach(listener -> listener.imposed(held));
                         }
                     }
-                    loaded = true;
                 });
     }
 
     /**
-     * Whether this node holds the chat's sanctions and hears every change to them: true from the first successful
+     * Whether this node has held the chat's sanctions and heard their changes: true from the first successful
      * {@link #reload}, which subscribes to the control channel before it reads. Until then a node that just started
-     * knows of no ban and would miss a kick, so it must not report itself up.
+     * knows of no ban and would miss a kick, so it must not report itself up. Not cleared when the subscription is
+     * lost: the node then reports itself down through its connections, and its copy, though behind, is still held.
      */
     boolean loaded() {
         return loaded;
