@@ -48,18 +48,7 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
     private static final System.Logger LOG = System.getLogger(DirectWrite.class.getName());
     private static final Tomcat TOMCAT = Tomcat.find();
 
-    /**
-     * The connection's own socket, kept from the start. Never Tomcat's channel object asked for again: closing a
-     * connection, Tomcat returns its channel object to a pool before it takes it from the old wrapper, and the next
-     * connection accepted takes it, so a write through the old wrapper in that moment reached another client (seen in
-     * the benchmark: leave events in front of a newcomer's handshake answer). The JDK's socket is one per connection;
-     * once closed it refuses writes.
-     */
-    private final SocketChannel socket;
-    /** Tomcat's send path of this session, whose {@code closed} flag says a close frame went out. */
-    private final Object endpoint;
-    private final Object socketWrapper;
-    private final Semaphore partInProgress;
+    private final Route route;
     private final Session session;
     private final boolean binary;
     private final Consumer<Throwable> sent;
@@ -72,11 +61,13 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
      */
     private final AtomicBoolean restPending = new AtomicBoolean();
 
-    private DirectWrite(Route route, Session session, boolean binary, Consumer<Throwable> sent) {
-        this.socket = route.socket();
-        this.endpoint = route.endpoint();
-        this.socketWrapper = route.socketWrapper();
-        this.partInProgress = route.partInProgress();
+    /**
+     * The direct way to a session's socket, along the route {@link #find} found for it.
+     *
+     * @param sent told the outcome of each send this takes: null when it was written, else why not
+     */
+    DirectWrite(Route route, Session session, boolean binary, Consumer<Throwable> sent) {
+        this.route = route;
         this.session = session;
         this.binary = binary;
         this.sent = sent;
@@ -86,6 +77,16 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
      * Tomcat's parts of one connection that a direct write needs, found once as it opens. That one was found also
      * lets the connection take text frames as large as binary ones ({@code Packing}): a frame written here goes whole,
      * where Tomcat's send path splits a long text frame into pieces of its buffer.
+     *
+     * @param socket         the connection's own socket, kept from the start. Never Tomcat's channel object asked for
+     *                       again: closing a connection, Tomcat returns its channel object to a pool before it takes it
+     *                       from the old wrapper, and the next connection accepted takes it, so a write through the old
+     *                       wrapper in that moment reached another client (seen in the benchmark: leave events in
+     *                       front of a newcomer's handshake answer). The JDK's socket is one per connection; once
+     *                       closed it refuses writes.
+     * @param endpoint       Tomcat's send path of this session, whose {@code closed} flag says a close frame went out
+     * @param socketWrapper  Tomcat's wrapper of the connection, which takes the rest of a partial write
+     * @param partInProgress Tomcat's permit for a message part, held by every write
      */
     record Route(SocketChannel socket, Object endpoint, Object socketWrapper, Semaphore partInProgress) {
     }
@@ -117,37 +118,28 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
     }
 
     /**
-     * The direct way to a session's socket, along the route {@link #find} found for it.
-     *
-     * @param sent told the outcome of each send this takes: null when it was written, else why not
-     */
-    static DirectWrite attach(Route route, Session session, boolean binary, Consumer<Throwable> sent) {
-        return new DirectWrite(route, session, binary, sent);
-    }
-
-    /**
      * Writes the frame, or leaves it: false when Tomcat is writing a frame of its own or the session is closing, and
      * the caller must take the portable path. True when this took the frame; its outcome then reaches {@code sent},
      * perhaps before this returns.
      */
     boolean trySend(Frame frame) {
-        if (!partInProgress.tryAcquire()) {
+        if (!route.partInProgress().tryAcquire()) {
             return false;
         }
         if (closeFrameSent() || !session.isOpen()) { // the portable path refuses it as Tomcat's own sends are
-            partInProgress.release();
+            route.partInProgress().release();
             return false;
         }
         ByteBuffer buffer = ByteBuffer.wrap(frame.wire(binary));
         try {
-            socket.write(buffer);
+            route.socket().write(buffer);
         } catch (IOException | RuntimeException e) {
-            partInProgress.release();
+            route.partInProgress().release();
             sent.accept(e);
             return true;
         }
         if (!buffer.hasRemaining()) {
-            partInProgress.release();
+            route.partInProgress().release();
             sent.accept(null);
             return true;
         }
@@ -158,12 +150,12 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
             // not closed (Tomcat marks it closed before it gives the channel back), which leaves the same moment
             // Tomcat's own send path leaves. A day's timeout: the heartbeat enforces CHAT_SEND_TIMEOUT_SECONDS, and -1
             // would mean the wrapper's write timeout, which Tomcat's blocking sends leave as short as 20 ms.
-            if ((boolean) TOMCAT.isClosed.invoke(socketWrapper)) {
+            if ((boolean) TOMCAT.isClosed.invoke(route.socketWrapper())) {
                 end(new ClosedChannelException());
                 return true;
             }
-            TOMCAT.write.invoke(socketWrapper, TOMCAT.semiBlock, REST_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS, null,
-                    TOMCAT.completeWrite, this, pending);
+            TOMCAT.write.invoke(route.socketWrapper(), TOMCAT.semiBlock, REST_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS,
+                    null, TOMCAT.completeWrite, this, pending);
         } catch (ReflectiveOperationException | RuntimeException e) {
             if (!end(e)) { // the send had ended: this came out of its completion, run inline
                 LOG.log(Level.WARNING, "a send's completion failed", e);
@@ -199,7 +191,7 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
             return false;
         }
         pending[0] = null;
-        partInProgress.release();
+        route.partInProgress().release();
         sent.accept(failure);
         return true;
     }
@@ -207,7 +199,7 @@ final class DirectWrite implements CompletionHandler<Long, Void> {
     /** Whether Tomcat sent this session's close frame (its own sends refuse from then on). */
     private boolean closeFrameSent() {
         try {
-            return TOMCAT.closed.getBoolean(endpoint);
+            return TOMCAT.closed.getBoolean(route.endpoint());
         } catch (IllegalAccessException e) {
             return true; // cannot tell: leave it to the portable path
         }

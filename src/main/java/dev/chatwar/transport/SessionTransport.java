@@ -75,7 +75,7 @@ final class SessionTransport implements OutboundQueue.Transport {
         this.completion = result -> queue.sent(result.isOK() ? null : result.getException());
         this.controlFrames = controlFrames;
         this.telemetry = telemetry;
-        this.direct = directRoute == null ? null : DirectWrite.attach(directRoute, session, binary, queue::sent);
+        this.direct = directRoute == null ? null : new DirectWrite(directRoute, session, binary, queue::sent);
     }
 
     /**

@@ -518,7 +518,10 @@ public abstract class EngineContract {
         assertEquals(1, west.sanctions().list(Sanction.Type.BAN).size(), "an expired ban is not listed");
     }
 
-    /** Read before the node reports up: a node that admitted members before that would let the banned in. */
+    /**
+     * Read before the node reports up: a load balancer that trusts the health sends members to a node once it is up,
+     * and a node that knew no ban then would let the banned in.
+     */
     @Test
     void aNodeThatStartsLaterHoldsTheSanctionsImposedBeforeItOnceUp() throws Exception {
         Engine east = node();
